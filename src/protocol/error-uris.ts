@@ -1,0 +1,35 @@
+/** Error and close reason URIs from the WAMP spec, plus wampctl's own. One place, stable strings. */
+export const ErrorUri = {
+  invalidUri: 'wamp.error.invalid_uri',
+  noSuchProcedure: 'wamp.error.no_such_procedure',
+  procedureAlreadyExists: 'wamp.error.procedure_already_exists',
+  noSuchRegistration: 'wamp.error.no_such_registration',
+  noSuchSubscription: 'wamp.error.no_such_subscription',
+  noSuchSession: 'wamp.error.no_such_session',
+  invalidArgument: 'wamp.error.invalid_argument',
+  canceled: 'wamp.error.canceled',
+  timeout: 'wamp.error.timeout',
+  payloadSizeExceeded: 'wamp.error.payload_size_exceeded',
+  protocolViolation: 'wamp.error.protocol_violation',
+  notAuthorized: 'wamp.error.not_authorized',
+  authorizationFailed: 'wamp.error.authorization_failed',
+  authenticationFailed: 'wamp.error.authentication_failed',
+  noAuthMethod: 'wamp.error.no_auth_method',
+  noSuchRealm: 'wamp.error.no_such_realm',
+  noSuchRole: 'wamp.error.no_such_role',
+  noSuchPrincipal: 'wamp.error.no_such_principal',
+  optionNotAllowed: 'wamp.error.option_not_allowed',
+  unavailable: 'wamp.error.unavailable',
+  noAvailableCallee: 'wamp.error.no_available_callee',
+  featureNotSupported: 'wamp.error.feature_not_supported',
+  /** wampctl: a drain did not finish within its timeout (the callee stays cordoned). */
+  drainTimeout: 'wampctl.error.drain_timeout',
+} as const
+
+export const CloseUri = {
+  systemShutdown: 'wamp.close.system_shutdown',
+  closeRealm: 'wamp.close.close_realm',
+  goodbyeAndOut: 'wamp.close.goodbye_and_out',
+  normal: 'wamp.close.normal',
+  killed: 'wamp.close.killed',
+} as const

@@ -1,0 +1,110 @@
+/**
+ * The wampctl operations extensions: URIs and the exact shapes they carry.
+ * Shared by the router (which serves them) and the client (which reads them); pure types and
+ * constants, no code from either side.
+ */
+
+export const ExtensionUri = {
+  snapshot: 'wampctl.registration.snapshot',
+  describe: 'wampctl.registration.describe',
+  setWeight: 'wampctl.registration.set_weight',
+  cordon: 'wampctl.callee.cordon',
+  uncordon: 'wampctl.callee.uncordon',
+  drain: 'wampctl.callee.drain',
+  onTick: 'wampctl.stats.on_tick',
+  onState: 'wampctl.callee.on_state',
+  /** Which extensions this router serves: `{version, features: string[]}`. */
+  info: 'wampctl.router.info',
+} as const
+
+export type CalleeState = 'active' | 'cordoned' | 'draining'
+
+/** One callee of one registration, with its statistics since it registered. */
+export interface CalleeStats {
+  session: number
+  authid: string | null
+  authrole: string | null
+  state: CalleeState
+  /** Traffic weight for roundrobin/random; 1 by default, 0 = no new calls. */
+  weight: number
+  calls: number
+  errors: number
+  inflight: number
+  /** Latency percentiles of finished calls, in milliseconds; null before the first call. */
+  p50_ms: number | null
+  p99_ms: number | null
+  /** ISO 8601 time of the last invocation, null if none yet. */
+  last_call_at: string | null
+  /** ISO 8601 time this callee registered. */
+  registered_at: string
+}
+
+export interface RegistrationSnapshot {
+  id: number
+  uri: string
+  match: 'exact' | 'prefix' | 'wildcard'
+  invoke: 'single' | 'roundrobin' | 'random' | 'first' | 'last'
+  created: string
+  /** Callees in registration order. */
+  callees: CalleeStats[]
+}
+
+/** Result of `wampctl.registration.snapshot()` (also its kwargs). */
+export interface RouterSnapshot {
+  /** ISO 8601 time the snapshot was taken. */
+  at: string
+  realm: string
+  registrations: RegistrationSnapshot[]
+}
+
+/**
+ * `wampctl.stats.on_tick` payload (kwargs), published once per interval while anyone subscribes.
+ * `callees` lists only callees whose counters moved since the previous tick, as compact tuples of
+ * cumulative values: consumers compute rates from the difference between ticks.
+ */
+export interface StatsTick {
+  seq: number
+  at: string
+  interval_ms: number
+  /** [registration, session, calls, errors, inflight, p50_ms, p99_ms] */
+  callees: Array<[number, number, number, number, number, number | null, number | null]>
+}
+
+/** `wampctl.callee.on_state` payload (kwargs). */
+export interface CalleeStateEvent {
+  registration: number
+  uri: string
+  session: number
+  state: CalleeState
+  weight: number
+  /** What caused it: 'cordon' | 'uncordon' | 'drain' | 'drained' | 'drain_timeout' | 'set_weight'. */
+  cause: string
+}
+
+export interface DrainOptions {
+  /** Give up waiting after this long (the callee stays cordoned, no call is dropped). Default 30000. */
+  timeout_ms?: number
+  /** What to do once the callee has no call in flight. Default 'none'. */
+  then?: 'unregister' | 'kill' | 'none'
+}
+
+/** Progressive results of `wampctl.callee.drain` (kwargs): one per change of in-flight count. */
+export interface DrainProgress {
+  session: number
+  inflight: number
+  registrations: number[]
+}
+
+/** Final result of `wampctl.callee.drain` (kwargs). */
+export interface DrainResult {
+  session: number
+  registrations: number[]
+  /** true when every call in flight finished before the timeout. */
+  drained: boolean
+  /** calls still in flight at the end (0 when drained). */
+  inflight: number
+  then: 'unregister' | 'kill' | 'none'
+  /** what was done after draining: 'unregistered' | 'killed' | 'none' | 'skipped' (on timeout) */
+  outcome: string
+  elapsed_ms: number
+}

@@ -1,0 +1,3 @@
+export * from './message-codes.js'
+export * from './error-uris.js'
+export * from './extensions.js'
