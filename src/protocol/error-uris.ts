@@ -24,6 +24,8 @@ export const ErrorUri = {
   featureNotSupported: 'wamp.error.feature_not_supported',
   /** wampctl: a drain did not finish within its timeout (the callee stays cordoned). */
   drainTimeout: 'wampctl.error.drain_timeout',
+  /** wampctl: a router-side procedure failed unexpectedly (a bug: the router logs it). */
+  internal: 'wampctl.error.internal',
 } as const
 
 export const CloseUri = {

@@ -49,7 +49,7 @@ export interface RegistrationSnapshot {
   callees: CalleeStats[]
 }
 
-/** Result of `wampctl.registration.snapshot()` (also its kwargs). */
+/** Result of `wampctl.registration.snapshot()`: its single positional result. */
 export interface RouterSnapshot {
   /** ISO 8601 time the snapshot was taken. */
   at: string
@@ -58,7 +58,7 @@ export interface RouterSnapshot {
 }
 
 /**
- * `wampctl.stats.on_tick` payload (kwargs), published once per interval while anyone subscribes.
+ * `wampctl.stats.on_tick` payload (single positional argument), published once per interval while anyone subscribes.
  * `callees` lists only callees whose counters moved since the previous tick, as compact tuples of
  * cumulative values: consumers compute rates from the difference between ticks.
  */
@@ -70,7 +70,7 @@ export interface StatsTick {
   callees: Array<[number, number, number, number, number, number | null, number | null]>
 }
 
-/** `wampctl.callee.on_state` payload (kwargs). */
+/** `wampctl.callee.on_state` payload (single positional argument). */
 export interface CalleeStateEvent {
   registration: number
   uri: string
@@ -88,14 +88,14 @@ export interface DrainOptions {
   then?: 'unregister' | 'kill' | 'none'
 }
 
-/** Progressive results of `wampctl.callee.drain` (kwargs): one per change of in-flight count. */
+/** Progressive results of `wampctl.callee.drain` (single positional argument): one per change of in-flight count. */
 export interface DrainProgress {
   session: number
   inflight: number
   registrations: number[]
 }
 
-/** Final result of `wampctl.callee.drain` (kwargs). */
+/** Final result of `wampctl.callee.drain` (single positional result; the kwargs of its drain_timeout ERROR). */
 export interface DrainResult {
   session: number
   registrations: number[]

@@ -1,0 +1,112 @@
+import { createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { ErrorUri } from '../protocol/error-uris.js'
+import { HandshakeError } from './errors.js'
+import type { Dict } from './inbound.js'
+import type { Identity } from './session.js'
+
+export interface TicketPrincipal {
+  ticket: string
+  role: string
+}
+
+export interface CraPrincipal {
+  secret: string
+  role: string
+  /** Salted secrets (PBKDF2-SHA256), as autobahn's auth_cra.derive_key expects. */
+  salt?: string
+  iterations?: number
+  keylen?: number
+}
+
+export interface AuthConfig {
+  /** Sessions that ask for no authentication (or for "anonymous") get this role; false refuses them. */
+  anonymous?: { role: string } | false
+  ticket?: Record<string, TicketPrincipal>
+  wampcra?: Record<string, CraPrincipal>
+}
+
+/** Either the session is in, or it must answer a CHALLENGE first. */
+export type AuthStep =
+  | { kind: 'welcome'; identity: Identity }
+  | { kind: 'challenge'; method: string; extra: Dict; verify: (signature: string) => Identity }
+
+/**
+ * Anonymous, ticket and WAMP-CRA authentication (WAMP spec, Authentication). The first method in
+ * the client's HELLO.authmethods that the realm offers wins.
+ */
+export function beginAuthentication(config: AuthConfig, details: Dict, sessionId: number): AuthStep {
+  const offered = Array.isArray(details.authmethods) ? details.authmethods.filter((m): m is string => typeof m === 'string') : ['anonymous']
+  const authid = typeof details.authid === 'string' ? details.authid : undefined
+  for (const method of offered.length > 0 ? offered : ['anonymous']) {
+    if (method === 'anonymous' && config.anonymous !== false) {
+      const role = config.anonymous?.role ?? 'anonymous'
+      return { kind: 'welcome', identity: { authid: authid ?? `anonymous-${sessionId}`, authrole: role, authmethod: 'anonymous', authprovider: 'static' } }
+    }
+    if (method === 'ticket' && config.ticket !== undefined) return ticket(config.ticket, authid)
+    if (method === 'wampcra' && config.wampcra !== undefined) return wampcra(config.wampcra, authid, sessionId)
+  }
+  throw new HandshakeError(ErrorUri.noAuthMethod, `none of the offered authentication methods (${offered.join(', ') || 'none'}) is enabled on this realm`)
+}
+
+function requireAuthid(authid: string | undefined, method: string): string {
+  if (authid === undefined) throw new HandshakeError(ErrorUri.noSuchPrincipal, `${method} authentication needs HELLO.Details.authid`)
+  return authid
+}
+
+function ticket(principals: Record<string, TicketPrincipal>, authid: string | undefined): AuthStep {
+  const id = requireAuthid(authid, 'ticket')
+  const principal = Object.hasOwn(principals, id) ? principals[id] : undefined
+  return {
+    kind: 'challenge',
+    method: 'ticket',
+    extra: {},
+    verify: (signature) => {
+      // Same answer for an unknown authid and a wrong ticket: do not reveal which principals exist.
+      if (principal === undefined || !sameText(signature, principal.ticket)) {
+        throw new HandshakeError(ErrorUri.authenticationFailed, 'ticket authentication failed')
+      }
+      return { authid: id, authrole: principal.role, authmethod: 'ticket', authprovider: 'static' }
+    },
+  }
+}
+
+function wampcra(principals: Record<string, CraPrincipal>, authid: string | undefined, sessionId: number): AuthStep {
+  const id = requireAuthid(authid, 'wampcra')
+  const principal = Object.hasOwn(principals, id) ? principals[id] : undefined
+  const challenge = JSON.stringify({
+    authid: id,
+    authrole: principal?.role ?? 'unknown',
+    authmethod: 'wampcra',
+    authprovider: 'static',
+    nonce: randomBytes(16).toString('base64'),
+    timestamp: new Date().toISOString(),
+    session: sessionId,
+  })
+  const extra: Dict = { challenge }
+  if (principal?.salt !== undefined) {
+    extra.salt = principal.salt
+    extra.iterations = principal.iterations ?? 1000
+    extra.keylen = principal.keylen ?? 32
+  }
+  return {
+    kind: 'challenge',
+    method: 'wampcra',
+    extra,
+    verify: (signature) => {
+      if (principal === undefined) throw new HandshakeError(ErrorUri.authenticationFailed, 'wampcra authentication failed')
+      const key =
+        principal.salt === undefined
+          ? principal.secret
+          : pbkdf2Sync(principal.secret, principal.salt, principal.iterations ?? 1000, principal.keylen ?? 32, 'sha256').toString('base64')
+      const expected = createHmac('sha256', key).update(challenge).digest('base64')
+      if (!sameText(signature, expected)) throw new HandshakeError(ErrorUri.authenticationFailed, 'wampcra authentication failed')
+      return { authid: id, authrole: principal.role, authmethod: 'wampcra', authprovider: 'static' }
+    },
+  }
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}

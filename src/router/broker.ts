@@ -1,0 +1,154 @@
+import { MessageCode } from '../protocol/message-codes.js'
+import { InvalidUriError, NoSuchSubscriptionError, NotAuthorizedError } from './errors.js'
+import { freshId, randomId } from './ids.js'
+import type { Args, Dict, Kwargs } from './inbound.js'
+import { PatternIndex } from './pattern-index.js'
+import { withPayload } from './payload.js'
+import type { Realm } from './realm.js'
+import type { Session } from './session.js'
+import { Subscription } from './subscription.js'
+import { checkUri, isReservedUri, type MatchPolicy } from './uri.js'
+
+const MATCH_POLICIES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard']
+
+/**
+ * The broker of one realm: subscriptions and event delivery. It alone mutates subscription state.
+ * Each event is encoded once per (subscription, serializer) and the bytes fanned out.
+ */
+export class Broker {
+  readonly index = new PatternIndex<Subscription>()
+  readonly byId = new Map<number, Subscription>()
+
+  constructor(private readonly realm: Realm) {}
+
+  subscribe(session: Session, request: number, options: Dict, topic: string): void {
+    const match = (options.match ?? 'exact') as MatchPolicy
+    if (!MATCH_POLICIES.includes(match)) throw new InvalidUriError(topic, `unknown match policy ${JSON.stringify(options.match)}`)
+    checkUri(topic, match, this.realm.strictUris)
+    if (!this.realm.authorizer.may(session, 'subscribe', topic)) {
+      throw new NotAuthorizedError(`role '${session.authrole}' may not subscribe to '${topic}'`)
+    }
+    let sub = this.index.get(topic, match)
+    let created = false
+    if (sub === undefined) {
+      sub = new Subscription(freshId(this.byId), topic, match)
+      this.index.add(sub)
+      this.byId.set(sub.id, sub)
+      created = true
+    }
+    const added = !sub.subscribers.has(session)
+    sub.subscribers.add(session)
+    session.subscriptions.add(sub)
+    session.send([MessageCode.SUBSCRIBED, request, sub.id])
+    // Meta events about subscriptions to the router's own topics would only echo the monitors.
+    if (isReservedUri(topic)) return
+    if (created) this.realm.publishMeta('wamp.subscription.on_create', [session.id, sub.details()])
+    if (added) this.realm.publishMeta('wamp.subscription.on_subscribe', [session.id, sub.id])
+  }
+
+  unsubscribe(session: Session, request: number, subscriptionId: number): void {
+    const sub = this.byId.get(subscriptionId)
+    if (sub === undefined || !sub.subscribers.has(session)) throw new NoSuchSubscriptionError(subscriptionId)
+    this.detachSubscriber(session, sub)
+    session.send([MessageCode.UNSUBSCRIBED, request])
+  }
+
+  publish(session: Session, request: number, options: Dict, topic: string, args: Args, kwargs: Kwargs): void {
+    checkUri(topic, 'exact', this.realm.strictUris)
+    if (isReservedUri(topic)) throw new InvalidUriError(topic, "'wamp.' and 'wampctl.' topics are the router's own")
+    if (!(session.allowAll.publish || this.realm.authorizer.may(session, 'publish', topic))) {
+      throw new NotAuthorizedError(`role '${session.authrole}' may not publish to '${topic}'`)
+    }
+    const publication = this.deliver(topic, args, kwargs, options, session)
+    if (options.acknowledge === true) session.send([MessageCode.PUBLISHED, request, publication])
+  }
+
+  /** An event from the router itself (meta events, extension ticks). */
+  publishFromRouter(topic: string, args: Args, kwargs?: Kwargs): void {
+    this.deliver(topic, args, kwargs, {}, undefined)
+  }
+
+  hasSubscribers(topic: string): boolean {
+    for (const sub of this.index.all(topic)) if (sub.subscribers.size > 0) return true
+    return false
+  }
+
+  /** A session left: drop it from every subscription it held (events in spec order). */
+  detach(session: Session): void {
+    for (const sub of [...session.subscriptions]) this.detachSubscriber(session, sub)
+  }
+
+  private detachSubscriber(session: Session, sub: Subscription): void {
+    sub.subscribers.delete(session)
+    session.subscriptions.delete(sub)
+    const meta = !isReservedUri(sub.uri)
+    if (meta) this.realm.publishMeta('wamp.subscription.on_unsubscribe', [session.id, sub.id])
+    if (sub.subscribers.size === 0) {
+      this.index.delete(sub)
+      this.byId.delete(sub.id)
+      if (meta) this.realm.publishMeta('wamp.subscription.on_delete', [session.id, sub.id])
+    }
+  }
+
+  private deliver(topic: string, args: Args, kwargs: Kwargs, options: Dict, publisher: Session | undefined): number {
+    const publication = randomId()
+    const subs = this.index.all(topic)
+    if (subs.length === 0) return publication
+    const filter = publisher === undefined ? undefined : eligibilityFilter(options, publisher)
+    const details: Dict = {}
+    if (publisher !== undefined && options.disclose_me === true) {
+      details.publisher = publisher.id
+      details.publisher_authid = publisher.authid
+      details.publisher_authrole = publisher.authrole
+    }
+    for (const sub of subs) {
+      const d = sub.match === 'exact' ? details : { ...details, topic }
+      const message = withPayload([MessageCode.EVENT, sub.id, publication, d], args, kwargs)
+      // One encoding per serializer in use among this subscription's subscribers.
+      let encoded: Map<string, Buffer | string> | undefined
+      for (const s of sub.subscribers) {
+        if (s.closed) continue
+        if (filter !== undefined && !filter(s)) continue
+        const ser = s.transport.serializer
+        encoded ??= new Map()
+        let data = encoded.get(ser.protocol)
+        if (data === undefined) {
+          data = ser.encode(message)
+          encoded.set(ser.protocol, data)
+        }
+        s.transport.sendEncoded(data)
+      }
+    }
+    return publication
+  }
+}
+
+/** PUBLISH.Options: exclude_me (default true), exclude/eligible by session, authid, authrole. */
+function eligibilityFilter(options: Dict, publisher: Session): ((s: Session) => boolean) | undefined {
+  const excludeMe = options.exclude_me !== false
+  const exclude = idSet(options.exclude)
+  const eligible = idSet(options.eligible)
+  const excludeAuthid = strSet(options.exclude_authid)
+  const eligibleAuthid = strSet(options.eligible_authid)
+  const excludeAuthrole = strSet(options.exclude_authrole)
+  const eligibleAuthrole = strSet(options.eligible_authrole)
+  if (!excludeMe && !exclude && !eligible && !excludeAuthid && !eligibleAuthid && !excludeAuthrole && !eligibleAuthrole) {
+    return undefined
+  }
+  return (s) =>
+    !(excludeMe && s === publisher) &&
+    (eligible === undefined || eligible.has(s.id)) &&
+    (exclude === undefined || !exclude.has(s.id)) &&
+    (eligibleAuthid === undefined || eligibleAuthid.has(s.authid)) &&
+    (excludeAuthid === undefined || !excludeAuthid.has(s.authid)) &&
+    (eligibleAuthrole === undefined || eligibleAuthrole.has(s.authrole)) &&
+    (excludeAuthrole === undefined || !excludeAuthrole.has(s.authrole))
+}
+
+function idSet(v: unknown): Set<number> | undefined {
+  return Array.isArray(v) ? new Set(v.filter((x): x is number => typeof x === 'number')) : undefined
+}
+
+function strSet(v: unknown): Set<string> | undefined {
+  return Array.isArray(v) ? new Set(v.filter((x): x is string => typeof x === 'string')) : undefined
+}

@@ -1,0 +1,58 @@
+/**
+ * Per (registration, callee) call statistics, updated on the hot path with O(1) work per call:
+ * counters and a fixed-bucket latency histogram (4 buckets per power of two of microseconds,
+ * about 19% wide each). Percentiles are read from the histogram only when someone asks.
+ */
+const BUCKETS_PER_OCTAVE = 4
+const BUCKET_COUNT = 128 // 2^(128/4) µs ≈ 71 minutes: anything longer lands in the last bucket
+
+export class CallStats {
+  calls = 0
+  errors = 0
+  inflight = 0
+  /** Epoch ms of the last invocation, 0 if none. */
+  lastCallAt = 0
+  /** Finished calls recorded in the histogram. */
+  finished = 0
+  /** Bumped on every change: the stats ticker publishes only callees whose version moved. */
+  version = 0
+  private readonly histogram = new Uint32Array(BUCKET_COUNT)
+
+  started(nowMs: number): void {
+    this.calls++
+    this.inflight++
+    this.lastCallAt = nowMs
+    this.version++
+  }
+
+  /** A call finished after `elapsedMs`; `failed` when the callee answered with an ERROR. */
+  finishedAfter(elapsedMs: number, failed: boolean): void {
+    this.inflight--
+    if (failed) this.errors++
+    const us = elapsedMs * 1000
+    let bucket = us < 1 ? 0 : Math.floor(Math.log2(us) * BUCKETS_PER_OCTAVE)
+    if (bucket >= BUCKET_COUNT) bucket = BUCKET_COUNT - 1
+    this.histogram[bucket]!++
+    this.finished++
+    this.version++
+  }
+
+  /** A call that ended without an answer from the callee (callee lost): counts as an error, no latency. */
+  abandoned(): void {
+    this.inflight--
+    this.errors++
+    this.version++
+  }
+
+  /** The latency below which `q` (0..1) of finished calls fell, in ms (bucket upper bound), or null. */
+  percentileMs(q: number): number | null {
+    if (this.finished === 0) return null
+    const rank = Math.max(1, Math.ceil(q * this.finished))
+    let seen = 0
+    for (let i = 0; i < BUCKET_COUNT; i++) {
+      seen += this.histogram[i]!
+      if (seen >= rank) return Math.round(2 ** ((i + 1) / BUCKETS_PER_OCTAVE)) / 1000
+    }
+    return null
+  }
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs'
+import type { AuthConfig } from './authenticator.js'
+import type { RoleConfig } from './authorizer.js'
+import { RouterConfigError } from './errors.js'
+
+export interface RealmConfig {
+  name: string
+  /** Roles and their URI permissions; default: "anonymous" may do anything but the mutating meta procedures. */
+  roles?: Record<string, RoleConfig>
+  auth?: AuthConfig
+}
+
+export interface Logger {
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+}
+
+export interface RouterOptions {
+  /** Realms served; names alone get the default roles and anonymous access. Default ["realm1"]. */
+  realms?: Array<string | RealmConfig>
+  /** WebSocket path. Default "/ws". */
+  path?: string
+  /** Largest message accepted, in bytes. Default 16 MiB. */
+  maxMessageSize?: number
+  /** Drop a peer whose unsent data exceeds this many bytes. Default 64 MiB. */
+  maxBufferedBytes?: number
+  /** Check URIs with the spec's strict rules (lower-case letters, digits, "_"). Default false (loose). */
+  strictUris?: boolean
+  /** Serve the wampctl.* operations extensions. Default true; false behaves like a standard router. */
+  extensions?: boolean
+  /** Interval of wampctl.stats.on_tick, ms. Default 1000. */
+  statsIntervalMs?: number
+  logger?: Logger
+}
+
+/** The configuration file of `wampctl router start --config FILE` (JSON). */
+export interface RouterConfigFile extends RouterOptions {
+  host?: string
+  port?: number
+}
+
+export const DEFAULT_ROLES: Record<string, RoleConfig> = {
+  anonymous: { permissions: [{ uri: '', match: 'prefix', allow: ['call', 'register', 'publish', 'subscribe'] }] },
+  admin: { admin: true },
+}
+
+export function normalizeRealm(r: string | RealmConfig): Required<Pick<RealmConfig, 'name' | 'roles' | 'auth'>> {
+  const cfg = typeof r === 'string' ? { name: r } : r
+  if (typeof cfg.name !== 'string' || cfg.name.length === 0) throw new RouterConfigError('every realm needs a non-empty name')
+  return { name: cfg.name, roles: cfg.roles ?? DEFAULT_ROLES, auth: cfg.auth ?? {} }
+}
+
+export function loadConfigFile(path: string): RouterConfigFile {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new RouterConfigError(`cannot read config file ${path}: ${(err as Error).message}`)
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object')
+    return parsed as RouterConfigFile
+  } catch (err) {
+    throw new RouterConfigError(`config file ${path} is not valid: ${(err as Error).message}`)
+  }
+}

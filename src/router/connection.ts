@@ -1,0 +1,289 @@
+import type { Socket } from 'node:net'
+import type { WebSocket } from 'ws'
+import { CloseUri, ErrorUri } from '../protocol/error-uris.js'
+import { MessageCode, messageName } from '../protocol/message-codes.js'
+import { beginAuthentication, type AuthConfig, type AuthStep } from './authenticator.js'
+import { HandshakeError, PayloadSizeExceededError, ProtocolViolationError, RouterError } from './errors.js'
+import { parseInbound, type Dict, type Inbound } from './inbound.js'
+import type { Realm } from './realm.js'
+import type { Serializer } from './serializers.js'
+import { readFeatures, Session, type Identity, type SessionTransport, type TransportInfo } from './session.js'
+import { corkForThisTick, type Corkable } from './write-batcher.js'
+
+/** What a connection needs from the router that accepted it. */
+export interface ConnectionHost {
+  realm(name: string): Realm | undefined
+  authConfig(realm: string): AuthConfig
+  welcomeRoles(): Dict
+  newSessionId(): number
+  readonly maxMessageSize: number
+  /** A peer whose unsent data grows past this is too slow: its session is dropped. */
+  readonly maxBufferedBytes: number
+  onInternalError(err: unknown, context: string): void
+  connectionClosed(c: Connection): void
+}
+
+type State = 'idle' | 'challenged' | 'established' | 'closing' | 'closed'
+
+/** Requests whose failure is answered with ERROR (the rest have no reply message). */
+const ANSWERABLE: ReadonlySet<number> = new Set([
+  MessageCode.CALL,
+  MessageCode.REGISTER,
+  MessageCode.UNREGISTER,
+  MessageCode.SUBSCRIBE,
+  MessageCode.UNSUBSCRIBE,
+  MessageCode.PUBLISH,
+  MessageCode.CANCEL,
+])
+
+/**
+ * One WebSocket carrying WAMP sessions: decodes and checks each frame once, runs the session
+ * state machine (HELLO → [CHALLENGE/AUTHENTICATE] → WELCOME → … → GOODBYE), dispatches to the
+ * realm's dealer and broker, and maps every failure to its ERROR or ABORT here, in one place.
+ */
+export class Connection implements SessionTransport, Corkable {
+  readonly socket: Socket
+  corked = false
+  private state: State = 'idle'
+  private session: Session | undefined
+  private pending: { realm: Realm; sessionId: number; roles: Dict; step: Extract<AuthStep, { kind: 'challenge' }> } | undefined
+  private closeTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly serializer: Serializer,
+    readonly info: TransportInfo,
+    private readonly host: ConnectionHost,
+  ) {
+    this.socket = (ws as unknown as { _socket: Socket })._socket
+    ws.on('message', (data: Buffer) => this.onFrame(data))
+    ws.on('close', () => this.onClose())
+    ws.on('error', () => {
+      /* a broken socket ends in 'close'; nothing to add */
+    })
+  }
+
+  get currentSession(): Session | undefined {
+    return this.session
+  }
+
+  // ── Outgoing ────────────────────────────────────────────────────────────────────────────
+
+  send(message: unknown[]): void {
+    if (this.state === 'closed') return
+    this.sendEncoded(this.serializer.encode(message))
+  }
+
+  sendEncoded(data: Buffer | string): void {
+    if (this.state === 'closed') return
+    if (this.ws.bufferedAmount > this.host.maxBufferedBytes) return this.tooSlow()
+    corkForThisTick(this)
+    this.ws.send(data, { binary: this.serializer.binary })
+  }
+
+  /** The router ends the session (kill, shutdown): GOODBYE, then wait briefly for the peer's GOODBYE. */
+  goodbye(reason: string, message?: string): void {
+    if (this.state !== 'established') return
+    this.session = undefined
+    this.send([MessageCode.GOODBYE, message === undefined ? {} : { message }, reason])
+    this.state = 'closing'
+    this.closeTimer = setTimeout(() => this.ws.close(1000, 'session closed'), 2000)
+    this.closeTimer.unref()
+  }
+
+  /** Abort the session (or the handshake) with `reason`, then close the transport. */
+  abort(reason: string, message: string): void {
+    if (this.state === 'closed') return
+    this.leaveRealm()
+    this.send([MessageCode.ABORT, { message }, reason])
+    this.state = 'closing'
+    this.ws.close(reason === ErrorUri.protocolViolation ? 1002 : 1000, truncate(message, 120))
+  }
+
+  private tooSlow(): void {
+    this.host.onInternalError(new Error('peer too slow: send buffer limit exceeded, dropping its session'), this.info.peer)
+    this.leaveRealm()
+    this.state = 'closed'
+    this.ws.terminate()
+  }
+
+  // ── Incoming ────────────────────────────────────────────────────────────────────────────
+
+  private onFrame(data: Buffer): void {
+    if (this.state === 'closed') return
+    let raw: unknown
+    try {
+      raw = this.serializer.decode(data)
+    } catch (err) {
+      return this.abort(ErrorUri.protocolViolation, `could not decode a ${this.serializer.protocol} frame: ${(err as Error).message}`)
+    }
+    let msg: Inbound
+    try {
+      msg = parseInbound(raw)
+    } catch (err) {
+      return this.abort(ErrorUri.protocolViolation, (err as Error).message)
+    }
+    try {
+      if (data.length > this.host.maxMessageSize) return this.oversize(msg, data.length)
+      this.dispatch(msg)
+    } catch (err) {
+      this.fail(msg, err)
+    }
+  }
+
+  private dispatch(msg: Inbound): void {
+    if (this.state === 'established') {
+      const s = this.session!
+      const realm = s.realm
+      switch (msg.type) {
+        case MessageCode.CALL:
+          return realm.dealer.call(s, msg.request, msg.options, msg.procedure, msg.args, msg.kwargs)
+        case MessageCode.YIELD:
+          return realm.dealer.yield(s, msg.request, msg.options, msg.args, msg.kwargs)
+        case MessageCode.ERROR:
+          if (msg.requestType !== MessageCode.INVOCATION) {
+            throw new ProtocolViolationError(`ERROR for ${messageName(msg.requestType)}: a client may only send ERROR for an INVOCATION`)
+          }
+          return realm.dealer.invocationError(s, msg.request, msg.error, msg.args, msg.kwargs)
+        case MessageCode.PUBLISH:
+          return realm.broker.publish(s, msg.request, msg.options, msg.topic, msg.args, msg.kwargs)
+        case MessageCode.REGISTER:
+          return realm.dealer.register(s, msg.request, msg.options, msg.procedure)
+        case MessageCode.UNREGISTER:
+          return realm.dealer.unregister(s, msg.request, msg.registration)
+        case MessageCode.SUBSCRIBE:
+          return realm.broker.subscribe(s, msg.request, msg.options, msg.topic)
+        case MessageCode.UNSUBSCRIBE:
+          return realm.broker.unsubscribe(s, msg.request, msg.subscription)
+        case MessageCode.CANCEL:
+          return realm.dealer.cancel(s, msg.request, msg.options)
+        case MessageCode.GOODBYE:
+          this.leaveRealm()
+          this.send([MessageCode.GOODBYE, {}, CloseUri.goodbyeAndOut])
+          this.state = 'idle' // the transport may carry a new session (spec); the peer usually closes it
+          return
+        case MessageCode.ABORT:
+          this.leaveRealm()
+          this.state = 'closing'
+          this.ws.close(1000)
+          return
+        default:
+          throw new ProtocolViolationError(`${messageName(msg.type)} is not allowed once the session is established`)
+      }
+    }
+    if (this.state === 'idle') {
+      if (msg.type === MessageCode.HELLO) return this.hello(msg.realm, msg.details)
+      if (msg.type === MessageCode.ABORT || msg.type === MessageCode.GOODBYE) return
+      throw new ProtocolViolationError(`${messageName(msg.type)} before HELLO: the session is not established`)
+    }
+    if (this.state === 'challenged') {
+      if (msg.type === MessageCode.AUTHENTICATE) return this.authenticate(msg.signature)
+      if (msg.type === MessageCode.ABORT) {
+        this.pending = undefined
+        this.state = 'closing'
+        this.ws.close(1000)
+        return
+      }
+      throw new ProtocolViolationError(`${messageName(msg.type)} while authenticating: expected AUTHENTICATE`)
+    }
+    if (this.state === 'closing' && msg.type === MessageCode.GOODBYE) {
+      // The peer's answer to our GOODBYE: the transport is done.
+      clearTimeout(this.closeTimer)
+      this.ws.close(1000)
+    }
+    // Anything else while closing is dropped: the session is already gone.
+  }
+
+  private hello(realmName: string, details: Dict): void {
+    const realm = this.host.realm(realmName)
+    if (realm === undefined) throw new HandshakeError(ErrorUri.noSuchRealm, `no realm '${realmName}' on this router`)
+    const roles = details.roles
+    if (roles === null || typeof roles !== 'object' || Array.isArray(roles) || Object.keys(roles).length === 0) {
+      throw new ProtocolViolationError('HELLO.Details.roles must announce at least one role')
+    }
+    const sessionId = this.host.newSessionId()
+    const step = beginAuthentication(this.host.authConfig(realmName), details, sessionId)
+    if (step.kind === 'welcome') return this.welcome(realm, sessionId, roles as Dict, step.identity)
+    this.pending = { realm, sessionId, roles: roles as Dict, step }
+    this.state = 'challenged'
+    this.send([MessageCode.CHALLENGE, step.method, step.extra])
+  }
+
+  private authenticate(signature: string): void {
+    const p = this.pending!
+    this.pending = undefined
+    this.welcome(p.realm, p.sessionId, p.roles, p.step.verify(signature))
+  }
+
+  private welcome(realm: Realm, sessionId: number, roles: Dict, identity: Identity): void {
+    if (!realm.authorizer.hasRole(identity.authrole)) {
+      throw new HandshakeError(ErrorUri.noSuchRole, `role '${identity.authrole}' is not configured on realm '${realm.name}'`)
+    }
+    const session = new Session(sessionId, realm, this, identity, roles, readFeatures(roles))
+    this.session = session
+    this.state = 'established'
+    this.send([
+      MessageCode.WELCOME,
+      sessionId,
+      {
+        realm: realm.name,
+        authid: identity.authid,
+        authrole: identity.authrole,
+        authmethod: identity.authmethod,
+        authprovider: identity.authprovider,
+        roles: this.host.welcomeRoles(),
+        agent: 'wampctl-router',
+      },
+    ])
+    realm.join(session)
+  }
+
+  private oversize(msg: Inbound, size: number): void {
+    const err = new PayloadSizeExceededError(size, this.host.maxMessageSize)
+    if (this.state === 'established' && msg.type === MessageCode.YIELD) {
+      // The callee's answer is too large: its caller gets the error instead of the result.
+      return this.session!.realm.dealer.invocationError(this.session!, msg.request, err.uri, [err.message], undefined)
+    }
+    if (this.state === 'established' && ANSWERABLE.has(msg.type)) throw err
+    this.abort(ErrorUri.protocolViolation, err.message)
+  }
+
+  /** Map a failure while handling `msg` to its answer. */
+  private fail(msg: Inbound, err: unknown): void {
+    if (err instanceof ProtocolViolationError) return this.abort(err.uri, err.message)
+    if (err instanceof HandshakeError) return this.abort(err.uri, err.message)
+    if (!(err instanceof RouterError)) this.host.onInternalError(err, `handling ${messageName(msg.type)}`)
+    const uri = err instanceof RouterError ? err.uri : ErrorUri.internal
+    const text = err instanceof RouterError ? err.message : `the router failed to handle ${messageName(msg.type)}`
+    if (this.state === 'established' && ANSWERABLE.has(msg.type) && 'request' in msg) {
+      const m: unknown[] = [MessageCode.ERROR, msg.type, msg.request, {}, uri, [text]]
+      if (err instanceof RouterError && err.kwargs !== undefined) m.push(err.kwargs)
+      this.send(m)
+    } else if (this.state !== 'established') {
+      this.abort(uri, text)
+    }
+  }
+
+  private leaveRealm(): void {
+    const s = this.session
+    this.session = undefined
+    if (s !== undefined) s.realm.leave(s)
+  }
+
+  private onClose(): void {
+    clearTimeout(this.closeTimer)
+    try {
+      this.leaveRealm()
+    } catch (err) {
+      this.host.onInternalError(err, 'closing a session')
+    }
+    this.state = 'closed'
+    this.host.connectionClosed(this)
+  }
+}
+
+function truncate(s: string, n: number): string {
+  // WebSocket close reasons are limited to 123 bytes.
+  const b = Buffer.from(s)
+  return b.length <= n ? s : b.subarray(0, n).toString('utf8').replace(/\uFFFD$/, '')
+}

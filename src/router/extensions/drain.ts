@@ -1,0 +1,98 @@
+import { CloseUri, ErrorUri } from '../../protocol/error-uris.js'
+import type { DrainProgress, DrainResult } from '../../protocol/extensions.js'
+import { InvalidArgumentError, RouterError } from '../errors.js'
+import type { MetaCall, MetaResult } from '../meta-procedure.js'
+import type { Realm } from '../realm.js'
+import type { Callee } from '../registration.js'
+import { optionalDict } from '../meta/arguments.js'
+import { setState, targetCallees } from './callee-state.js'
+
+type Then = DrainResult['then']
+
+/**
+ * `wampctl.callee.drain(session, registration?, {timeout_ms, then})`: take callees out of
+ * rotation, wait for their calls in flight to finish (reporting progress), then unregister,
+ * kill or keep them cordoned. Never drops a call: on timeout the callees stay cordoned and the
+ * caller gets `wampctl.error.drain_timeout` with what is left.
+ */
+export function drain(realm: Realm, call: MetaCall): Promise<MetaResult> {
+  const callees = targetCallees(realm, call.args[0], call.args[1])
+  const opts = { ...optionalDict(call.args, 2, 'options'), ...call.kwargs }
+  const timeoutMs = opts.timeout_ms ?? 30_000
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new InvalidArgumentError('timeout_ms must be a number of milliseconds')
+  const then = (opts.then ?? 'none') as Then
+  if (then !== 'unregister' && then !== 'kill' && then !== 'none') throw new InvalidArgumentError(`then must be unregister, kill or none, not ${JSON.stringify(opts.then)}`)
+
+  const session = callees[0]!.session
+  const registrations = callees.map((c) => c.registration.id)
+  const started = performance.now()
+  for (const c of callees) setState(realm, c, 'draining', 'drain')
+  const inflight = (): number => callees.reduce((n, c) => n + c.stats.inflight, 0)
+
+  return new Promise<MetaResult>((resolve, reject) => {
+    const unwatch: Array<() => void> = []
+    let last = -1
+    let settled = false
+    const report = (): void => {
+      const n = inflight()
+      if (n !== last) {
+        last = n
+        const p: DrainProgress = { session: session.id, inflight: n, registrations }
+        call.progress([p])
+      }
+      if (n === 0) complete(true)
+    }
+    const complete = (drained: boolean): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      for (const u of unwatch) u()
+      const live = callees.filter((c) => c.registration.callees.includes(c))
+      let outcome = 'skipped'
+      if (drained) {
+        outcome = afterDrain(realm, live, then)
+      } else {
+        for (const c of live) setState(realm, c, 'cordoned', 'drain_timeout')
+      }
+      const res: DrainResult = {
+        session: session.id,
+        registrations,
+        drained,
+        inflight: inflight(),
+        then,
+        outcome,
+        elapsed_ms: Math.round(performance.now() - started),
+      }
+      if (drained) resolve({ args: [res] })
+      else reject(new RouterError('WAMPCTL_ERR_DRAIN_TIMEOUT', ErrorUri.drainTimeout, `${res.inflight} call(s) still in flight after ${timeoutMs} ms; the callee stays cordoned`, res as unknown as Record<string, unknown>))
+    }
+    const timer = setTimeout(() => complete(false), timeoutMs)
+    for (const c of callees) unwatch.push(realm.dealer.watchInflight(c, report))
+    // The caller went away: stop reporting; what is draining stays out of rotation (cordoned).
+    call.onCancel(() => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      for (const u of unwatch) u()
+      for (const c of callees) if (c.state === 'draining') setState(realm, c, 'cordoned', 'drain_abandoned')
+    })
+    report()
+  })
+}
+
+function afterDrain(realm: Realm, callees: Callee[], then: Then): string {
+  if (then === 'unregister') {
+    for (const c of callees) realm.dealer.removeCallee(c, 'wampctl.drained')
+    return 'unregistered'
+  }
+  if (then === 'kill') {
+    const session = callees[0]?.session
+    if (session !== undefined && !session.closed) {
+      realm.leave(session)
+      session.transport.goodbye(CloseUri.killed, 'drained by wampctl')
+    }
+    return 'killed'
+  }
+  for (const c of callees) setState(realm, c, 'cordoned', 'drained')
+  return 'none'
+}

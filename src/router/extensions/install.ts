@@ -1,0 +1,112 @@
+import { ExtensionUri, type RouterSnapshot, type StatsTick } from '../../protocol/extensions.js'
+import { InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
+import { result, type MetaProcedure } from '../meta-procedure.js'
+import { idArg } from '../meta/arguments.js'
+import type { Realm } from '../realm.js'
+import type { Callee } from '../registration.js'
+import { registrationSnapshot } from './callee-snapshot.js'
+import { publishState, setState, targetCallees } from './callee-state.js'
+import { drain } from './drain.js'
+
+export const EXTENSIONS_VERSION = 1
+const MAX_WEIGHT = 1_000_000
+
+/**
+ * The wampctl.* operations extensions of one realm (DESIGN.md): statistics snapshots, cordon,
+ * drain, weights, and the stats ticker. Returns a function that stops the ticker.
+ */
+export function installExtensions(realm: Realm, options: { statsIntervalMs: number }): () => void {
+  realm.addProcedures(extensionProcedures(realm, options.statsIntervalMs))
+  return startTicker(realm, options.statsIntervalMs)
+}
+
+function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<string, MetaProcedure> {
+  const dealer = realm.dealer
+  const cordon = (state: 'cordoned' | 'active', cause: string): MetaProcedure => ({
+    mutating: true,
+    handler: ({ args }) => {
+      const callees = targetCallees(realm, args[0], args[1])
+      for (const c of callees) setState(realm, c, state, cause)
+      return result({ session: args[0], registrations: callees.map((c) => c.registration.id), state })
+    },
+  })
+  return {
+    [ExtensionUri.info]: {
+      mutating: false,
+      handler: () =>
+        result({
+          version: EXTENSIONS_VERSION,
+          features: ['snapshot', 'describe', 'cordon', 'drain', 'weights', 'stats_tick', 'callee_state'],
+          stats_interval_ms: statsIntervalMs,
+          realm: realm.name,
+        }),
+    },
+    [ExtensionUri.snapshot]: {
+      mutating: false,
+      handler: () => {
+        const snap: RouterSnapshot = {
+          at: new Date().toISOString(),
+          realm: realm.name,
+          registrations: [...dealer.byId.values()].map(registrationSnapshot),
+        }
+        return result(snap)
+      },
+    },
+    [ExtensionUri.describe]: {
+      mutating: false,
+      handler: ({ args }) => {
+        const id = idArg(args, 0, 'registration')
+        const reg = dealer.byId.get(id)
+        if (reg === undefined) throw new NoSuchRegistrationError(id)
+        return result(registrationSnapshot(reg))
+      },
+    },
+    [ExtensionUri.cordon]: cordon('cordoned', 'cordon'),
+    [ExtensionUri.uncordon]: cordon('active', 'uncordon'),
+    [ExtensionUri.drain]: { mutating: true, handler: (call) => drain(realm, call) },
+    [ExtensionUri.setWeight]: {
+      mutating: true,
+      handler: ({ args }) => {
+        const regId = idArg(args, 0, 'registration')
+        const sessionId = idArg(args, 1, 'session')
+        const weight = args[2]
+        if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > MAX_WEIGHT) {
+          throw new InvalidArgumentError(`argument 3 (weight) must be a number from 0 to ${MAX_WEIGHT}`)
+        }
+        const reg = dealer.byId.get(regId)
+        if (reg === undefined) throw new NoSuchRegistrationError(regId)
+        const session = realm.sessions.get(sessionId)
+        const callee = session === undefined ? undefined : reg.calleeOf(session)
+        if (callee === undefined) throw new NoSuchSessionError(sessionId)
+        reg.setWeight(callee, weight)
+        publishState(realm, callee, 'set_weight')
+        return result({ registration: reg.id, session: sessionId, weight })
+      },
+    },
+  }
+}
+
+/**
+ * Publishes wampctl.stats.on_tick once per interval while anyone subscribes: only the callees
+ * whose counters moved since the previous tick, as compact tuples of cumulative values.
+ */
+function startTicker(realm: Realm, intervalMs: number): () => void {
+  const seen = new WeakMap<Callee, number>()
+  let seq = 0
+  const tick = (): void => {
+    if (!realm.broker.hasSubscribers(ExtensionUri.onTick)) return
+    const callees: StatsTick['callees'] = []
+    for (const reg of realm.dealer.byId.values()) {
+      for (const c of reg.callees) {
+        if (seen.get(c) === c.stats.version) continue
+        seen.set(c, c.stats.version)
+        callees.push([reg.id, c.session.id, c.stats.calls, c.stats.errors, c.stats.inflight, c.stats.percentileMs(0.5), c.stats.percentileMs(0.99)])
+      }
+    }
+    const payload: StatsTick = { seq: ++seq, at: new Date().toISOString(), interval_ms: intervalMs, callees }
+    realm.publishMeta(ExtensionUri.onTick, [payload])
+  }
+  const timer = setInterval(tick, intervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
+}

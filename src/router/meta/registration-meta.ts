@@ -1,0 +1,62 @@
+import { NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
+import { result, type MetaProcedure } from '../meta-procedure.js'
+import type { Realm } from '../realm.js'
+import type { Registration } from '../registration.js'
+import { checkUri } from '../uri.js'
+import { idArg, matchOption, optionalDict } from './arguments.js'
+
+/** `wamp.registration.*` (WAMP spec, Registration Meta API) and Crossbar's `remove_callee`. */
+export function registrationMetaProcedures(realm: Realm): Record<string, MetaProcedure> {
+  const dealer = realm.dealer
+  const byId = (args: unknown[]): Registration => {
+    const id = idArg(args, 0, 'registration')
+    const reg = dealer.byId.get(id)
+    if (reg === undefined) throw new NoSuchRegistrationError(id)
+    return reg
+  }
+  return {
+    'wamp.registration.list': {
+      mutating: false,
+      handler: () => result(dealer.index.idsByMatch((r) => r.id)),
+    },
+    'wamp.registration.lookup': {
+      mutating: false,
+      handler: ({ args }) => {
+        const match = matchOption(optionalDict(args, 1, 'options'))
+        const uri = checkUri(args[0], match, realm.strictUris)
+        return result(dealer.index.get(uri, match)?.id ?? null)
+      },
+    },
+    'wamp.registration.match': {
+      mutating: false,
+      handler: ({ args }) => {
+        const uri = checkUri(args[0], 'exact', realm.strictUris)
+        return result(dealer.index.best(uri)?.id ?? null)
+      },
+    },
+    'wamp.registration.get': {
+      mutating: false,
+      handler: ({ args }) => result(byId(args).details()),
+    },
+    'wamp.registration.list_callees': {
+      mutating: false,
+      handler: ({ args }) => result(byId(args).callees.map((c) => c.session.id)),
+    },
+    'wamp.registration.count_callees': {
+      mutating: false,
+      handler: ({ args }) => result(byId(args).callees.length),
+    },
+    'wamp.registration.remove_callee': {
+      mutating: true,
+      handler: ({ args }) => {
+        const reg = byId(args)
+        const sessionId = idArg(args, 1, 'callee_id')
+        const callee = reg.callees.find((c) => c.session.id === sessionId)
+        if (callee === undefined) throw new NoSuchSessionError(sessionId)
+        const reason = args[2] === undefined || args[2] === null ? 'wamp.error.removed' : checkUri(args[2], 'exact')
+        dealer.removeCallee(callee, reason)
+        return {}
+      },
+    },
+  }
+}

@@ -1,0 +1,138 @@
+import { ErrorUri } from '../protocol/error-uris.js'
+import { MessageCode } from '../protocol/message-codes.js'
+import { Authorizer, type RoleConfig } from './authorizer.js'
+import { Broker } from './broker.js'
+import { Dealer } from './dealer.js'
+import { NotAuthorizedError, RouterError } from './errors.js'
+import type { Args, Dict, Kwargs } from './inbound.js'
+import type { MetaCall, MetaProcedure, MetaResult } from './meta-procedure.js'
+import { withPayload } from './payload.js'
+import type { Session } from './session.js'
+
+export interface RealmOptions {
+  name: string
+  roles: Record<string, RoleConfig>
+  strictUris: boolean
+  /** Log an unexpected failure (a bug); the router keeps serving. */
+  onInternalError: (err: unknown, context: string) => void
+}
+
+/**
+ * A realm: its sessions, dealer, broker and the router's own procedures. Sessions in one realm
+ * never see another realm's registrations, subscriptions or meta events.
+ */
+export class Realm {
+  readonly name: string
+  readonly sessions = new Map<number, Session>()
+  readonly dealer: Dealer
+  readonly broker: Broker
+  readonly authorizer: Authorizer
+  readonly strictUris: boolean
+  /** The router's own procedures: wamp.* meta API and wampctl.* extensions. */
+  readonly meta = new Map<string, MetaProcedure>()
+  private readonly cancelers = new Map<Session, Set<() => void>>()
+  private readonly leaveListeners = new Set<(session: Session) => void>()
+
+  constructor(private readonly options: RealmOptions) {
+    this.name = options.name
+    this.strictUris = options.strictUris
+    this.authorizer = new Authorizer(options.roles)
+    this.dealer = new Dealer(this)
+    this.broker = new Broker(this)
+  }
+
+  addProcedures(procedures: Record<string, MetaProcedure>): void {
+    for (const [uri, p] of Object.entries(procedures)) this.meta.set(uri, p)
+  }
+
+  join(session: Session): void {
+    this.authorizer.prepare(session)
+    this.sessions.set(session.id, session)
+    this.publishMeta('wamp.session.on_join', [session.details()])
+  }
+
+  /**
+   * A session is gone (GOODBYE, kill, lost transport). Its registrations and subscriptions go
+   * first (with their meta events), then on_leave. `quiet` (kill_all) publishes no meta events.
+   */
+  leave(session: Session, quiet = false): void {
+    if (!this.sessions.has(session.id)) return
+    session.closed = true
+    this.sessions.delete(session.id)
+    const cancel = this.cancelers.get(session)
+    if (cancel !== undefined) {
+      this.cancelers.delete(session)
+      for (const c of cancel) c()
+    }
+    this.quiet = quiet
+    try {
+      this.dealer.detach(session)
+      this.broker.detach(session)
+      this.publishMeta('wamp.session.on_leave', [session.id, session.authid, session.authrole])
+    } finally {
+      this.quiet = false
+    }
+    for (const l of this.leaveListeners) l(session)
+  }
+
+  onLeave(listener: (session: Session) => void): () => void {
+    this.leaveListeners.add(listener)
+    return () => this.leaveListeners.delete(listener)
+  }
+
+  private quiet = false
+
+  publishMeta(topic: string, args: Args, kwargs?: Kwargs): void {
+    if (this.quiet) return
+    this.broker.publishFromRouter(topic, args, kwargs)
+  }
+
+  /** Run one of the router's own procedures for `caller` and answer its CALL. */
+  callMeta(caller: Session, request: number, options: Dict, procedure: string, meta: MetaProcedure, args: Args, kwargs: Kwargs): void {
+    if (meta.mutating && !caller.admin) {
+      throw new NotAuthorizedError(`'${procedure}' changes router state and needs an admin role; '${caller.authrole}' is not one`)
+    }
+    const wantsProgress = options.receive_progress === true
+    let canceled = false
+    const call: MetaCall = {
+      caller,
+      args: args ?? [],
+      kwargs: kwargs ?? {},
+      options,
+      progress: (a, k) => {
+        if (wantsProgress && !caller.closed) caller.send(withPayload([MessageCode.RESULT, request, { progress: true }], a, k))
+      },
+      get canceled() {
+        return canceled || caller.closed
+      },
+      onCancel: (listener) => {
+        let set = this.cancelers.get(caller)
+        if (set === undefined) this.cancelers.set(caller, (set = new Set()))
+        set.add(() => {
+          canceled = true
+          listener()
+        })
+      },
+    }
+    const answer = (r: MetaResult): void => {
+      if (!caller.closed) caller.send(withPayload([MessageCode.RESULT, request, {}], r.args, r.kwargs))
+    }
+    const fail = (err: unknown): void => {
+      if (caller.closed) return
+      if (err instanceof RouterError) {
+        caller.send(withPayload([MessageCode.ERROR, MessageCode.CALL, request, {}, err.uri], [err.message], err.kwargs))
+      } else {
+        this.options.onInternalError(err, procedure)
+        caller.send([MessageCode.ERROR, MessageCode.CALL, request, {}, ErrorUri.internal, [`${procedure} failed inside the router`]])
+      }
+    }
+    let out: MetaResult | Promise<MetaResult>
+    try {
+      out = meta.handler(call)
+    } catch (err) {
+      return fail(err)
+    }
+    if (out instanceof Promise) out.then(answer, fail)
+    else answer(out)
+  }
+}

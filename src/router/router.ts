@@ -1,0 +1,205 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { CloseUri } from '../protocol/error-uris.js'
+import type { AuthConfig } from './authenticator.js'
+import { normalizeRealm, type Logger, type RouterOptions } from './config.js'
+import { Connection, type ConnectionHost } from './connection.js'
+import { RouterConfigError } from './errors.js'
+import { installExtensions } from './extensions/install.js'
+import { freshId } from './ids.js'
+import { registrationMetaProcedures } from './meta/registration-meta.js'
+import { sessionMetaProcedures } from './meta/session-meta.js'
+import { subscriptionMetaProcedures } from './meta/subscription-meta.js'
+import { Realm } from './realm.js'
+import { serializerFor, subprotocols } from './serializers.js'
+import { welcomeRoles } from './features.js'
+
+export interface ListenOptions {
+  host?: string
+  /** 0 picks a free port. Default 8080. */
+  port?: number
+}
+
+const silent: Logger = { info: () => {}, warn: () => {}, error: () => {} }
+
+/**
+ * The embedded WAMP v2 router. `await new Router().listen({ port: 0 })`, then `router.url`;
+ * `await router.close()` says GOODBYE (wamp.close.system_shutdown) to every session.
+ */
+export class Router implements ConnectionHost {
+  readonly realms = new Map<string, Realm>()
+  readonly path: string
+  readonly maxMessageSize: number
+  readonly maxBufferedBytes: number
+  readonly extensions: boolean
+  private readonly auth = new Map<string, AuthConfig>()
+  private readonly connections = new Set<Connection>()
+  private readonly logger: Logger
+  private readonly roles: Record<string, unknown>
+  private readonly stopExtensions: Array<() => void> = []
+  private http: Server | undefined
+  private wss: WebSocketServer | undefined
+  private address: AddressInfo | undefined
+
+  constructor(options: RouterOptions = {}) {
+    this.path = options.path ?? '/ws'
+    this.maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024
+    this.extensions = options.extensions ?? true
+    this.logger = options.logger ?? silent
+    this.roles = welcomeRoles(this.extensions)
+    for (const r of options.realms ?? ['realm1']) {
+      const cfg = normalizeRealm(r)
+      if (this.realms.has(cfg.name)) throw new RouterConfigError(`realm '${cfg.name}' is configured twice`)
+      const realm = new Realm({
+        name: cfg.name,
+        roles: cfg.roles,
+        strictUris: options.strictUris ?? false,
+        onInternalError: (err, ctx) => this.onInternalError(err, ctx),
+      })
+      realm.addProcedures(sessionMetaProcedures(realm))
+      realm.addProcedures(registrationMetaProcedures(realm))
+      realm.addProcedures(subscriptionMetaProcedures(realm))
+      if (this.extensions) this.stopExtensions.push(installExtensions(realm, { statsIntervalMs: options.statsIntervalMs ?? 1000 }))
+      this.realms.set(cfg.name, realm)
+      this.auth.set(cfg.name, cfg.auth)
+    }
+  }
+
+  /** ws://host:port/path, once listening. */
+  get url(): string {
+    if (this.address === undefined) throw new RouterConfigError('the router is not listening')
+    const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address
+    return `ws://${host}:${this.address.port}${this.path}`
+  }
+
+  get port(): number {
+    if (this.address === undefined) throw new RouterConfigError('the router is not listening')
+    return this.address.port
+  }
+
+  async listen(options: ListenOptions = {}): Promise<this> {
+    if (this.http !== undefined) throw new RouterConfigError('the router is already listening')
+    const http = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' })
+      res.end(`wampctl router: connect with a WebSocket to ${this.path} using ${subprotocols.join(', ')}\n`)
+    })
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.maxMessageSize * 4 + 1024, // hard cap; between 1× and 4× we still answer with an ERROR
+      perMessageDeflate: false,
+      handleProtocols: (offered) => pickProtocol(offered) ?? false,
+    })
+    http.on('upgrade', (req, socket, head) => this.upgrade(wss, req, socket as Socket, head))
+    this.http = http
+    this.wss = wss
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+        http.off('error', reject)
+        resolve()
+      })
+    })
+    this.address = http.address() as AddressInfo
+    this.logger.info(`listening on ${this.url}`)
+    return this
+  }
+
+  /** GOODBYE (system_shutdown) to every session, then stop listening. */
+  async close(): Promise<void> {
+    for (const stop of this.stopExtensions.splice(0)) stop()
+    for (const realm of this.realms.values()) {
+      for (const s of [...realm.sessions.values()]) {
+        realm.leave(s, true)
+        s.transport.goodbye(CloseUri.systemShutdown, 'the router is shutting down')
+      }
+    }
+    const wss = this.wss
+    const http = this.http
+    this.wss = undefined
+    this.http = undefined
+    if (http === undefined) return
+    // Give the GOODBYEs one turn to flush, then close every transport.
+    await new Promise((r) => setImmediate(r))
+    for (const client of wss?.clients ?? []) client.close(1001, 'router shutting down')
+    await new Promise<void>((resolve) => {
+      const deadline = setTimeout(() => {
+        for (const client of wss?.clients ?? []) client.terminate()
+      }, 1000)
+      deadline.unref()
+      wss?.close()
+      http.close(() => {
+        clearTimeout(deadline)
+        resolve()
+      })
+      http.closeAllConnections()
+    })
+  }
+
+  realm(name: string): Realm | undefined {
+    return this.realms.get(name)
+  }
+
+  authConfig(realm: string): AuthConfig {
+    return this.auth.get(realm) ?? {}
+  }
+
+  welcomeRoles(): Record<string, unknown> {
+    return this.roles
+  }
+
+  newSessionId(): number {
+    // Session ids are global scope: unique across realms.
+    return freshId({ has: (id) => [...this.realms.values()].some((r) => r.sessions.has(id)) })
+  }
+
+  onInternalError(err: unknown, context: string): void {
+    this.logger.error(`${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+  }
+
+  connectionClosed(c: Connection): void {
+    this.connections.delete(c)
+  }
+
+  private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = (req.url ?? '/').split('?')[0]
+    if (path !== this.path) return refuse(socket, 404, `no WAMP endpoint at ${path}; use ${this.path}`)
+    const offered = (req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0)
+    const protocol = pickProtocol(new Set(offered))
+    if (protocol === undefined) {
+      return refuse(
+        socket,
+        400,
+        `no supported WAMP subprotocol offered (got: ${offered.join(', ') || 'none'}); offer one of ${subprotocols.join(', ')}`,
+      )
+    }
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const s = ws as unknown as { _socket: Socket }
+      s._socket.setNoDelay(true)
+      const info = {
+        type: 'websocket' as const,
+        protocol,
+        peer: `tcp:${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+      }
+      const c = new Connection(ws, serializerFor(protocol)!, info, this)
+      this.connections.add(c)
+    })
+  }
+}
+
+function pickProtocol(offered: Set<string>): string | undefined {
+  // The client's first acceptable choice wins (Set keeps the offer order).
+  for (const p of offered) if (subprotocols.includes(p)) return p
+  return undefined
+}
+
+function refuse(socket: Socket, status: number, reason: string): void {
+  const body = `${reason}\n`
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+}

@@ -1,0 +1,113 @@
+import type { Dict } from './inbound.js'
+import type { Invocation } from './invocation.js'
+import type { Realm } from './realm.js'
+import type { Callee } from './registration.js'
+import type { Serializer } from './serializers.js'
+import type { Subscription } from './subscription.js'
+
+/** What a session needs from the connection it runs over. */
+export interface SessionTransport {
+  readonly serializer: Serializer
+  readonly info: TransportInfo
+  send(message: unknown[]): void
+  /** Send bytes already encoded with `serializer` (fan-out encodes each event once per serializer). */
+  sendEncoded(data: Buffer | string): void
+  /** The router ends this session: GOODBYE with `reason` (kill, shutdown); the realm has already let it go. */
+  goodbye(reason: string, message?: string): void
+}
+
+export interface TransportInfo {
+  type: 'websocket'
+  protocol: string
+  peer: string
+  http_headers_received?: Record<string, string>
+}
+
+export interface Identity {
+  authid: string
+  authrole: string
+  authmethod: string
+  authprovider: string
+  authextra?: Dict
+}
+
+/** Client role features the router acts on, read once from HELLO.Details.roles. */
+export interface PeerFeatures {
+  calleeCanceling: boolean
+  calleeProgressive: boolean
+  calleeRevocation: boolean
+  callerProgressive: boolean
+}
+
+export function readFeatures(roles: Dict): PeerFeatures {
+  const f = (role: string, feature: string): boolean => {
+    const r = roles[role] as Dict | undefined
+    const features = r && typeof r === 'object' ? (r.features as Dict | undefined) : undefined
+    return features !== undefined && features !== null && typeof features === 'object' && features[feature] === true
+  }
+  return {
+    calleeCanceling: f('callee', 'call_canceling'),
+    calleeProgressive: f('callee', 'progressive_call_results'),
+    calleeRevocation: f('callee', 'registration_revocation'),
+    callerProgressive: f('caller', 'progressive_call_results'),
+  }
+}
+
+/**
+ * An established WAMP session in a realm. The dealer and broker keep their per-session indexes
+ * here so that a session's departure is cleaned up in time proportional to what it held.
+ */
+export class Session {
+  /** Invocations sent to this session as a callee, by INVOCATION.Request. */
+  readonly invocations = new Map<number, Invocation>()
+  /** Calls this session made as a caller and still waits on, by CALL.Request. */
+  readonly calls = new Map<number, Invocation>()
+  readonly callees = new Set<Callee>()
+  readonly subscriptions = new Set<Subscription>()
+  readonly joinedAt = new Date()
+  /** Per action: this session's role may do it on any URI (skips per-URI rule checks on the hot path). */
+  allowAll = { call: false, register: false, publish: false, subscribe: false }
+  admin = false
+  closed = false
+  private nextRequest = 1
+
+  constructor(
+    readonly id: number,
+    readonly realm: Realm,
+    readonly transport: SessionTransport,
+    readonly identity: Identity,
+    readonly roles: Dict,
+    readonly features: PeerFeatures,
+  ) {}
+
+  get authid(): string {
+    return this.identity.authid
+  }
+
+  get authrole(): string {
+    return this.identity.authrole
+  }
+
+  /** Next request id for a message the router sends this session (INVOCATION, INTERRUPT…). */
+  nextRequestId(): number {
+    const id = this.nextRequest
+    this.nextRequest = id >= 2 ** 53 ? 1 : id + 1
+    return id
+  }
+
+  send(message: unknown[]): void {
+    if (!this.closed) this.transport.send(message)
+  }
+
+  /** `wamp.session.get` / `on_join` details, exactly as the spec lists them. */
+  details(): Dict {
+    return {
+      session: this.id,
+      authid: this.identity.authid,
+      authrole: this.identity.authrole,
+      authmethod: this.identity.authmethod,
+      authprovider: this.identity.authprovider,
+      transport: this.transport.info,
+    }
+  }
+}
