@@ -1,0 +1,46 @@
+import type { CalleeState } from '../protocol/extensions.js'
+
+/**
+ * What the CLI and dashboards show, the same whether the router has the wampctl extensions
+ * (every field filled) or only the standard meta API (statistics null: unknown).
+ */
+export interface CalleeView {
+  session: number
+  authid: string | null
+  authrole: string | null
+  /** 'unknown' on a router without the extensions. */
+  state: CalleeState | 'unknown'
+  weight: number | null
+  calls: number | null
+  errors: number | null
+  inflight: number | null
+  p50_ms: number | null
+  p99_ms: number | null
+  last_call_at: string | null
+}
+
+export interface RegistrationView {
+  id: number
+  uri: string
+  match: string
+  invoke: string
+  created: string | null
+  callees: CalleeView[]
+}
+
+export interface SnapshotView {
+  at: string
+  realm: string
+  /** The router serves the wampctl.* extensions (statistics, cordon, drain, weights). */
+  extensions: boolean
+  registrations: RegistrationView[]
+}
+
+export interface SessionView {
+  session: number
+  authid: string | null
+  authrole: string | null
+  authmethod: string | null
+  authprovider: string | null
+  transport: Record<string, unknown> | null
+}
