@@ -1,0 +1,35 @@
+import { Args, Flags } from '@oclif/core'
+import { UsageError } from '../src/client/errors.js'
+import { BaseCommand } from '../src/cli/base-command.js'
+import { parseValue } from '../src/cli/values.js'
+
+export default class Call extends BaseCommand<typeof Call> {
+  static override summary = 'Call a procedure and print its result.'
+  static override description = 'Positional ARGS are parsed as JSON when they are valid JSON (numbers, true, {"a":1}), else taken as strings.'
+  static override examples = ['<%= config.bin %> call com.example.add 2 3', '<%= config.bin %> call com.example.greet --kwargs \'{"name":"ops"}\' --json']
+  static override strict = false
+  static override args = {
+    procedure: Args.string({ description: 'procedure URI', required: true }),
+  }
+  static override flags = {
+    kwargs: Flags.string({ description: 'keyword arguments as a JSON object' }),
+    timeout: Flags.integer({ description: 'router-side call timeout in ms' }),
+  }
+
+  async run(): Promise<{ args: unknown[]; kwargs: Record<string, unknown> }> {
+    const positional = this.rest.slice(1)
+    let kwargs: Record<string, unknown> = {}
+    if (this.flags.kwargs !== undefined) {
+      const parsed = parseValue(this.flags.kwargs)
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('--kwargs must be a JSON object')
+      kwargs = parsed as Record<string, unknown>
+    }
+    const { client } = await this.connect()
+    const result = await client.call(this.args.procedure, positional.map(parseValue), kwargs, this.flags.timeout === undefined ? {} : { timeoutMs: this.flags.timeout })
+    if (!this.jsonEnabled()) {
+      if (result.args.length > 0) this.log(result.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '))
+      if (Object.keys(result.kwargs).length > 0) this.log(JSON.stringify(result.kwargs))
+    }
+    return result
+  }
+}

@@ -1,0 +1,53 @@
+import { Flags } from '@oclif/core'
+import { WampctlCommand } from '../../src/cli/base-command.js'
+import { serve } from '../../src/cli/serve.js'
+
+export default class RouterStart extends WampctlCommand<typeof RouterStart> {
+  static override summary = 'Start the embedded WAMP router.'
+  static override description =
+    'Serves WAMP v2 over WebSocket (JSON, msgpack, CBOR) with shared registrations, the standard meta API and the wampctl operations extensions. Creates an admin credential and writes a context into the config dir, so wampctl on this machine needs no flags. Stops cleanly on SIGINT/SIGTERM (GOODBYE wamp.close.system_shutdown to every session).'
+  static override examples = [
+    '<%= config.bin %> router start',
+    '<%= config.bin %> router start --port 0 --realm realm1 --realm staging',
+    '<%= config.bin %> router start --config router.json --no-extensions',
+  ]
+  static override enableJsonFlag = false
+  static override flags = {
+    host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
+    port: Flags.integer({ description: 'port to listen on (0 picks a free one)', default: 8080, min: 0, max: 65535 }),
+    realm: Flags.string({ description: 'realm to serve (repeatable) [default: realm1]', multiple: true }),
+    config: Flags.string({ description: 'JSON config file (realms, roles, auth, limits)' }),
+    path: Flags.string({ description: 'WebSocket path [default: /ws]' }),
+    extensions: Flags.boolean({ description: 'serve the wampctl.* operations extensions (--no-extensions: a standard router)', default: true, allowNo: true }),
+    'max-message-size': Flags.integer({ description: 'largest message accepted, bytes [default: 16 MiB]', min: 1024 }),
+    'context-name': Flags.string({ description: 'name of the context written for the CLI', default: 'local' }),
+    'no-context': Flags.boolean({ description: 'do not write a context' }),
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const { router, contextPath } = await serve({
+      host: f.host,
+      port: f.port,
+      realms: f.realm ?? [],
+      configFile: f.config,
+      path: f.path,
+      extensions: f.extensions,
+      maxMessageSize: f['max-message-size'],
+      context: f['no-context'] ? false : f['context-name'],
+      logger: { info: () => {}, warn: (m) => process.stderr.write(`wampctl router: ${m}\n`), error: (m) => process.stderr.write(`wampctl router: ${m}\n`) },
+    })
+    this.log(`wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`)
+    if (contextPath !== undefined) this.log(`context '${f['context-name']}' written to ${contextPath}`)
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        router.close().then(resolve, resolve)
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    this.log('wampctl router stopped')
+  }
+}

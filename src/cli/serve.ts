@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto'
+import { loadConfigFile, normalizeRealm, type Logger, type RealmConfig, type RouterConfigFile } from '../router/config.js'
+import { Router } from '../router/router.js'
+import { saveContext } from './context.js'
+
+export interface ServeOptions {
+  host: string
+  port: number
+  realms: string[]
+  configFile?: string
+  path?: string
+  extensions?: boolean
+  maxMessageSize?: number
+  /** Write a context for the CLI (default true), under this name. */
+  context?: string | false
+  logger?: Logger
+}
+
+export interface Served {
+  router: Router
+  admin: { authid: string; secret: string }
+  contextPath: string | undefined
+}
+
+export const ADMIN_AUTHID = 'wampctl-admin'
+
+/**
+ * Start the embedded router the way `wampctl router start` and `wampctl demo` do: realms from
+ * flags or the config file, a fresh admin credential (WAMP-CRA, role admin) in every realm, and
+ * a context in the config dir so the CLI on this machine needs no flags.
+ */
+export async function serve(options: ServeOptions): Promise<Served> {
+  const file: RouterConfigFile = options.configFile !== undefined ? loadConfigFile(options.configFile) : {}
+  const secret = randomBytes(24).toString('base64url')
+  const names = options.realms.length > 0 ? options.realms : undefined
+  const realms: RealmConfig[] = (file.realms ?? names ?? ['realm1']).map((r) => {
+    const cfg = normalizeRealm(r)
+    const roles = { ...cfg.roles, admin: cfg.roles.admin ?? { admin: true } }
+    const wampcra = { ...(cfg.auth.wampcra ?? {}), [ADMIN_AUTHID]: { secret, role: 'admin' } }
+    return { name: cfg.name, roles, auth: { ...cfg.auth, wampcra } }
+  })
+  if (names !== undefined && file.realms !== undefined) {
+    for (const n of names) if (!realms.some((r) => r.name === n)) realms.push(normalizeRealmWithAdmin(n, secret))
+  }
+  const router = new Router({
+    ...file,
+    realms,
+    path: options.path ?? file.path,
+    extensions: options.extensions ?? file.extensions,
+    maxMessageSize: options.maxMessageSize ?? file.maxMessageSize,
+    logger: options.logger,
+  })
+  await router.listen({ host: options.host ?? file.host, port: options.port ?? file.port })
+  let contextPath: string | undefined
+  if (options.context !== false) {
+    contextPath = saveContext(options.context ?? 'local', { url: router.url, realm: realms[0]!.name, authid: ADMIN_AUTHID, secret })
+  }
+  return { router, admin: { authid: ADMIN_AUTHID, secret }, contextPath }
+}
+
+function normalizeRealmWithAdmin(name: string, secret: string): RealmConfig {
+  const cfg = normalizeRealm(name)
+  return { name, roles: { ...cfg.roles, admin: { admin: true } }, auth: { wampcra: { [ADMIN_AUTHID]: { secret, role: 'admin' } } } }
+}
