@@ -183,6 +183,38 @@ export class WampClient {
     }
   }
 
+  /**
+   * Register a procedure (wampctl demo services, test callees). `handler` returns the result
+   * value (positional) or throws; options pass through (invoke, match, …).
+   * Returns a function that unregisters.
+   */
+  async register(
+    procedure: string,
+    handler: (args: unknown[], kwargs: Record<string, unknown>, details: Record<string, unknown>) => unknown,
+    options: { invoke?: 'single' | 'roundrobin' | 'random' | 'first' | 'last'; match?: 'exact' | 'prefix' | 'wildcard'; disclose_caller?: boolean } = {},
+  ): Promise<{ id: number; unregister: () => Promise<void> }> {
+    try {
+      const reg = await this.session.register(
+        procedure,
+        (args, kwargs, details) => handler(args ?? [], kwargs ?? {}, (details ?? {}) as unknown as Record<string, unknown>),
+        options,
+      )
+      return {
+        id: (reg as unknown as { id: number }).id,
+        unregister: async () => {
+          if (this.closed) return
+          try {
+            await this.session.unregister(reg)
+          } catch {
+            /* revoked or session closing */
+          }
+        },
+      }
+    } catch (err) {
+      throw this.wrap(err, `register ${procedure}`)
+    }
+  }
+
   async publish(topic: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<number | undefined> {
     try {
       const pub = await this.session.publish(topic, args, kwargs, { acknowledge: true })
