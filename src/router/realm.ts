@@ -92,6 +92,10 @@ export class Realm {
     if (meta.mutating && !caller.admin) {
       throw new NotAuthorizedError(`'${procedure}' changes router state and needs an admin role; '${caller.authrole}' is not one`)
     }
+    // Read-only meta procedures follow the role's URI rules like any other call.
+    if (!caller.admin && !(caller.allowAll.call || this.authorizer.may(caller, 'call', procedure))) {
+      throw new NotAuthorizedError(`role '${caller.authrole}' may not call '${procedure}'`)
+    }
     const wantsProgress = options.receive_progress === true
     let canceled = false
     const call: MetaCall = {
