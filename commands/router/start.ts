@@ -13,8 +13,8 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
   ]
   static override enableJsonFlag = false
   static override flags = {
-    host: Flags.string({ description: 'address to listen on', default: '127.0.0.1' }),
-    port: Flags.integer({ description: 'port to listen on (0 picks a free one)', default: 8080, min: 0, max: 65535 }),
+    host: Flags.string({ description: 'address to listen on [default: config file, else 127.0.0.1]' }),
+    port: Flags.integer({ description: 'port to listen on, 0 picks a free one [default: config file, else 8080]', min: 0, max: 65535 }),
     realm: Flags.string({ description: 'realm to serve (repeatable) [default: realm1]', multiple: true }),
     config: Flags.string({ description: 'JSON config file (realms, roles, auth, limits)' }),
     path: Flags.string({ description: 'WebSocket path [default: /ws]' }),

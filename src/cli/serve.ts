@@ -4,8 +4,8 @@ import { Router } from '../router/router.js'
 import { saveContext } from './context.js'
 
 export interface ServeOptions {
-  host: string
-  port: number
+  host?: string
+  port?: number
   realms: string[]
   configFile?: string
   path?: string
@@ -50,7 +50,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     maxMessageSize: options.maxMessageSize ?? file.maxMessageSize,
     logger: options.logger,
   })
-  await router.listen({ host: options.host ?? file.host, port: options.port ?? file.port })
+  await router.listen({ host: options.host ?? file.host ?? '127.0.0.1', port: options.port ?? file.port ?? 8080 })
   let contextPath: string | undefined
   if (options.context !== false) {
     contextPath = saveContext(options.context ?? 'local', { url: router.url, realm: realms[0]!.name, authid: ADMIN_AUTHID, secret })

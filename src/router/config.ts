@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { AuthConfig } from './authenticator.js'
 import type { RoleConfig } from './authorizer.js'
+import { validateConfig } from './config-validation.js'
 import { RouterConfigError } from './errors.js'
 
 export interface RealmConfig {
@@ -29,6 +30,11 @@ export interface RouterOptions {
   strictUris?: boolean
   /** Serve the wampctl.* operations extensions. Default true; false behaves like a standard router. */
   extensions?: boolean
+  /**
+   * Keep per-callee call statistics on the hot path. Default true; false exists only so the bench
+   * can measure what they cost, and requires `extensions: false` (the extensions read them).
+   */
+  callStats?: boolean
   /** Interval of wampctl.stats.on_tick, ms. Default 1000. */
   statsIntervalMs?: number
   logger?: Logger
@@ -58,11 +64,12 @@ export function loadConfigFile(path: string): RouterConfigFile {
   } catch (err) {
     throw new RouterConfigError(`cannot read config file ${path}: ${(err as Error).message}`)
   }
+  let parsed: unknown
   try {
-    const parsed = JSON.parse(text) as unknown
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object')
-    return parsed as RouterConfigFile
+    parsed = JSON.parse(text) as unknown
   } catch (err) {
-    throw new RouterConfigError(`config file ${path} is not valid: ${(err as Error).message}`)
+    throw new RouterConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`)
   }
+  validateConfig(parsed)
+  return parsed as RouterConfigFile
 }

@@ -1,0 +1,74 @@
+import { ACTIONS } from './authorizer.js'
+import { RouterConfigError } from './errors.js'
+
+/**
+ * Checks a router configuration read from a file, so a typo gets one clear line naming the
+ * field ("realms[0].roles.ops.permissions[1].allow: …") instead of a failure at first use.
+ */
+export function validateConfig(value: unknown): void {
+  const cfg = dict(value, 'config')
+  optional(cfg, 'host', 'string')
+  optional(cfg, 'path', 'string')
+  optional(cfg, 'port', 'number')
+  optional(cfg, 'maxMessageSize', 'number')
+  optional(cfg, 'maxBufferedBytes', 'number')
+  optional(cfg, 'statsIntervalMs', 'number')
+  optional(cfg, 'strictUris', 'boolean')
+  optional(cfg, 'extensions', 'boolean')
+  if (cfg.realms === undefined) return
+  if (!Array.isArray(cfg.realms) || cfg.realms.length === 0) fail('realms', 'must be a non-empty list')
+  cfg.realms.forEach((r, i) => {
+    const at = `realms[${i}]`
+    if (typeof r === 'string') return
+    const realm = dict(r, at)
+    if (typeof realm.name !== 'string' || realm.name.length === 0) fail(`${at}.name`, 'must be a non-empty string')
+    if (realm.roles !== undefined) {
+      for (const [role, rc] of Object.entries(dict(realm.roles, `${at}.roles`))) {
+        const rat = `${at}.roles.${role}`
+        const roleCfg = dict(rc, rat)
+        optional(roleCfg, 'admin', 'boolean', rat)
+        if (roleCfg.permissions === undefined) continue
+        if (!Array.isArray(roleCfg.permissions)) fail(`${rat}.permissions`, 'must be a list')
+        roleCfg.permissions.forEach((p, j) => {
+          const pat = `${rat}.permissions[${j}]`
+          const perm = dict(p, pat)
+          if (typeof perm.uri !== 'string') fail(`${pat}.uri`, 'must be a string')
+          if (perm.match !== undefined && !['exact', 'prefix', 'wildcard'].includes(perm.match as string)) fail(`${pat}.match`, 'must be exact, prefix or wildcard')
+          if (!Array.isArray(perm.allow) || !perm.allow.every((a) => (ACTIONS as readonly unknown[]).includes(a))) {
+            fail(`${pat}.allow`, `must be a list of ${ACTIONS.join(', ')}`)
+          }
+        })
+      }
+    }
+    if (realm.auth !== undefined) {
+      const auth = dict(realm.auth, `${at}.auth`)
+      if (auth.anonymous !== undefined && auth.anonymous !== false) {
+        const a = dict(auth.anonymous, `${at}.auth.anonymous`)
+        if (typeof a.role !== 'string') fail(`${at}.auth.anonymous.role`, 'must be a string')
+      }
+      for (const method of ['ticket', 'wampcra'] as const) {
+        if (auth[method] === undefined) continue
+        const key = method === 'ticket' ? 'ticket' : 'secret'
+        for (const [authid, pc] of Object.entries(dict(auth[method], `${at}.auth.${method}`))) {
+          const pat = `${at}.auth.${method}.${authid}`
+          const principal = dict(pc, pat)
+          if (typeof principal[key] !== 'string' || (principal[key] as string).length === 0) fail(`${pat}.${key}`, 'must be a non-empty string')
+          if (typeof principal.role !== 'string') fail(`${pat}.role`, 'must be a string')
+        }
+      }
+    }
+  })
+}
+
+function dict(v: unknown, at: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(at, 'must be an object')
+  return v as Record<string, unknown>
+}
+
+function optional(o: Record<string, unknown>, key: string, type: 'string' | 'number' | 'boolean', at = ''): void {
+  if (o[key] !== undefined && typeof o[key] !== type) fail(at === '' ? key : `${at}.${key}`, `must be a ${type}`)
+}
+
+function fail(at: string, what: string): never {
+  throw new RouterConfigError(`invalid config: ${at} ${what}`)
+}
