@@ -1,0 +1,58 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../src/cli/base-command.js'
+import { assertSafe } from '../src/ops/drain-safety.js'
+import { prepareDrain, runDrain, type DrainReport, type DrainThen } from '../src/ops/drain.js'
+import { formatDuration, parseDuration } from '../src/ops/duration.js'
+import { renderDrainPlan, renderDrainSummary, renderDryRun } from '../src/ui/callee-ops.js'
+import { StatusLine } from '../src/ui/status-line.js'
+
+export default class Drain extends BaseCommand<typeof Drain> {
+  static override summary = 'Take a callee out of rotation without failing a call: cordon, wait for its calls in flight, then unregister, kill or keep it.'
+  static override description = [
+    'Refuses (exit 4) when a registration would be left with no active callee (weight > 0), unless --force.',
+    'Progress (calls in flight left) goes to stderr. On timeout (exit 5) no call is dropped and the callee stays cordoned.',
+    'Asks for confirmation on a terminal; without one, pass --yes. Needs the wampctl operations extensions.',
+  ].join('\n')
+  static override examples = [
+    '<%= config.bin %> drain 4711 --then unregister --yes',
+    '<%= config.bin %> drain worker-3 --uri com.example.resize --timeout 2m',
+    '<%= config.bin %> drain 4711 --dry-run --json',
+  ]
+  static override args = {
+    session: Args.string({ description: 'session id, or an authid that names exactly one session', required: true }),
+  }
+  static override flags = {
+    uri: Flags.string({ description: 'only this registration (URI or registration id)' }),
+    timeout: Flags.string({ description: 'how long to wait for calls in flight (500ms, 30s, 2m)', default: '30s' }),
+    then: Flags.string({ description: 'once drained: unregister (revoke), kill (close the session) or none (stay cordoned)', options: ['unregister', 'kill', 'none'], default: 'none' }),
+    force: Flags.boolean({ description: 'drain even the last active callee of a registration', default: false }),
+    'dry-run': Flags.boolean({ description: 'show what would happen and change nothing', default: false }),
+    yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation', default: false }),
+  }
+
+  async run(): Promise<DrainReport> {
+    const timeoutMs = parseDuration(this.flags.timeout, '--timeout')
+    const then = this.flags.then as DrainThen
+    const { meta } = await this.connect()
+    const plan = await prepareDrain(meta, this.args.session, this.flags.uri)
+    if (this.flags['dry-run']) {
+      if (!this.jsonEnabled()) this.log(renderDryRun(plan, then, timeoutMs))
+      return { dry_run: true, forced: false, plan, result: null, inflight_at_start: null }
+    }
+    assertSafe(plan, 'drain', this.flags.force)
+    if (!this.jsonEnabled()) this.log(renderDrainPlan(plan))
+    const uris = plan.registrations.map((r) => r.uri).join(', ')
+    await this.confirm(`Drain session ${plan.session} from ${uris} (then ${then}, timeout ${formatDuration(timeoutMs)})?`, this.flags.yes)
+    const line = new StatusLine(process.stderr)
+    let report: DrainReport
+    try {
+      report = await runDrain(meta, plan, { uri: this.flags.uri, timeoutMs, then, force: this.flags.force }, (p) =>
+        line.update(`draining session ${p.session}: ${p.inflight} call(s) in flight`),
+      )
+    } finally {
+      line.done()
+    }
+    if (!this.jsonEnabled()) this.log(renderDrainSummary(report))
+    return report
+  }
+}
