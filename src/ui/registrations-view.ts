@@ -1,0 +1,44 @@
+import type { RegistrationDetail, RegistrationSummary } from '../ops/registration-summary.js'
+import { fixed, millis, percent, ratio } from './format.js'
+import { bar, renderTable, type Column } from './table.js'
+
+const LIST_COLUMNS: Column<RegistrationSummary>[] = [
+  { header: 'ID', get: (r) => r.id, align: 'right' },
+  { header: 'URI', get: (r) => r.uri },
+  { header: 'MATCH', get: (r) => r.match },
+  { header: 'INVOKE', get: (r) => r.invoke },
+  { header: 'CALLEES', get: (r) => r.callees, align: 'right' },
+  { header: 'CALLS', get: (r) => r.calls, align: 'right' },
+  { header: 'CALLS/S', get: (r) => fixed(r.calls_per_s), align: 'right' },
+  { header: 'INFLIGHT', get: (r) => r.inflight, align: 'right' },
+  { header: 'ERRORS', get: (r) => r.errors, align: 'right' },
+  { header: 'SPREAD', get: (r) => ratio(r.spread), align: 'right' },
+]
+
+/** `registrations list`: one aligned row per registration ('-' = unknown). */
+export function renderRegistrationList(rows: RegistrationSummary[]): string {
+  if (rows.length === 0) return 'no registrations'
+  return renderTable(LIST_COLUMNS, rows)
+}
+
+const BAR_WIDTH = 20
+
+const CALLEE_COLUMNS: Column<RegistrationDetail['callees'][number]>[] = [
+  { header: 'SESSION', get: (c) => c.session, align: 'right' },
+  { header: 'AUTHID', get: (c) => c.authid },
+  { header: 'STATE', get: (c) => c.state },
+  { header: 'WEIGHT', get: (c) => c.weight, align: 'right' },
+  { header: 'CALLS', get: (c) => c.calls, align: 'right' },
+  { header: 'SHARE', get: (c) => (c.share === null ? null : `${percent(c.share)!.padStart(6)} ${bar(c.share, BAR_WIDTH)}`) },
+  { header: 'INFLIGHT', get: (c) => c.inflight, align: 'right' },
+  { header: 'ERRORS', get: (c) => c.errors, align: 'right' },
+  { header: 'P50 MS', get: (c) => millis(c.p50_ms), align: 'right' },
+  { header: 'P99 MS', get: (c) => millis(c.p99_ms), align: 'right' },
+]
+
+/** `registrations show`: a header line, then the callees in registration order. */
+export function renderRegistrationDetail(d: RegistrationDetail): string {
+  const head = `${d.uri}  (registration ${d.id}, match ${d.match}, invoke ${d.invoke}${d.created ? `, created ${d.created}` : ''})`
+  if (d.callees.length === 0) return `${head}\nno callees`
+  return `${head}\n${renderTable(CALLEE_COLUMNS, d.callees)}`
+}
