@@ -156,9 +156,11 @@ export class Dealer {
     }
     inv.id = session.nextRequestId()
     inv.callee = callee
-    inv.startedAt = performance.now()
     session.invocations.set(inv.id, inv)
-    callee.stats.started(Date.now())
+    if (this.realm.callStats) {
+      inv.startedAt = performance.now()
+      callee.stats.started(Date.now())
+    }
     session.send(withPayload([MessageCode.INVOCATION, inv.id, reg.id, details], inv.args, inv.kwargs))
   }
 
@@ -204,7 +206,7 @@ export class Dealer {
   /** The callee answered (finally): stats, indexes, timer. */
   private finish(inv: Invocation, failed: boolean): void {
     inv.callee.session.invocations.delete(inv.id)
-    inv.callee.stats.finishedAfter(performance.now() - inv.startedAt, failed)
+    if (this.realm.callStats) inv.callee.stats.finishedAfter(performance.now() - inv.startedAt, failed)
     if (this.inflightListeners.size > 0) this.notifyInflight(inv.callee)
     this.clearTimer(inv)
   }
@@ -257,7 +259,7 @@ export class Dealer {
     for (const callee of [...session.callees]) this.removeCallee(callee)
     for (const inv of session.invocations.values()) {
       this.clearTimer(inv)
-      inv.callee.stats.abandoned()
+      if (this.realm.callStats) inv.callee.stats.abandoned()
       if (!inv.done) {
         inv.done = true
         inv.caller.calls.delete(inv.callRequest)

@@ -13,6 +13,8 @@ export interface RealmOptions {
   name: string
   roles: Record<string, RoleConfig>
   strictUris: boolean
+  /** Keep per-callee call statistics (RouterOptions.callStats). */
+  callStats: boolean
   /** Log an unexpected failure (a bug); the router keeps serving. */
   onInternalError: (err: unknown, context: string) => void
 }
@@ -28,6 +30,7 @@ export class Realm {
   readonly broker: Broker
   readonly authorizer: Authorizer
   readonly strictUris: boolean
+  readonly callStats: boolean
   /** The router's own procedures: wamp.* meta API and wampctl.* extensions. */
   readonly meta = new Map<string, MetaProcedure>()
   private readonly cancelers = new Map<Session, Set<() => void>>()
@@ -36,6 +39,7 @@ export class Realm {
   constructor(private readonly options: RealmOptions) {
     this.name = options.name
     this.strictUris = options.strictUris
+    this.callStats = options.callStats
     this.authorizer = new Authorizer(options.roles)
     this.dealer = new Dealer(this)
     this.broker = new Broker(this)

@@ -49,6 +49,8 @@ export class Router implements ConnectionHost {
     this.extensions = options.extensions ?? true
     this.logger = options.logger ?? silent
     this.roles = welcomeRoles(this.extensions)
+    const callStats = options.callStats ?? true
+    if (!callStats && this.extensions) throw new RouterConfigError('callStats: false needs extensions: false (the wampctl extensions read the call statistics)')
     for (const r of options.realms ?? ['realm1']) {
       const cfg = normalizeRealm(r)
       if (this.realms.has(cfg.name)) throw new RouterConfigError(`realm '${cfg.name}' is configured twice`)
@@ -56,6 +58,7 @@ export class Router implements ConnectionHost {
         name: cfg.name,
         roles: cfg.roles,
         strictUris: options.strictUris ?? false,
+        callStats,
         onInternalError: (err, ctx) => this.onInternalError(err, ctx),
       })
       realm.addProcedures(sessionMetaProcedures(realm))

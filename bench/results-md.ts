@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs'
+import { cpus, loadavg, release } from 'node:os'
+import { checkTargets, pubsubTable, rpcTable, statsCostTable, type Summary } from './report.js'
+import { num, renderMarkdown } from './table.js'
+import type { BenchSettings } from './settings.js'
+
+export interface Machine {
+  nproc: number
+  node: string
+  cpu: string
+  kernel: string
+  loadAtStart: string
+}
+
+export function machineFacts(nproc: number): Machine {
+  return {
+    nproc,
+    node: process.version,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    kernel: release(),
+    loadAtStart: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
+  }
+}
+
+/** bench/RESULTS.md: the latest figures, the machine they come from, and how to get them again. */
+export function writeResults(path: string, summaries: readonly Summary[], settings: BenchSettings, machine: Machine, startedAt: Date, seconds: number): void {
+  const checks = checkTargets(summaries)
+  const perRound = summaries.map((s) => [
+    `${s.target} ${s.serializer} ${s.kind}`,
+    s.perRound.map((r) => num(r.perSecond)).join(', '),
+    s.perRound.map((r) => num(r.cpuUsPer, 2)).join(', '),
+  ])
+  const hasPubSub = summaries.some((s) => s.kind === 'pubsub')
+  const md = `# Bench results
+
+Latest \`npm run bench\` on ${startedAt.toISOString().slice(0, 10)} (${startedAt.toISOString()}), ${num(seconds)} s in all.
+Each figure is the **median of ${settings.rounds} round(s)**; every round starts a fresh router child
+and a fresh load-generator child per row. The machine is shared with other engineers' test runs,
+so absolute figures are noisy: compare the ratios within one run, and router CPU per call.
+
+Machine: \`nproc\` = ${machine.nproc}, \`node --version\` = ${machine.node}, ${machine.cpu}, Linux ${machine.kernel},
+load average at start ${machine.loadAtStart}.
+Settings: warm-up ${settings.warmupMs} ms, measured window ${settings.windowMs} ms,
+${settings.pin ? 'router pinned to CPU 0 and load generator to CPU 1 (taskset)' : 'no CPU pinning'}.
+
+## Shared \`roundrobin\` RPC: 4 callees, 4 callers × 32 calls in flight
+
+${renderMarkdown(rpcTable(summaries))}
+
+- calls/s and latency (CALL sent → RESULT received, per call) are measured by the callers.
+- CPU µs/call: the router process's user + system CPU over the measured window (from
+  \`/proc/<pid>/stat\`), divided by the calls completed in that window. CPU % is of one core.
+- spread: max/min invocations per callee in the window. fox-wamp ignores \`invoke\`, so one callee
+  gets every call (∞).
+- fox-wamp speaks only \`wamp.2.json\`: our msgpack rows are compared with fox-wamp over JSON.
+- \`ext off\`: \`extensions: false\` (no \`wampctl.*\` procedures), statistics still kept.
+  \`no stats\`: also \`callStats: false\` (a bench-only router option).
+
+## What the per-callee statistics cost (issue 3 target: under 10%)
+
+${renderMarkdown(statsCostTable(summaries))}
+${hasPubSub ? `\n## Pub/sub: 10 subscribers, 1 publisher × 32 acknowledged publishes in flight\n\n${renderMarkdown(pubsubTable(summaries))}\n\nevents/s counts EVENTs received by all subscribers; ack latency is PUBLISH → PUBLISHED.\n` : ''}
+## Targets
+
+${checks.map((c) => `- ${c.pass ? 'PASS' : 'MISS'} ${c.what}: ${c.got}`).join('\n')}
+
+## Every round
+
+${renderMarkdown({ headers: ['case', 'per second, each round', 'router CPU µs per call/event, each round'], rows: perRound })}
+
+## Reproduce
+
+\`\`\`
+npm run bench                       # build, then ${settings.rounds} rounds; writes this file
+npm run build && node dist/bench/run.js --rounds 5 --window 5000 --warmup 1500
+node dist/bench/run.js --quick      # 1 short round, does not write this file
+node dist/bench/run.js --check      # exit 1 when a target is missed
+\`\`\`
+
+The load generator (\`bench/load/\`) is a raw \`ws\` client with hand-made WAMP frames (JSON via
+\`JSON.stringify\`/\`parse\`, msgpack via msgpackr) that batches its writes per event-loop tick like
+the router does; it runs in its own process, on the other core.
+`
+  writeFileSync(path, md)
+}

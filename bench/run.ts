@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: our router and fox-wamp side by side, each in its own child process, driven by
+ * a lean load generator in another process (bench/load/). Prints the tables and ratios, writes
+ * bench/RESULTS.md. Exit 0 on success; 1 with one line on stderr when a measurement fails (or,
+ * with --check, when a target is missed); 2 on a usage error; 130 on SIGINT.
+ */
+import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { canPin, stopAllChildren } from './children.js'
+import { measure, type Measurement } from './measure.js'
+import { checkTargets, pubsubTable, rpcTable, statsCostTable, summarize } from './report.js'
+import { machineFacts, writeResults } from './results-md.js'
+import { parseSettings, UsageError, type BenchSettings } from './settings.js'
+import { num, renderText } from './table.js'
+import { PUBSUB_TARGETS, RPC_TARGETS } from './targets.js'
+
+const RPC = { kind: 'rpc' as const, rpc: { callees: 4, callers: 4, inflight: 32 } }
+const PUBSUB = { kind: 'pubsub' as const, pubsub: { subscribers: 10, publishers: 1, inflight: 32 } }
+
+const resultsPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'RESULTS.md')
+
+async function runRounds(settings: BenchSettings): Promise<Measurement[]> {
+  const timing = { warmupMs: settings.warmupMs, windowMs: settings.windowMs, pin: settings.pin && canPin }
+  const cases = [
+    ...['json', 'msgpack'].flatMap((ser) => RPC_TARGETS.filter((t) => t.serializers.includes(ser as 'json')).map((t) => ({ t, ser: ser as 'json' | 'msgpack', scenario: RPC }))),
+    ...(settings.pubsub ? PUBSUB_TARGETS.map((t) => ({ t, ser: 'json' as const, scenario: PUBSUB })) : []),
+  ]
+  const all: Measurement[] = []
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const c of cases) {
+      const m = await measure(c.t, c.ser, c.scenario, timing)
+      all.push(m)
+      const unit = m.kind === 'rpc' ? 'calls/s' : 'events/s'
+      process.stdout.write(
+        `  round ${round}/${settings.rounds}  ${`${m.target} ${m.serializer} ${m.kind}`.padEnd(30)} ${num(m.perSecond).padStart(9)} ${unit.padEnd(8)}  ${num(m.cpuUsPer, 2).padStart(6)} µs CPU  ${num(m.cpuPercent).padStart(3)}% CPU\n`,
+      )
+    }
+  }
+  return all
+}
+
+async function main(): Promise<number> {
+  const settings = parseSettings(process.argv.slice(2))
+  const startedAt = new Date()
+  const machine = machineFacts(availableParallelism())
+  console.log(
+    `wampctl bench: ${settings.rounds} round(s), warm-up ${settings.warmupMs} ms, window ${settings.windowMs} ms, ` +
+      `${settings.pin && canPin ? 'router on CPU 0, load on CPU 1' : 'no pinning'}; nproc ${machine.nproc}, node ${machine.node}, load ${machine.loadAtStart}`,
+  )
+  const all = await runRounds(settings)
+  const summaries = summarize(all)
+  const seconds = (Date.now() - startedAt.getTime()) / 1000
+
+  console.log(`\nShared roundrobin RPC, 4 callees, 4 callers × 32 in flight (median of ${settings.rounds}):\n`)
+  console.log(renderText(rpcTable(summaries)))
+  console.log('\nPer-callee statistics cost (wampctl ext off vs no stats):\n')
+  console.log(renderText(statsCostTable(summaries)))
+  if (settings.pubsub) {
+    console.log('\nPub/sub, 10 subscribers, 1 publisher × 32 acknowledged publishes in flight:\n')
+    console.log(renderText(pubsubTable(summaries)))
+  }
+  const checks = checkTargets(summaries)
+  console.log('\nTargets:')
+  for (const c of checks) console.log(`  ${c.pass ? 'PASS' : 'MISS'}  ${c.what}: ${c.got}`)
+  if (settings.write) {
+    writeResults(resultsPath, summaries, settings, machine, startedAt, seconds)
+    console.log(`\nwrote ${resultsPath}`)
+  }
+  console.log(`done in ${num(seconds)} s`)
+  const missed = checks.filter((c) => !c.pass)
+  if (settings.check && missed.length > 0) {
+    console.error(`bench: ${missed.length} target(s) missed: ${missed.map((c) => c.what).join('; ')}`)
+    return 1
+  }
+  return 0
+}
+
+process.on('SIGINT', () => {
+  console.error('bench: interrupted; stopping the router and load-generator processes')
+  void stopAllChildren().finally(() => process.exit(130))
+})
+
+main().then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    await stopAllChildren()
+    if (err instanceof UsageError) {
+      console.error(`bench: ${err.message}`)
+      process.exit(2)
+    }
+    console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`)
+    process.exit(1)
+  },
+)

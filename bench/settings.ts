@@ -1,0 +1,58 @@
+/** Command-line settings of `npm run bench` (node dist/bench/run.js [flags]). */
+export interface BenchSettings {
+  rounds: number
+  warmupMs: number
+  windowMs: number
+  pin: boolean
+  pubsub: boolean
+  /** Write bench/RESULTS.md. */
+  write: boolean
+  /** Exit 1 when a target is missed. */
+  check: boolean
+}
+
+export const USAGE = `usage: node dist/bench/run.js [--rounds N] [--warmup MS] [--window MS] [--quick] [--no-pin] [--no-pubsub] [--no-write] [--check]`
+
+export class UsageError extends Error {}
+
+function bounded(flag: string, value: string | undefined, min: number, max: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} needs an integer in [${min}, ${max}], got ${value ?? 'nothing'}`)
+  return n
+}
+
+export function parseSettings(argv: readonly string[]): BenchSettings {
+  const s: BenchSettings = { rounds: 3, warmupMs: 1500, windowMs: 4000, pin: true, pubsub: true, write: true, check: false }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!
+    switch (flag) {
+      case '--rounds':
+        s.rounds = bounded(flag, argv[++i], 1, 20)
+        break
+      case '--warmup':
+        s.warmupMs = bounded(flag, argv[++i], 0, 60_000)
+        break
+      case '--window':
+        s.windowMs = bounded(flag, argv[++i], 500, 60_000)
+        break
+      case '--quick':
+        Object.assign(s, { rounds: 1, warmupMs: 1000, windowMs: 2000, write: false })
+        break
+      case '--no-pin':
+        s.pin = false
+        break
+      case '--no-pubsub':
+        s.pubsub = false
+        break
+      case '--no-write':
+        s.write = false
+        break
+      case '--check':
+        s.check = true
+        break
+      default:
+        throw new UsageError(`unknown flag ${flag}\n${USAGE}`)
+    }
+  }
+  return s
+}

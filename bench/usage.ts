@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import type { BenchChild } from './children.js'
+import type { RouterMessage } from './child-ipc.js'
+
+/** A process's total CPU time (user + system, all threads) and RSS at one moment. */
+export interface Usage {
+  cpuUs: number
+  rssBytes: number
+  at: number
+}
+
+let clockTicks: number | undefined
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+    } catch {
+      clockTicks = 100
+    }
+  }
+  return clockTicks
+}
+
+/** From /proc/<pid>/stat and /proc/<pid>/status: read from outside, so a busy router is not asked. */
+function fromProc(pid: number): Usage | undefined {
+  let stat: string
+  let status: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // Fields after "(comm)": state is field 3, utime 14, stime 15 (1-based, proc(5)).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  const rssKb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN)
+  return { cpuUs: (ticks * 1e6) / ticksPerSecond(), rssBytes: rssKb * 1024, at: performance.now() }
+}
+
+/** The router child's usage: /proc when there is one, else the child's own process.cpuUsage() over IPC. */
+export async function routerUsage(child: BenchChild<RouterMessage>): Promise<Usage> {
+  const u = fromProc(child.pid)
+  if (u !== undefined) return u
+  child.send({ type: 'usage' })
+  const m = await child.next((x) => x.type === 'usage', 5000, 'usage report')
+  if (m.type !== 'usage') throw new Error('unexpected usage reply')
+  return { cpuUs: m.userUs + m.systemUs, rssBytes: m.rssBytes, at: performance.now() }
+}
