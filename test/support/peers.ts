@@ -56,7 +56,7 @@ export interface Peer {
   leave(): Promise<void>
 }
 
-export async function openPeer(kind: ClientKind, url: string, ser: SerializerName, options: AutobahnOptions = {}): Promise<Peer> {
+export async function openPeer(kind: ClientKind, url: string, ser: SerializerName = 'json', options: AutobahnOptions = {}): Promise<Peer> {
   return kind === 'autobahn' ? autobahnPeer(await autobahnSession(url, ser, options)) : wampyPeer(await wampySession(url, ser, options.realm))
 }
 
