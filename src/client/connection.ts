@@ -79,6 +79,8 @@ export class WampClient {
         url: options.url,
         realm: options.realm,
         max_retries: 0,
+        // A handler that throws already answers its caller with an ERROR; autobahn would also console.error it (and tear a TUI).
+        on_user_error: () => {},
         serializers: [serializer],
         authid: options.authid,
         authmethods,
