@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SERIALIZERS, type SerializerName } from '../support/clients.js'
+import type { SerializerName } from '../support/clients.js'
 import { RawPeer, type Message } from '../support/raw-peer.js'
 import { startRouter } from '../support/router.js'
 
