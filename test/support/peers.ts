@@ -90,7 +90,8 @@ function fromAutobahnResult(r: unknown): Payload {
     const res = r as AbResult
     return { args: res.args ?? [], kwargs: res.kwargs ?? {} }
   }
-  return r === null || r === undefined ? { args: [], kwargs: {} } : { args: [r], kwargs: {} }
+  // autobahn gives null both for [null] and for no args at all; [null] keeps meta results (null on a miss) testable.
+  return r === undefined ? { args: [], kwargs: {} } : { args: [r], kwargs: {} }
 }
 
 function autobahnPeer(s: AbSession): Peer {
