@@ -1,0 +1,44 @@
+import { Box, Text } from 'ink'
+import { fmtCount, fmtRate, fmtSpread } from '../live/format.js'
+import type { RegistrationRow } from '../live/rows.js'
+import { header, line, listColumns } from './layout.js'
+
+export interface RegistrationTableProps {
+  rows: RegistrationRow[]
+  selected: number
+  width: number
+  /** Lines available for rows. */
+  height: number
+}
+
+/** Where a window of `height` rows starts so that `selected` is visible, near the middle. */
+export function windowStart(count: number, selected: number, height: number): number {
+  if (count <= height) return 0
+  return Math.max(0, Math.min(selected - Math.floor(height / 2), count - height))
+}
+
+/** The registrations table; only the visible window is rendered (1,000 registrations cost 30 lines). */
+export function RegistrationTable({ rows, selected, width, height }: RegistrationTableProps) {
+  const columns = listColumns(width, rows.reduce((n, r) => Math.max(n, r.uri.length), 0))
+  const h = Math.max(1, height)
+  const start = windowStart(rows.length, selected, h)
+  const visible = rows.slice(start, start + h)
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end">
+        {'  ' + header(columns)}
+      </Text>
+      {rows.length === 0 ? <Text dimColor>  (no registrations)</Text> : null}
+      {visible.map((r, i) => {
+        const isSelected = start + i === selected
+        const text = line(columns, [r.uri, r.invoke, String(r.callees), fmtRate(r.rate), fmtCount(r.inflight), fmtCount(r.errors), fmtSpread(r.spread)])
+        return (
+          <Text key={r.id} inverse={isSelected} wrap="truncate-end">
+            {(isSelected ? '> ' : '  ') + text}
+          </Text>
+        )
+      })}
+      {rows.length > h ? <Text dimColor>{`  rows ${start + 1}-${start + visible.length} of ${rows.length}`}</Text> : null}
+    </Box>
+  )
+}
