@@ -1,0 +1,62 @@
+import { formatDuration } from '../../ops/duration.js'
+import { pct, type RolloutEvent, type SideStats, type WindowStats } from '../../ops/rollout/index.js'
+
+/**
+ * Rollout events as plain lines for logs and CI pipelines: one line per event that matters, none
+ * for live samples or drain progress (the TTY view shows those).
+ */
+export function eventLine(e: RolloutEvent): string | null {
+  switch (e.event) {
+    case 'waiting':
+      return `waiting for ${e.for} on ${e.uri} (until ${e.deadline})`
+    case 'canary':
+      return `canary: session ${who(e.canary)} on ${e.uri} (registration ${e.registration}); old callees: ${e.old.map((c) => `${who(c)} weight ${num(c.weight)}${c.state === 'active' ? '' : ` ${c.state}`}`).join(', ') || 'none'}`
+    case 'step':
+      return `step ${e.step}/${e.steps}: ${e.percent}% → canary weight ${num(e.canary_weight)} (old weights ${e.old_weights.map((w) => num(w.weight)).join(', ') || '-'}); next check in ${formatDuration(e.interval_ms)}`
+    case 'sample':
+      return null
+    case 'gate': {
+      const head = `step ${e.step} ${e.percent}%: ${e.verdict}`
+      const action = e.action === 'hold' ? ' (holding the step for another interval)' : e.action === 'rollback' ? ' → rolling back' : ''
+      return `${head}${action} — ${windowLine(e.window)}${e.verdict === 'pass' ? '' : ` — ${e.reason}`}`
+    }
+    case 'rollback':
+      return `ROLLED BACK: ${e.reason}; old weights restored (${e.restored.map((r) => `${r.session}=${num(r.weight)}`).join(', ') || 'none left'}); canary session ${e.canary.session} weight 0, ${e.canary_drained ? 'drained and cordoned' : 'cordoned (calls still in flight)'}`
+    case 'promoted':
+      return `promoted: canary session ${who(e.canary)} takes 100% of the traffic`
+    case 'new-callee':
+      return `new callee ${e.have}/${e.want}: session ${who(e.callee)}`
+    case 'retire':
+      return `retiring old callee ${e.index}/${e.of}: session ${who(e.callee)} (drain, then unregister)`
+    case 'drain-progress':
+      return null
+    case 'retired':
+      return e.outcome === 'timeout'
+        ? `session ${e.callee.session}: drain timed out after ${formatDuration(e.elapsed_ms)}; it stays cordoned with calls in flight`
+        : e.outcome === 'gone'
+          ? `session ${e.callee.session}: already gone`
+          : `retired session ${e.callee.session} (${e.outcome} after ${formatDuration(e.elapsed_ms)})`
+    case 'holding':
+      return `holding: ${e.reason}`
+    case 'note':
+      return `note: ${e.message}`
+  }
+}
+
+/** "canary 1.2% err of 250 calls, p99 5.2 ms | rest 0% of 750, p99 4.8 ms | canary share 25%". */
+export function windowLine(w: WindowStats): string {
+  return `canary ${side(w.canary)} | rest ${side(w.rest)} | canary share ${w.share === null ? '-' : pct(w.share)}`
+}
+
+function side(s: SideStats): string {
+  return `${s.error_rate === null ? '-' : pct(s.error_rate)} errors of ${s.calls} calls, p99 ${s.p99_ms === null ? '-' : `${s.p99_ms} ms`}`
+}
+
+function who(c: { session: number; authid: string | null }): string {
+  return c.authid === null ? String(c.session) : `${c.session} (${c.authid})`
+}
+
+/** Weights as people read them: 1, 0.333333 → 0.33, 3 → 3. */
+export function num(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(3)))
+}
