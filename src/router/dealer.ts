@@ -121,10 +121,9 @@ export class Dealer {
       return this.realm.callMeta(caller, request, options, procedure, meta, args, kwargs)
     }
     const reg = this.index.best(procedure)
-    if (reg === undefined) {
-      checkUri(procedure, 'exact', this.realm.strictUris)
-      throw new NoSuchProcedureError(procedure)
-    }
+    // An exact hit is a URI already checked at REGISTER; a pattern hit says nothing about the call's URI.
+    if (reg === undefined || reg.match !== 'exact') checkUri(procedure, 'exact', this.realm.strictUris)
+    if (reg === undefined) throw new NoSuchProcedureError(procedure)
     if (!(caller.allowAll.call || this.realm.authorizer.may(caller, 'call', procedure))) {
       throw new NotAuthorizedError(`role '${caller.authrole}' may not call '${procedure}'`)
     }
