@@ -21,6 +21,11 @@ export function describeTarget(t: ActionTarget): string {
   return `session ${t.session}${t.authid !== null ? ` (${t.authid})` : ''} of ${t.uri}`
 }
 
+/** Compact, for status lines and the event log. */
+function short(t: ActionTarget): string {
+  return `${t.uri} ${t.session}`
+}
+
 /** The question a live view asks before acting. */
 export function confirmQuestion(action: CalleeAction, t: ActionTarget): string {
   const what = {
@@ -40,22 +45,20 @@ export function metaActions(meta: MetaClient): CalleeActions {
   return {
     async cordon(t) {
       await meta.cordon(t.session, t.registration)
-      return `cordoned ${describeTarget(t)}`
+      return `cordoned ${short(t)}`
     },
     async uncordon(t) {
       await meta.uncordon(t.session, t.registration)
-      return `uncordoned ${describeTarget(t)}`
+      return `uncordoned ${short(t)}`
     },
     async drain(t, progress) {
-      progress(`draining ${describeTarget(t)}…`)
-      const r = await meta.drain(t.session, t.registration, { timeout_ms: DRAIN_TIMEOUT_MS, then: 'none' }, (p) =>
-        progress(`draining ${describeTarget(t)}: ${p.inflight} call(s) in flight`),
-      )
-      return `drained ${describeTarget(t)} in ${r.elapsed_ms} ms; it stays cordoned (u to uncordon)`
+      progress(`draining ${short(t)}…`)
+      const r = await meta.drain(t.session, t.registration, { timeout_ms: DRAIN_TIMEOUT_MS, then: 'none' }, (p) => progress(`draining ${short(t)}: ${p.inflight} in flight`))
+      return `drained ${short(t)} in ${r.elapsed_ms} ms (stays cordoned; u uncordons)`
     },
     async evict(t) {
       await meta.removeCallee(t.registration, t.session, 'wampctl.evicted')
-      return `evicted ${describeTarget(t)}`
+      return `evicted ${short(t)}`
     },
   }
 }

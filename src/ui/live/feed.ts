@@ -159,7 +159,7 @@ export class LiveFeed implements LiveSource {
   private onState(ev: CalleeStateEvent | undefined): void {
     if (ev === undefined) return
     if (this.model.applyState(ev).unknown) this.scheduleSnapshot()
-    this.events.add('state', `${ev.uri}: session ${ev.session} ${ev.state} (${ev.cause}${ev.cause === 'set_weight' ? ` ${ev.weight}` : ''})`)
+    this.events.add('state', `${ev.state} ${ev.uri} ${ev.session} (${ev.cause}${ev.cause === 'set_weight' ? ` ${ev.weight}` : ''})`)
     this.notify()
   }
 
@@ -172,36 +172,36 @@ export class LiveFeed implements LiveSource {
     switch (topic) {
       case 'wamp.session.on_join': {
         const d = (args[0] ?? {}) as { session?: number; authid?: string; authrole?: string }
-        this.events.add('join', `session ${d.session} joined (${d.authid ?? '?'}, role ${d.authrole ?? '?'})`)
+        this.events.add('join', `join ${d.session} ${d.authid ?? '?'} (${d.authrole ?? '?'})`)
         break
       }
       case 'wamp.session.on_leave': {
         const [session, authid] = args as [number, string | undefined]
         m.removeSession(session)
-        this.events.add('leave', `session ${session} left${authid !== undefined ? ` (${authid})` : ''}`)
+        this.events.add('leave', `leave ${session}${authid !== undefined ? ` ${authid}` : ''}`)
         break
       }
       case 'wamp.registration.on_create': {
         const d = (args[1] ?? {}) as { id: number; uri: string; match?: string; invoke?: string; created?: string }
         if (typeof d.id === 'number' && typeof d.uri === 'string') m.addRegistration(d)
-        this.events.add('create', `${d.uri} created (${d.invoke ?? 'single'}, ${d.match ?? 'exact'})`)
+        this.events.add('create', `create ${d.uri} (${d.invoke ?? 'single'})`)
         break
       }
       case 'wamp.registration.on_register': {
         const [session, reg] = args as [number, number]
-        this.events.add('register', `${this.uriOf(reg)}: session ${session} registered`)
+        this.events.add('register', `register ${this.uriOf(reg)} ${session}`)
         this.scheduleSnapshot()
         break
       }
       case 'wamp.registration.on_unregister': {
         const [session, reg] = args as [number, number]
-        this.events.add('unregister', `${this.uriOf(reg)}: session ${session} unregistered`)
+        this.events.add('unregister', `unregister ${this.uriOf(reg)} ${session}`)
         m.removeCallee(reg, session)
         break
       }
       case 'wamp.registration.on_delete': {
         const [, reg] = args as [number, number]
-        this.events.add('delete', `${this.uriOf(reg)} deleted`)
+        this.events.add('delete', `delete ${this.uriOf(reg)}`)
         m.removeRegistration(reg)
         break
       }

@@ -1,0 +1,136 @@
+import { ACTION_KEYS, confirmQuestion, type ActionTarget, type CalleeAction, type CalleeActions } from '../live/actions.js'
+import { clock, type LiveEvent } from '../live/event-log.js'
+import type { LiveSource } from '../live/feed.js'
+import { throttle } from '../live/throttle.js'
+import { barData, CALLEE_HEADERS, calleeTable, dashboardData, fitCells, lineSeries, REGISTRATION_HEADERS, registrationTable, type DashboardData } from './view.js'
+import { CALLEE_KEYS, createWidgets, REGISTRATION_KEYS } from './widgets.js'
+
+export interface RunDashboardOptions {
+  source: LiveSource
+  actions: CalleeActions
+  /** Redraws per second at most. Default 10. */
+  maxFps?: number
+  /** Calls/s samples in the line chart. Default 180 (3 minutes at one tick a second). */
+  samples?: number
+  /** Ends the dashboard from outside (a signal). */
+  stop?: Promise<void>
+}
+
+/**
+ * `wampctl dashboard` with blessed-contrib (imported here, lazily, so other commands start fast).
+ * Resolves when the user quits (q, Ctrl-C) with the terminal restored; rejects if the
+ * connection to the router is lost.
+ */
+export async function runDashboard(options: RunDashboardOptions): Promise<void> {
+  const blessed = (await import('blessed')).default
+  const contrib = (await import('blessed-contrib')).default
+  const { source, actions } = options
+  const samples = options.samples ?? 180
+  const w = createWidgets(blessed, contrib)
+  let selectedId: number | null = null
+  let calleeIndex = 0
+  let pending: { action: CalleeAction; target: ActionTarget } | null = null
+  let lastSeq = 0
+  let data: DashboardData = dashboardData(source.model, selectedId, samples)
+
+  const mode = source.mode === 'live' ? `live, stats every ${source.intervalMs} ms` : `POLLING every ${source.intervalMs} ms: no wampctl extensions`
+  /** Labels longer than their box wrap into it: cut them to fit. */
+  const label = (el: { setLabel(t: string): void; width: number | string }, text: string): void => {
+    const max = Math.max(8, (typeof el.width === 'number' ? el.width : 80) - 4)
+    el.setLabel(text.length > max ? text.slice(0, max - 2) + '… ' : text)
+  }
+
+  const appendEvents = (events: LiveEvent[]): void => {
+    for (const e of events) w.log.log(`${clock(e.at)} ${e.text}`)
+    if (events.length > 0) lastSeq = events[events.length - 1]!.seq
+  }
+
+  const draw = (): void => {
+    data = dashboardData(source.model, selectedId, samples)
+    if (data.registration !== undefined) selectedId = data.registration.id
+    calleeIndex = Math.max(0, Math.min(calleeIndex, data.callees.length - 1))
+    const uri = data.registration?.uri ?? '(no registration)'
+    label(w.registrations, ` registrations (${data.registrations.length}) — ${mode} `)
+    w.registrations.setData({ headers: REGISTRATION_HEADERS, data: fitCells(registrationTable(data.registrations, data.selected), w.registrationWidths) })
+    if (data.registrations.length > 0) w.registrations.rows.select(data.selected)
+    label(w.callees, ` callees of ${uri} — ${CALLEE_KEYS} `)
+    w.callees.setData({ headers: CALLEE_HEADERS, data: fitCells(calleeTable(data.callees, calleeIndex), w.calleeWidths) })
+    if (data.callees.length > 0) w.callees.rows.select(calleeIndex)
+    label(w.bar, ` load share % by callee — ${uri} `)
+    w.bar.setData(barData(data.callees))
+    label(w.line, ` calls/s per callee — ${uri} `)
+    const series = lineSeries(data.callees, samples, source.intervalMs)
+    w.line.setData(series.length > 0 ? series : [{ title: '-', x: ['now', 'now'], y: [0, 0], style: { line: 'white' } }])
+    appendEvents(source.events.since(lastSeq))
+    w.screen.render()
+  }
+
+  return new Promise<void>((resolve, reject) => {
+    let finished = false
+    const redraw = throttle(draw, 1000 / (options.maxFps ?? 10))
+    const off = source.onChange(() => {
+      if (source.closed) finish(new Error(source.problem ?? 'the router closed the connection'))
+      else redraw.schedule()
+    })
+    const finish = (err?: Error): void => {
+      if (finished) return
+      finished = true
+      off()
+      redraw.cancel()
+      w.screen.destroy()
+      if (err !== undefined) reject(err)
+      else resolve()
+    }
+    const move = (d: number): void => {
+      if (pending !== null || data.registrations.length === 0) return
+      const i = (data.selected + d + data.registrations.length) % data.registrations.length
+      selectedId = data.registrations[i]!.id
+      calleeIndex = 0
+      draw()
+    }
+    const moveCallee = (d: number): void => {
+      if (pending !== null) return
+      calleeIndex = Math.max(0, Math.min(calleeIndex + d, data.callees.length - 1))
+      draw()
+    }
+    const ask = (key: string): void => {
+      const c = data.callees[calleeIndex]
+      if (pending !== null || data.registration === undefined || c === undefined) return
+      pending = { action: ACTION_KEYS[key]!, target: { registration: data.registration.id, uri: data.registration.uri, session: c.session, authid: c.authid } }
+      w.prompt.setContent(` ${confirmQuestion(pending.action, pending.target)}`)
+      w.prompt.show()
+      w.screen.render()
+    }
+    const answer = (yes: boolean): void => {
+      if (pending === null) return
+      const p = pending
+      pending = null
+      w.prompt.hide()
+      if (!yes) {
+        w.log.log(`${clock(new Date())} ${p.action} cancelled`)
+        w.screen.render()
+        return
+      }
+      const note = (line: string): void => {
+        if (finished) return
+        w.log.log(`${clock(new Date())} ${line}`)
+        w.screen.render()
+      }
+      actions[p.action](p.target, note).then(note, (err: unknown) => note(`${p.action} failed: ${(err as Error).message}`))
+      w.screen.render()
+    }
+
+    label(w.log, ` events — ${REGISTRATION_KEYS} `)
+    w.log.log(`${clock(new Date())} watching ${source.url} (${source.mode})`)
+    w.screen.key(['q', 'C-c'], () => finish())
+    w.screen.key(['tab', 'down', 'right'], () => move(1))
+    w.screen.key(['S-tab', 'up', 'left'], () => move(-1))
+    w.screen.key(['j'], () => moveCallee(1))
+    w.screen.key(['k'], () => moveCallee(-1))
+    w.screen.key(Object.keys(ACTION_KEYS), (ch: string) => ask(ch))
+    w.screen.key(['y'], () => answer(true))
+    w.screen.key(['n', 'escape'], () => answer(false))
+    void options.stop?.then(() => finish())
+    draw()
+  })
+}

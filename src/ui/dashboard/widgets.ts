@@ -1,0 +1,107 @@
+import type blessedNs from 'blessed'
+import type contribNs from 'blessed-contrib'
+import type { Widgets } from 'blessed'
+
+type Blessed = typeof blessedNs
+type Contrib = typeof contribNs
+
+export interface DashboardWidgets {
+  screen: Widgets.Screen
+  bar: contribNs.BarElement
+  line: contribNs.LineElement
+  registrations: contribNs.TableElement
+  callees: contribNs.TableElement
+  log: contribNs.LogElement
+  prompt: Widgets.BoxElement
+  /** Column widths of the two tables (cells must be cut to them: blessed-contrib does not). */
+  registrationWidths: number[]
+  calleeWidths: number[]
+}
+
+/** Gap between table columns: blessed-contrib pads with columnSpacing - 1 spaces. */
+const SPACING = 3
+
+export const REGISTRATION_KEYS = 'Tab/arrows registration · q quit'
+export const CALLEE_KEYS = 'j/k select · c cordon · u uncordon · d drain · e evict'
+
+/**
+ * The dashboard grid (12 × 12): load distribution (bar) and calls/s per callee (line) on top,
+ * registrations and the selected registration's callees below left, the meta event log below
+ * right; a y/n prompt box hidden until an action asks.
+ */
+export function createWidgets(blessed: Blessed, contrib: Contrib, output?: { input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream }): DashboardWidgets {
+  const screen = blessed.screen({
+    smartCSR: true,
+    fullUnicode: true,
+    autoPadding: true,
+    warnings: false,
+    title: 'wampctl dashboard',
+    ...(output?.input !== undefined ? { input: output.input } : {}),
+    ...(output?.output !== undefined ? { output: output.output } : {}),
+  } as Widgets.IScreenOptions)
+  const grid = new contrib.grid({ rows: 12, cols: 12, screen })
+  const width = (screen.width as number) || 160
+  const leftWidth = Math.floor((width * 8) / 12) - 4
+
+  const bar = grid.set(0, 0, 5, 6, contrib.bar, {
+    label: ' load share % by callee ',
+    barWidth: 6,
+    barSpacing: 9,
+    xOffset: 2,
+    maxHeight: 100,
+  })
+  const line = grid.set(0, 6, 5, 6, contrib.line, {
+    label: ' calls/s per callee ',
+    showLegend: true,
+    legend: { width: 18 },
+    showNthLabel: 30,
+    wholeNumbersOnly: false,
+    xLabelPadding: 3,
+    xPadding: 5,
+  })
+  const fixed = [10, 7, 8, 9, 6, 7]
+  const registrationWidths = [Math.max(12, leftWidth - fixed.reduce((a, b) => a + b, 0) - (SPACING - 1) * 7), ...fixed]
+  const registrations = grid.set(5, 0, 4, 8, contrib.table, {
+    label: ' registrations ',
+    keys: false,
+    interactive: true,
+    fg: 'white',
+    selectedFg: 'black',
+    selectedBg: 'cyan',
+    columnSpacing: SPACING,
+    columnWidth: registrationWidths,
+  })
+  const calleeFixed = [3, 16, 9, 6, 5, 7, 9, 6]
+  const authWidth = Math.max(8, leftWidth - calleeFixed.reduce((a, b) => a + b, 0) - (SPACING - 1) * 9)
+  const calleeWidths = [3, 16, authWidth, 9, 6, 5, 7, 9, 6]
+  const callees = grid.set(9, 0, 3, 8, contrib.table, {
+    label: ' callees ',
+    keys: false,
+    interactive: true,
+    fg: 'white',
+    selectedFg: 'black',
+    selectedBg: 'yellow',
+    columnSpacing: SPACING,
+    columnWidth: calleeWidths,
+  })
+  const log = grid.set(5, 8, 7, 4, contrib.log, {
+    label: ' meta events ',
+    fg: 'green',
+    bufferLength: 200,
+    tags: false,
+  })
+  const prompt = blessed.box({
+    parent: screen,
+    top: 'center',
+    left: 'center',
+    width: '60%',
+    height: 5,
+    border: { type: 'line' },
+    style: { border: { fg: 'yellow' }, fg: 'yellow', bold: true },
+    label: ' confirm ',
+    content: '',
+    hidden: true,
+    tags: false,
+  })
+  return { screen, bar, line, registrations, callees, log, prompt, registrationWidths, calleeWidths }
+}
