@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { NotFoundError, RolledBackError } from '../../src/client/errors.js'
-import { abortRollout, rolloutStatus, runCanary, RolloutStore, type RolloutEvent } from '../../src/ops/rollout/index.js'
+import { abortRollout, rolloutStatus, runCanary, runReplace, RolloutStore, type CanaryOptions, type RolloutEvent } from '../../src/ops/rollout/index.js'
 import { startRouter } from '../support/router.js'
 import { opsMeta, ROUTER_OPTIONS, startCallee, startLoad, until, URI } from './rollout-fixture.js'
 
@@ -85,4 +85,75 @@ describe('rollout status and abort (src/ops/rollout)', () => {
     expect(err).toBeInstanceOf(NotFoundError)
     expect((err as NotFoundError).exitCode).toBe(3)
   })
+
+  it('--on-success keep leaves the old callees at weight 0 with a record that abort restores from', async () => {
+    const router = await startRouter(ROUTER_OPTIONS)
+    const old = [await startCallee(router.url, 'autobahn', 'old'), await startCallee(router.url, 'wampy', 'old')]
+    const canary = await startCallee(router.url, 'autobahn', 'new', { authid: 'svc-v2' })
+    const meta = await opsMeta(router.url)
+    const reg = await meta.resolveRegistration(URI)
+    await meta.setWeight(reg, old[1]!.session, 4)
+    const load = await startLoad(router.url)
+    const s = store()
+    const result = await runCanary(meta, keepOptions(canary.session, s))
+    expect(result.kept.map((c) => c.session)).toEqual(old.map((c) => c.session))
+    expect(result.retired).toEqual([])
+    let now = new Map((await meta.describe(reg)).callees.map((c) => [c.session, c]))
+    expect(old.map((c) => now.get(c.session)!.weight)).toEqual([0, 0])
+    expect(s.read()?.status).toBe('promoted')
+    expect((await rolloutStatus(meta, s, URI)).rollout?.runner).toBe('finished')
+
+    const aborted = await abortRollout(meta, s, URI)
+    expect(aborted.runner).toBe('gone')
+    await load.answered(30)
+    const report = await load.stop()
+    expect(report.failed).toBe(0)
+    now = new Map((await meta.describe(reg)).callees.map((c) => [c.session, c]))
+    expect(old.map((c) => now.get(c.session)!.weight)).toEqual([1, 4])
+    expect(now.get(canary.session)!.weight).toBe(0)
+    expect(s.read()).toBeNull()
+  })
+
+  it('a replace after a kept canary inherits its starting weights, and puts the record back when it times out', async () => {
+    const router = await startRouter(ROUTER_OPTIONS)
+    const old = await startCallee(router.url, 'wampy', 'old')
+    const canary = await startCallee(router.url, 'autobahn', 'new', { authid: 'svc-v2' })
+    const meta = await opsMeta(router.url)
+    const reg = await meta.resolveRegistration(URI)
+    await meta.setWeight(reg, old.session, 3)
+    const load = await startLoad(router.url)
+    const s = store()
+    await runCanary(meta, keepOptions(canary.session, s))
+    const err = await runReplace(meta, { uri: URI, count: 2, newAuthid: 'svc-v2', minAvailable: 1, timeoutMs: 300, drainTimeoutMs: 5000, store: s }).catch((e: unknown) => e)
+    expect((err as Error).message).toMatch(/only 1 of 2 new callee/)
+    expect(s.read()).toMatchObject({ kind: 'canary', status: 'promoted', old: [{ session: old.session, weight: 3 }] })
+    const events: RolloutEvent[] = []
+    const run = runReplace(meta, { uri: URI, count: 2, newAuthid: 'svc-v2', minAvailable: 1, timeoutMs: 20_000, drainTimeoutMs: 5000, store: s, onEvent: (e) => events.push(e) })
+    await until(() => events.some((e) => e.event === 'waiting'), 'the replace to wait')
+    expect(s.read()).toMatchObject({ kind: 'replace', old: [{ session: old.session, weight: 3 }] })
+    const second = await startCallee(router.url, 'autobahn', 'new', { authid: 'svc-v2' })
+    const result = await run
+    expect(result.retired.map((r) => [r.session, r.outcome])).toEqual([[old.session, 'unregistered']])
+    const report = await load.stop()
+    expect(report.failed).toBe(0)
+    expect((await meta.describe(reg)).callees.map((c) => c.session).sort()).toEqual([canary.session, second.session].sort())
+    expect(s.read()).toBeNull()
+  })
 })
+
+function keepOptions(canary: number, s: RolloutStore): CanaryOptions {
+  return {
+    uri: URI,
+    canary: { session: canary },
+    waitMs: 5000,
+    steps: [50, 100],
+    intervalMs: 250,
+    gates: { maxErrorRate: 0.01, maxP99Ms: null, minCalls: 1 },
+    onIdle: 'hold',
+    onSuccess: 'keep',
+    drainTimeoutMs: 5000,
+    timeoutMs: null,
+    sampleMs: null,
+    store: s,
+  }
+}

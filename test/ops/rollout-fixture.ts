@@ -80,7 +80,7 @@ export async function startCallee(url: string, kind: 'autobahn' | 'wampy', reply
     { invoke: 'roundrobin' } as never,
   )
   return {
-    session: w.getSessionId() as number,
+    session: Number(w.getSessionId()),
     kind,
     get invocations() {
       return invocations

@@ -10,7 +10,7 @@ export interface AbortResult {
   uri: string
   registration: number
   kind: 'canary' | 'replace'
-  /** The runner: stopped when asked, gone (its process had ended), unresponsive (restored anyway), unknown (other host, restored after the wait). */
+  /** The runner: stopped when asked, gone (its process had ended, or the rollout finished with --on-success keep), unresponsive (restored anyway), unknown (other host, restored after the wait). */
   runner: 'stopped' | 'gone' | 'unresponsive' | 'unknown'
   /** Old callees put back to their starting weight and state. */
   restored: Array<{ session: number; weight: number; state: string }>
@@ -35,7 +35,8 @@ export async function abortRollout(meta: MetaClient, store: RolloutStore, uri: s
   const state = store.read()
   if (state === null) throw new NotFoundError(`no rollout of ${uri} is recorded (no ${store.path})`)
   store.requestAbort()
-  const runner = await waitForRunner(store, state.pid === process.pid ? null : () => runnerAlive(state), options.waitMs ?? 5000)
+  // A kept (promoted) record has no runner any more; a running one is asked to stop first.
+  const runner = state.status === 'promoted' ? 'gone' : await waitForRunner(store, state.pid === process.pid ? null : () => runnerAlive(state), options.waitMs ?? 5000)
   const result: AbortResult = { uri: state.uri, registration: state.registration, kind: state.kind, runner, restored: [], canary: null, skipped: [] }
   let callees: CalleeView[] = []
   try {

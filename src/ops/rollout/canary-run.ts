@@ -202,7 +202,8 @@ export class CanaryRun {
         this.save({ retired: [...this.state.retired, c.session] })
       }
     }
-    this.o.store.remove()
+    if (this.o.onSuccess === 'keep') this.save({ status: 'promoted', next_step_at: null })
+    else this.o.store.remove()
     result.elapsed_ms = Date.now() - this.started
     const stuck = result.retired.filter((r) => r.outcome === 'timeout')
     if (stuck.length > 0) {

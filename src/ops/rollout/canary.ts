@@ -73,7 +73,10 @@ export async function runCanary(meta: MetaClient, options: CanaryOptions): Promi
   const registration = await meta.resolveRegistration(options.uri)
   const reg = await meta.describe(registration)
   requireWeightedPolicy(reg)
-  requireNoRollout(options.store, options.uri)
+  const kept = requireNoRollout(options.store, options.uri)
+  if (kept !== null) {
+    options.onEvent?.({ event: 'note', message: `superseding the kept record of the canary rollout started ${kept.started_at} (its old callees stay as they are now)` })
+  }
   const found = pickCanary(reg, options.canary, new Set())
   const old = reg.callees.filter((c) => c.session !== found?.session).map(record)
   if (activeWeight(old) === 0) {

@@ -1,7 +1,7 @@
 import type { MetaClient } from '../../client/meta-client.js'
 import { SafetyError, UnsupportedError } from '../../client/errors.js'
 import type { RegistrationView } from '../../client/views.js'
-import { runnerAlive, type RolloutStore } from './state-file.js'
+import { runnerAlive, type RolloutState, type RolloutStore } from './state-file.js'
 
 /**
  * A canary rollout steers traffic with the router's weights. Without the wampctl extensions
@@ -35,10 +35,14 @@ export async function requireDrain(meta: MetaClient, uri: string): Promise<void>
   )
 }
 
-/** One rollout per (realm, URI) at a time; a leftover state file means one may still be half done. */
-export function requireNoRollout(store: RolloutStore, uri: string): void {
+/**
+ * One rollout per (realm, URI) at a time; a leftover state file means one may still be half done.
+ * A kept (`promoted`) record is finished: it is returned, for the new rollout to supersede.
+ */
+export function requireNoRollout(store: RolloutStore, uri: string): RolloutState | null {
   const state = store.read()
-  if (state === null) return
+  if (state === null) return null
+  if (state.status === 'promoted') return state
   const alive = runnerAlive(state)
   const who = alive === true ? `still running (pid ${state.pid})` : alive === false ? `left over by pid ${state.pid}, which is gone` : `running on ${state.host} (pid ${state.pid})`
   throw new SafetyError(

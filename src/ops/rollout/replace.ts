@@ -7,7 +7,7 @@ import type { CalleeRef, EventSink, RolloutEvent } from './events.js'
 import { requireDrain, requireNoRollout } from './guards.js'
 import { retireCallee, type RetireOutcome } from './retire.js'
 import { RunControl, StopReason } from './run-control.js'
-import { newState, type RolloutState, type RolloutStore } from './state-file.js'
+import { inheritStart, newState, type RolloutState, type RolloutStore } from './state-file.js'
 import { waitFor, Waker } from './wait.js'
 
 const POLL_MS = 250
@@ -47,7 +47,7 @@ export async function runReplace(meta: MetaClient, o: ReplaceOptions): Promise<R
   await requireDrain(meta, o.uri)
   const registration = await meta.resolveRegistration(o.uri)
   const reg = await meta.describe(registration)
-  requireNoRollout(o.store, o.uri)
+  const kept = requireNoRollout(o.store, o.uri)
   const initial = new Set(reg.callees.map((c) => c.session))
   const isNew = (c: CalleeView): boolean => (o.newAuthid !== null ? c.authid === o.newAuthid : !initial.has(c.session))
   const old = reg.callees.filter((c) => !isNew(c))
@@ -57,11 +57,11 @@ export async function runReplace(meta: MetaClient, o: ReplaceOptions): Promise<R
     realm: meta.client.realm,
     uri: reg.uri,
     registration,
-    old: old.map(record),
+    old: inheritStart(old.map(record), kept),
     options: { count: o.count, new_authid: o.newAuthid, min_available: o.minAvailable, timeout_ms: o.timeoutMs, drain_timeout_ms: o.drainTimeoutMs },
   })
   o.store.write(state)
-  const run = new ReplaceRun(meta, o, reg, state, isNew, new RunControl(o.store, o.signal))
+  const run = new ReplaceRun(meta, o, reg, state, kept, isNew, new RunControl(o.store, o.signal))
   return run.run(old.map((c) => ({ session: c.session, authid: c.authid })))
 }
 
@@ -76,6 +76,8 @@ class ReplaceRun {
     private readonly o: ReplaceOptions,
     private readonly reg: RegistrationView,
     private readonly state: RolloutState,
+    /** A kept canary record this run supersedes: put back if the run fails before retiring anything. */
+    private readonly kept: RolloutState | null,
     private readonly isNew: (c: CalleeView) => boolean,
     private readonly control: RunControl,
   ) {
@@ -103,7 +105,11 @@ class ReplaceRun {
       this.result.elapsed_ms = Date.now() - this.started
       return this.result
     } catch (err) {
-      if (!this.control.aborted) this.o.store.remove()
+      if (!this.control.aborted) {
+        const untouched = this.result.retired.length === 0
+        if (untouched && this.kept !== null) this.o.store.write(this.kept)
+        else this.o.store.remove()
+      }
       if (err instanceof StopReason) throw new WampctlError(`${this.reg.uri}: ${err.message}; ${this.progress(old.length)}`, 'WAMPCTL_INTERRUPTED', 1)
       throw err
     } finally {

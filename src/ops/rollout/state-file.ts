@@ -13,7 +13,12 @@ export interface CalleeRecord {
   state: string
 }
 
-export type RolloutStatus = 'waiting' | 'running' | 'promoting' | 'retiring' | 'rolling_back' | 'replacing'
+/**
+ * Where a rollout is. `promoted` is an end state kept on disk only after `--on-success keep`: the
+ * old callees stay registered at weight 0 and `rollout abort` can still bring them back; the next
+ * rollout of the URI supersedes the record (and inherits its starting weights).
+ */
+export type RolloutStatus = 'waiting' | 'running' | 'promoting' | 'retiring' | 'rolling_back' | 'replacing' | 'promoted'
 
 /** The gate verdict of the last finished interval, as the state file keeps it. */
 export interface RecordedGate {
@@ -173,4 +178,18 @@ export function runnerAlive(state: RolloutState): boolean | null {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * The starting point of a new rollout: the callees as they are now, except that those a kept
+ * (`promoted`) record knew start from the weight and state that record kept, so a later abort
+ * restores what was there before either rollout.
+ */
+export function inheritStart(records: CalleeRecord[], previous: RolloutState | null): CalleeRecord[] {
+  if (previous === null) return records
+  const before = new Map(previous.old.map((c) => [c.session, c]))
+  return records.map((r) => {
+    const b = before.get(r.session)
+    return b === undefined ? r : { ...r, weight: b.weight, state: b.state }
+  })
 }

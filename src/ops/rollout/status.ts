@@ -42,8 +42,8 @@ export interface RolloutStatusView {
     status: RolloutState['status']
     started_at: string
     updated_at: string
-    /** running: its process is alive; gone: it ended without cleaning up (abort restores); unknown: another host. */
-    runner: 'running' | 'gone' | 'unknown'
+    /** running: its process is alive; gone: it ended without cleaning up (abort restores); unknown: another host; finished: promoted with --on-success keep (abort brings the old callees back). */
+    runner: 'running' | 'gone' | 'unknown' | 'finished'
     pid: number
     host: string
     step: number | null
@@ -111,7 +111,7 @@ export async function rolloutStatus(meta: MetaClient, store: RolloutStore, uri: 
             status: state.status,
             started_at: state.started_at,
             updated_at: state.updated_at,
-            runner: alive === null ? 'unknown' : alive ? 'running' : 'gone',
+            runner: state.status === 'promoted' ? 'finished' : alive === null ? 'unknown' : alive ? 'running' : 'gone',
             pid: state.pid,
             host: state.host,
             step: state.step_index === null ? null : state.step_index + 1,

@@ -20,7 +20,7 @@ export function canarySummary(r: CanaryResult): string {
   )
   const tail =
     r.kept.length > 0
-      ? `old callees kept at weight 0: ${r.kept.map((c) => c.session).join(', ')} ('wampctl drain SESSION --then unregister' retires them)`
+      ? `old callees kept at weight 0: ${r.kept.map((c) => c.session).join(', ')} ('wampctl rollout abort ${r.uri}' brings them back; 'wampctl rollout replace ${r.uri}' retires them)`
       : r.retired.length > 0
         ? `old callees retired: ${r.retired.map((c) => `${c.session} (${c.outcome})`).join(', ')}`
         : 'no old callee left to retire'
@@ -48,7 +48,7 @@ export function statusView(v: RolloutStatusView): string {
   if (r === null) {
     out.push(`no rollout of ${v.uri} in progress${v.registration === null ? '' : ` (registration ${v.registration}, invoke ${v.invoke})`}`)
   } else {
-    const runner = r.runner === 'running' ? `running (pid ${r.pid})` : r.runner === 'gone' ? `GONE (pid ${r.pid} ended without finishing: 'wampctl rollout abort ${v.uri}' restores)` : `on ${r.host} (pid ${r.pid})`
+    const runner = r.runner === 'finished' ? `finished; old callees kept at weight 0 ('wampctl rollout abort ${v.uri}' brings them back)` : r.runner === 'running' ? `running (pid ${r.pid})` : r.runner === 'gone' ? `GONE (pid ${r.pid} ended without finishing: 'wampctl rollout abort ${v.uri}' restores)` : `on ${r.host} (pid ${r.pid})`
     out.push(`${r.kind} rollout of ${v.uri}: ${r.status}, started ${r.started_at}, runner ${runner}`)
     if (r.kind === 'canary') {
       const step = r.step === null ? 'not started' : `step ${r.step}/${r.steps.length} (${r.percent}%), canary weight ${r.canary_weight === null ? '-' : num(r.canary_weight)}`
