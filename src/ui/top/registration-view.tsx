@@ -3,7 +3,7 @@ import { bar } from '../table.js'
 import { fmtCount, fmtMs, fmtRate, fmtShare, fmtSpread } from '../live/format.js'
 import type { CalleeRow, RegistrationRow } from '../live/rows.js'
 import { sparkline } from '../live/sparkline.js'
-import { calleeColumns, GAP, header } from './layout.js'
+import { calleeColumns, header } from './layout.js'
 import { fit } from '../live/format.js'
 import { windowStart } from './registration-table.js'
 
@@ -24,6 +24,7 @@ export function RegistrationView({ registration, callees, selected, width, heigh
   }
   const layout = calleeColumns(width)
   const cols = layout.columns
+  const gap = layout.gap
   const max = callees.reduce((m, c) => c.history.reduce((a, v) => (v > a ? v : a), m), 0)
   const h = Math.max(1, height)
   const start = windowStart(callees.length, selected, h)
@@ -31,19 +32,22 @@ export function RegistrationView({ registration, callees, selected, width, heigh
     <Box flexDirection="column">
       <Text wrap="truncate-end">
         <Text bold>{registration.uri}</Text>
-        {`  ${registration.invoke}, ${registration.match}, id ${registration.id}  ·  ${registration.callees} callee(s), ${registration.active} active  ·  calls/s ${fmtRate(registration.rate)}  in flight ${fmtCount(registration.inflight)}  errors ${fmtCount(registration.errors)}  spread ${fmtSpread(registration.spread)}`}
+        {`  (${registration.invoke}, ${registration.match}, id ${registration.id})`}
+      </Text>
+      <Text wrap="truncate-end">
+        {`${registration.callees} callee(s), ${registration.active} active  ·  calls/s ${fmtRate(registration.rate)}  ·  in flight ${fmtCount(registration.inflight)}  ·  errors ${fmtCount(registration.errors)}  ·  spread ${fmtSpread(registration.spread)}`}
       </Text>
       <Text bold wrap="truncate-end">
-        {'  ' + header(cols)}
+        {'  ' + header(cols, gap)}
       </Text>
       {callees.length === 0 ? <Text dimColor>  (no callees)</Text> : null}
       {callees.slice(start, start + h).map((c, i) => {
         const isSelected = start + i === selected
         const cell = (k: number, text: string): string => fit(text, cols[k]!.width, cols[k]!.align)
         const share = c.share === null ? fit('-', cols[5]!.width) : `${bar(c.share, layout.barWidth)} ${fit(fmtShare(c.share), 4, 'right')}`
-        const before = [cell(0, String(c.position)), cell(1, String(c.session)), cell(2, c.authid ?? '-')].join(GAP) + GAP
+        const before = [cell(0, String(c.position)), cell(1, String(c.session)), cell(2, c.authid ?? '-')].join(gap) + gap
         const after =
-          GAP +
+          gap +
           [
             cell(4, c.weight === null ? '-' : String(c.weight)),
             share,
@@ -51,7 +55,7 @@ export function RegistrationView({ registration, callees, selected, width, heigh
             cell(7, fmtCount(c.inflight)),
             cell(8, fmtMs(c.p99_ms)),
             c.rate === null ? fit('-', layout.sparkWidth) : sparkline(c.history, layout.sparkWidth, max),
-          ].join(GAP)
+          ].join(gap)
         return (
           <Text key={c.session} inverse={isSelected} wrap="truncate-end">
             {(isSelected ? '> ' : '  ') + before}

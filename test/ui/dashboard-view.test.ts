@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { LiveModel } from '../../src/ui/live/model.js'
+import { barData, calleeTable, dashboardData, fitCells, lineSeries, registrationTable } from '../../src/ui/dashboard/view.js'
+
+function model(): LiveModel {
+  const m = new LiveModel()
+  const callee = (session: number, authid: string) => ({ session, authid, authrole: 'x', state: 'active' as const, weight: 1, calls: 0, errors: 0, inflight: 0, p50_ms: 1, p99_ms: 3.25, last_call_at: null })
+  m.applySnapshot({
+    at: 'x',
+    realm: 'realm1',
+    extensions: true,
+    registrations: [
+      { id: 7, uri: 'zeta.svc', match: 'exact', invoke: 'roundrobin', created: null, callees: [callee(1, 'z-1'), callee(2, 'z-2-with-a-long-authid')] },
+      { id: 8, uri: 'alpha.svc', match: 'exact', invoke: 'random', created: null, callees: [callee(3, 'a-1')] },
+    ],
+  })
+  m.applyTick({ seq: 1, at: new Date(1000).toISOString(), interval_ms: 1000, callees: [[7, 1, 30, 0, 0, 1, 3.25], [7, 2, 10, 0, 0, 1, 3.25], [8, 3, 5, 0, 0, 1, 3.25]] })
+  m.applyTick({ seq: 2, at: new Date(2000).toISOString(), interval_ms: 1000, callees: [[7, 1, 60, 0, 0, 1, 3.25], [7, 2, 20, 0, 0, 1, 3.25]] })
+  return m
+}
+
+describe('dashboard view data', () => {
+  it('orders registrations by URI (stable while rates move) and selects the first until told otherwise', () => {
+    const d = dashboardData(model(), null, 180)
+    expect(d.registrations.map((r) => r.uri)).toEqual(['alpha.svc', 'zeta.svc'])
+    expect(d.registration?.uri).toBe('alpha.svc')
+    const z = dashboardData(model(), 7, 180)
+    expect(z.selected).toBe(1)
+    expect(z.callees.map((c) => c.authid)).toEqual(['z-1', 'z-2-with-a-long-authid'])
+    // a registration that went away: back to the first
+    expect(dashboardData(model(), 999, 180).selected).toBe(0)
+  })
+
+  it('bar chart: each callee’s share of recent calls in percent, labelled by position', () => {
+    const z = dashboardData(model(), 7, 180)
+    expect(barData(z.callees)).toEqual({ titles: ['#1', '#2'], data: [75, 25] })
+  })
+
+  it('line chart: one series per callee, left-padded to the window, labelled by position and authid', () => {
+    const z = dashboardData(model(), 7, 180)
+    const series = lineSeries(z.callees, 4, 1000)
+    expect(series.map((s) => s.title)).toEqual(['#1 z-1', '#2 z-2-with-a-…'])
+    expect(series[0]!.x).toEqual(['-3s', '-2s', '-1s', 'now'])
+    expect(series[0]!.y).toEqual([0, 0, 30, 30])
+    expect(series[1]!.y).toEqual([0, 0, 10, 10])
+    expect(series[0]!.style.line).not.toBe(series[1]!.style.line)
+  })
+
+  it('tables: the selected row is marked, cells are cut to their columns', () => {
+    const z = dashboardData(model(), 7, 180)
+    const regs = registrationTable(z.registrations, z.selected)
+    expect(regs).toEqual([
+      ['  alpha.svc', 'random', '1', '0.0', '0', '0', '-'],
+      ['> zeta.svc', 'roundrobin', '2', '40.0', '0', '0', '3.00x'],
+    ])
+    const callees = fitCells(calleeTable(z.callees, 1), [3, 16, 10, 9, 6, 5, 7, 9, 6])
+    expect(callees).toEqual([
+      [' 1', '1', 'z-1', 'active', '1', '75%', '30.0', '0', '3.3'],
+      ['>2', '2', 'z-2-with-…', 'active', '1', '25%', '10.0', '0', '3.3'],
+    ])
+  })
+})
