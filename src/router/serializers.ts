@@ -24,6 +24,35 @@ export const jsonSerializer: Serializer = {
 // WAMP ids go up to 2^53: decode 64-bit integers as plain numbers, and keep maps as objects.
 const packr = new Packr({ useRecords: false, variableMapSize: true, int64AsType: 'number', mapsAsObjects: true })
 
+/**
+ * cbor-x writes every integer beyond 32 bits as a float64, so WAMP ids (random up to 2^53) and
+ * integer payload values reached CBOR peers as floats (strict peers reject a float ID). Such
+ * integers are handed to the encoder as BigInt (a CBOR 64-bit integer; every JS CBOR decoder in
+ * use reads it back as a number). The message is copied only where something changes, never
+ * mutated (events share one message). msgpack is left alone: msgpackr's default decoder (wampy)
+ * turns 64-bit integers into BigInt, so there the float64 encoding stays for now.
+ */
+function wideIntsAsBigInt(v: unknown): unknown {
+  if (typeof v === 'number') return (v > 0xffffffff || v < -0x80000000) && Number.isSafeInteger(v) ? BigInt(v) : v
+  if (v === null || typeof v !== 'object') return v
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined
+    for (let i = 0; i < v.length; i++) {
+      const w = wideIntsAsBigInt(v[i])
+      if (w !== v[i]) (out ??= v.slice())[i] = w
+    }
+    return out ?? v
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return v // Uint8Array and friends pass as they are
+  let out: Record<string, unknown> | undefined
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k]
+    const w = wideIntsAsBigInt(x)
+    if (w !== x) (out ??= { ...(v as Record<string, unknown>) })[k] = w
+  }
+  return out ?? v
+}
+
 export const msgpackSerializer: Serializer = {
   protocol: 'wamp.2.msgpack',
   binary: true,
@@ -36,7 +65,7 @@ const cbor = new CborEncoder({ useRecords: false, int64AsNumber: true, mapsAsObj
 export const cborSerializer: Serializer = {
   protocol: 'wamp.2.cbor',
   binary: true,
-  encode: (message) => cbor.encode(message),
+  encode: (message) => cbor.encode(wideIntsAsBigInt(message)),
   decode: (frame) => cbor.decode(frame),
 }
 
