@@ -92,3 +92,23 @@ describe.each(PAIRS)('event payloads from %s to %s', (pubSer, subSer) => {
     expect(events.map((e) => e.slice(3))).toEqual([[{}, ARGS, KWARGS], [{}], [{}], [{}, [], { only: 'kw' }]])
   })
 })
+
+describe('integers on the CBOR wire', () => {
+  it('ids and integers beyond 32 bits are CBOR integers, not floats (strict peers reject a float ID)', async () => {
+    const router = await startRouter()
+    const callee = await RawPeer.joined(router.url, 'json')
+    await callee.register('com.example.big')
+    callee.serve((inv) => [70, inv[1], {}, [2 ** 40]])
+    const peer = await RawPeer.open(router.url, 'cbor')
+    const welcome = await peer.hello()
+    const welcomeFrame = peer.frames[peer.frames.length - 1]!
+    // [WELCOME, Session, ...]: 0x83 0x02, then the id; 0x1b = unsigned 64-bit integer, 0xfb would be a float64.
+    expect([welcomeFrame[0], welcomeFrame[1]]).toEqual([0x83, 0x02])
+    expect(welcome[0]).toBe(2)
+    expect(welcomeFrame[2]).not.toBe(0xfb)
+    peer.send([48, 1, {}, 'com.example.big'])
+    expect(await peer.callReply(1)).toEqual([50, 1, {}, [2 ** 40]])
+    const resultFrame = peer.frames[peer.frames.length - 1]!
+    expect([...resultFrame]).toEqual([0x84, 0x18, 0x32, 0x01, 0xa0, 0x81, 0x1b, 0, 0, 0x01, 0, 0, 0, 0, 0])
+  })
+})

@@ -52,6 +52,8 @@ afterEach(() => {
 export class RawPeer {
   /** Every message received, in order (including those already taken by next()). */
   readonly received: Message[] = []
+  /** The frames behind `received`, as they came off the wire. */
+  readonly frames: Buffer[] = []
   sessionId = 0
   private readonly unread: Message[] = []
   private readonly handlers: Array<(m: Message) => boolean> = []
@@ -176,6 +178,7 @@ export class RawPeer {
   }
 
   private onMessage(data: Buffer): void {
+    this.frames.push(data)
     let m: Message
     try {
       m = decodeFrom(this.ser, data) as Message
