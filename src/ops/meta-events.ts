@@ -1,0 +1,178 @@
+import type { MetaClient } from '../client/meta-client.js'
+import { ExtensionUri, type CalleeStateEvent } from '../protocol/extensions.js'
+
+/** The topics `wampctl events` tails, in the order it subscribes to them. */
+export const META_EVENT_TOPICS = [
+  'wamp.session.on_join',
+  'wamp.session.on_leave',
+  'wamp.registration.on_create',
+  'wamp.registration.on_register',
+  'wamp.registration.on_unregister',
+  'wamp.registration.on_delete',
+  'wamp.subscription.on_create',
+  'wamp.subscription.on_subscribe',
+  'wamp.subscription.on_unsubscribe',
+  'wamp.subscription.on_delete',
+  ExtensionUri.onState,
+] as const
+
+export type MetaEventKind =
+  | 'join' | 'leave'
+  | 'reg-create' | 'register' | 'unregister' | 'reg-delete'
+  | 'sub-create' | 'subscribe' | 'unsubscribe' | 'sub-delete'
+  | 'state'
+
+const KINDS: Record<string, MetaEventKind> = {
+  'wamp.session.on_join': 'join',
+  'wamp.session.on_leave': 'leave',
+  'wamp.registration.on_create': 'reg-create',
+  'wamp.registration.on_register': 'register',
+  'wamp.registration.on_unregister': 'unregister',
+  'wamp.registration.on_delete': 'reg-delete',
+  'wamp.subscription.on_create': 'sub-create',
+  'wamp.subscription.on_subscribe': 'subscribe',
+  'wamp.subscription.on_unsubscribe': 'unsubscribe',
+  'wamp.subscription.on_delete': 'sub-delete',
+  [ExtensionUri.onState]: 'state',
+}
+
+/**
+ * One meta event, as `wampctl events --json` prints it (one JSON object per line). Keys with no
+ * value are left out; `authid`/`authrole` are the session's, looked up when the event lacks them.
+ */
+export interface MetaEvent {
+  /** ISO 8601 time wampctl received the event. */
+  at: string
+  topic: string
+  kind: MetaEventKind
+  session: number
+  authid?: string | null
+  authrole?: string | null
+  authmethod?: string | null
+  registration?: number
+  subscription?: number
+  uri?: string | null
+  match?: string
+  invoke?: string
+  /** state events: the callee's new state, weight and what caused the change. */
+  state?: string
+  weight?: number
+  cause?: string
+}
+
+type Dict = Record<string, unknown>
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
+
+/**
+ * Tails the session, registration and subscription meta events and wampctl.callee.on_state,
+ * delivering them in arrival order, enriched with URIs and authids (kept from earlier events,
+ * else looked up). Events caused by wampctl's own session are left out.
+ */
+export class MetaEventTail {
+  private readonly regUris = new Map<number, string>()
+  private readonly subUris = new Map<number, string>()
+  private readonly sessions = new Map<number, { authid: string | null; authrole: string | null }>()
+  private queue: Promise<void> = Promise.resolve()
+  private readonly unsubscribers: Array<() => Promise<void>> = []
+  private stopped = false
+
+  constructor(
+    private readonly meta: MetaClient,
+    private readonly deliver: (event: MetaEvent) => void,
+  ) {}
+
+  /** Subscribe to every topic (the extension topic only where the router serves it). */
+  async start(): Promise<void> {
+    const extensions = (await this.meta.capabilitiesOf()).extensions
+    for (const topic of META_EVENT_TOPICS) {
+      if (topic === ExtensionUri.onState && !extensions) continue
+      this.unsubscribers.push(
+        await this.meta.client.subscribe(topic, (args) => {
+          const at = new Date().toISOString()
+          this.queue = this.queue.then(() => this.handle(topic, args, at)).catch(() => {})
+        }),
+      )
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    await Promise.all(this.unsubscribers.splice(0).map((u) => u()))
+  }
+
+  private async handle(topic: string, args: unknown[], at: string): Promise<void> {
+    if (this.stopped) return
+    const event = await this.build(topic, args, at)
+    if (event === undefined || this.stopped || event.session === this.meta.client.sessionId) return
+    this.deliver(event)
+  }
+
+  private async build(topic: string, args: unknown[], at: string): Promise<MetaEvent | undefined> {
+    const kind = KINDS[topic]
+    if (kind === undefined) return undefined
+    if (kind === 'join') {
+      const d = (args[0] ?? {}) as Dict
+      const session = num(d.session)
+      if (session === undefined) return undefined
+      this.sessions.set(session, { authid: str(d.authid), authrole: str(d.authrole) })
+      return { at, topic, kind, session, authid: str(d.authid), authrole: str(d.authrole), authmethod: str(d.authmethod) }
+    }
+    if (kind === 'leave') {
+      const session = num(args[0])
+      if (session === undefined) return undefined
+      this.sessions.delete(session)
+      return { at, topic, kind, session, authid: str(args[1]), authrole: str(args[2]) }
+    }
+    if (kind === 'state') {
+      const e = (args[0] ?? {}) as Partial<CalleeStateEvent>
+      const session = num(e.session)
+      if (session === undefined) return undefined
+      return { at, topic, kind, session, ...(await this.who(session)), registration: e.registration, uri: e.uri ?? null, state: e.state, weight: e.weight, cause: e.cause }
+    }
+    const session = num(args[0])
+    if (session === undefined) return undefined
+    const registrations = kind === 'reg-create' || kind === 'register' || kind === 'unregister' || kind === 'reg-delete'
+    const uris = registrations ? this.regUris : this.subUris
+    if (kind === 'reg-create' || kind === 'sub-create') {
+      const d = (args[1] ?? {}) as Dict
+      const id = num(d.id)
+      if (id === undefined) return undefined
+      const uri = str(d.uri)
+      if (uri !== null) uris.set(id, uri)
+      const event: MetaEvent = { at, topic, kind, session, ...(await this.who(session)), [registrations ? 'registration' : 'subscription']: id, uri, match: str(d.match) ?? 'exact' }
+      if (registrations && typeof d.invoke === 'string') event.invoke = d.invoke
+      return event
+    }
+    const id = num(args[1])
+    if (id === undefined) return undefined
+    const uri = uris.get(id) ?? (await this.lookupUri(registrations ? 'wamp.registration.get' : 'wamp.subscription.get', id))
+    if (uri !== null) uris.set(id, uri)
+    if (kind === 'reg-delete' || kind === 'sub-delete') uris.delete(id)
+    return { at, topic, kind, session, ...(await this.who(session)), [registrations ? 'registration' : 'subscription']: id, uri }
+  }
+
+  /** A session's authid and authrole: from its on_join, else asked (null when it left meanwhile). */
+  private async who(session: number): Promise<{ authid: string | null; authrole: string | null }> {
+    const known = this.sessions.get(session)
+    if (known !== undefined) return known
+    try {
+      const s = await this.meta.session(session)
+      const who = { authid: s.authid, authrole: s.authrole }
+      this.sessions.set(session, who)
+      return who
+    } catch {
+      return { authid: null, authrole: null }
+    }
+  }
+
+  private async lookupUri(procedure: string, id: number): Promise<string | null> {
+    try {
+      const r = await this.meta.client.call(procedure, [id])
+      return str((r.args[0] as Dict | undefined)?.uri)
+    } catch {
+      return null
+    }
+  }
+}
