@@ -108,6 +108,34 @@ describe('rollout canary (src/ops/rollout)', () => {
     expect(s.read()).toBeNull()
   })
 
+  it('rolls back when interrupted (Ctrl-C / SIGTERM) mid-step, failing no call', async () => {
+    const router = await startRouter(ROUTER_OPTIONS)
+    const old = [await startCallee(router.url, 'wampy', 'old'), await startCallee(router.url, 'autobahn', 'old')]
+    const canary = await startCallee(router.url, 'autobahn', 'new')
+    const meta = await opsMeta(router.url)
+    const reg = await meta.resolveRegistration(URI)
+    await meta.setWeight(reg, old[0]!.session, 2)
+    const load = await startLoad(router.url)
+    const interrupt = new AbortController()
+    const events: RolloutEvent[] = []
+    const s = store()
+    const run = runCanary(meta, options({ canary: { session: canary.session }, store: s, steps: [50, 100], intervalMs: 60_000, signal: interrupt.signal, onEvent: (e) => events.push(e) })).catch((e: unknown) => e)
+    await until(() => events.some((e) => e.event === 'step'), 'the first step')
+    await load.answered(30)
+    interrupt.abort()
+    const err = await run
+    await load.answered(30)
+    const report = await load.stop()
+    expect(err).toBeInstanceOf(RolledBackError)
+    expect((err as Error).message).toMatch(/interrupted/)
+    expect(report.failed).toBe(0)
+    const after = new Map((await meta.describe(reg)).callees.map((c) => [c.session, c]))
+    expect(after.get(old[0]!.session)).toMatchObject({ weight: 2, state: 'active' })
+    expect(after.get(old[1]!.session)).toMatchObject({ weight: 1, state: 'active' })
+    expect(after.get(canary.session)).toMatchObject({ weight: 0, state: 'cordoned', inflight: 0 })
+    expect(s.read()).toBeNull()
+  })
+
   it('gives up waiting for a canary that never registers (exit 5) without changing anything', async () => {
     const router = await startRouter(ROUTER_OPTIONS)
     await startCallee(router.url, 'autobahn', 'old')
