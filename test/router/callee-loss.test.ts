@@ -123,3 +123,20 @@ describe('registration revocation (wamp.registration.remove_callee)', () => {
     expect(await admin.call(URI)).toBe('ok')
   })
 })
+
+describe('caller lost with a call in flight', () => {
+  it.each(SERIALIZERS)('over %s: a callee with call_canceling is interrupted; its late answer is dropped and it keeps serving', async (ser) => {
+    const router = await startRouter()
+    const callee = await RawPeer.joined(router.url, ser)
+    await callee.register(URI)
+    const doomed = await RawPeer.joined(router.url, ser)
+    doomed.send([48, 1, {}, URI])
+    const inv = await callee.nextOf(68)
+    doomed.terminate()
+    expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait' }])
+    callee.send([70, inv[1], {}, ['nobody is listening']])
+    callee.serve((i) => [70, i[1], {}, ['served']])
+    const caller = await openPeer('autobahn', router.url, ser)
+    expect((await caller.call(URI)).args).toEqual(['served'])
+  })
+})

@@ -134,3 +134,51 @@ describe('conflict rules the clients cannot all express', () => {
     expect(ok[0]).toBe(65)
   })
 })
+
+describe('UNREGISTER and CANCEL edge cases (raw peer)', () => {
+  it.each(SERIALIZERS)('over %s: unregistering an unknown id, or another session’s registration, is wamp.error.no_such_registration', async (ser) => {
+    const router = await startRouter()
+    const owner = await RawPeer.joined(router.url, ser)
+    const other = await RawPeer.joined(router.url, ser)
+    const reg = (await owner.register(URI, { invoke: 'roundrobin' }))[2] as number
+    for (const id of [reg + 1, reg]) {
+      const r = other.nextRequest()
+      other.send([66, r, id])
+      expect(await other.nextOf(8, 66)).toEqual([8, 66, r, {}, 'wamp.error.no_such_registration', [expect.any(String)]])
+    }
+    const r = owner.nextRequest()
+    owner.send([66, r, reg])
+    expect(await owner.nextOf(67, r)).toEqual([67, r])
+    const again = owner.nextRequest()
+    owner.send([66, again, reg])
+    expect((await owner.nextOf(8, 66))[4]).toBe('wamp.error.no_such_registration')
+  })
+
+  it('a CANCEL for a call already answered, or never made, is ignored', async () => {
+    const router = await startRouter()
+    const callee = await RawPeer.joined(router.url)
+    await callee.register(URI)
+    callee.serve((inv) => [70, inv[1], {}, ['done']])
+    const caller = await RawPeer.joined(router.url)
+    const reply = await caller.call(URI)
+    caller.send([49, reply[1], { mode: 'kill' }])
+    caller.send([49, 999, { mode: 'skip' }])
+    expect(await caller.call(URI)).toEqual([50, expect.any(Number), {}, ['done']])
+    expect(caller.received.filter((m) => m[0] === 8)).toEqual([])
+    expect(callee.received.filter((m) => m[0] === 69)).toEqual([])
+  })
+
+  it('a CANCEL with an unknown mode is wamp.error.invalid_argument and the call goes on', async () => {
+    const router = await startRouter()
+    const callee = await RawPeer.joined(router.url)
+    await callee.register(URI)
+    const caller = await RawPeer.joined(router.url)
+    const r = caller.nextRequest()
+    caller.send([48, r, {}, URI])
+    const inv = await callee.nextOf(68)
+    caller.send([49, r, { mode: 'pause' }])
+    expect(await caller.nextOf(8, 49)).toEqual([8, 49, r, {}, 'wamp.error.invalid_argument', [expect.any(String)]])
+    callee.send([70, inv[1], {}, ['finished']])
+    expect(await caller.callReply(r)).toEqual([50, r, {}, ['finished']])
+  })
+})
