@@ -1,5 +1,5 @@
 import { MessageCode } from '../protocol/message-codes.js'
-import { InvalidUriError, NoSuchSubscriptionError, NotAuthorizedError } from './errors.js'
+import { InvalidArgumentError, InvalidUriError, NoSuchSubscriptionError, NotAuthorizedError } from './errors.js'
 import { freshId, randomId } from './ids.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
 import { PatternIndex } from './pattern-index.js'
@@ -23,7 +23,7 @@ export class Broker {
 
   subscribe(session: Session, request: number, options: Dict, topic: string): void {
     const match = (options.match ?? 'exact') as MatchPolicy
-    if (!MATCH_POLICIES.includes(match)) throw new InvalidUriError(topic, `unknown match policy ${JSON.stringify(options.match)}`)
+    if (!MATCH_POLICIES.includes(match)) throw new InvalidArgumentError(`unknown match policy ${JSON.stringify(options.match)}`)
     checkUri(topic, match, this.realm.strictUris)
     if (!this.realm.authorizer.may(session, 'subscribe', topic)) {
       throw new NotAuthorizedError(`role '${session.authrole}' may not subscribe to '${topic}'`)
