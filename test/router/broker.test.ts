@@ -181,3 +181,13 @@ describe('pubsub options the clients express differently', () => {
     expect(await raw.nextOf(8, 34)).toEqual([8, 34, r, {}, 'wamp.error.no_such_subscription', [expect.any(String)]])
   })
 })
+
+describe('SUBSCRIBE options', () => {
+  it('an unknown match policy is wamp.error.invalid_argument, as for REGISTER', async () => {
+    const router = await startRouter()
+    const p = await RawPeer.joined(router.url)
+    p.send([32, 1, { match: 'regex' }, TOPIC])
+    expect(await p.nextOf(8, 32)).toEqual([8, 32, 1, {}, 'wamp.error.invalid_argument', [expect.stringContaining('regex')]])
+    expect((await p.register(TOPIC, { match: 'regex' }))[4]).toBe('wamp.error.invalid_argument')
+  })
+})
