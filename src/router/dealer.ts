@@ -185,8 +185,11 @@ export class Dealer {
     const inv = session.invocations.get(request)
     if (inv === undefined) return
     if (error === ErrorUri.unavailable && !inv.done) {
-      // Call rerouting: this callee cannot serve it now, try another one.
+      // Call rerouting: this callee cannot serve it now, try another one. The call keeps its timeout.
+      const timer = inv.timer
+      inv.timer = undefined
       this.finish(inv, false)
+      inv.timer = timer
       ;(inv.tried ??= new Set()).add(inv.callee)
       const next = pickCallee(inv.callee.registration, inv.tried)
       if (next !== undefined) return this.invoke(inv, next)
