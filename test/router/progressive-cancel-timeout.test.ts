@@ -187,3 +187,18 @@ describe('caller disclosure', () => {
     expect([await caller.call(URI), await caller.call(URI)]).toEqual([caller.id, null])
   })
 })
+
+describe('timeout and rerouting', () => {
+  it('a call rerouted after wamp.error.unavailable keeps its timeout', async () => {
+    const router = await startRouter()
+    const busy = await RawPeer.joined(router.url)
+    const silent = await RawPeer.joined(router.url)
+    await busy.register(URI, { invoke: 'first' })
+    await silent.register(URI, { invoke: 'first' })
+    busy.serve((inv) => [8, 68, inv[1], {}, 'wamp.error.unavailable'])
+    const caller = await RawPeer.joined(router.url)
+    const reply = caller.call(URI, [], undefined, { timeout: 50 })
+    await silent.nextOf(68) // rerouted there; it never answers
+    expect(await reply).toEqual([8, 48, expect.any(Number), {}, 'wamp.error.timeout', [expect.any(String)]])
+  })
+})
