@@ -1,0 +1,58 @@
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { REPO_ROOT, tempConfigDir } from '../support/cli.js'
+import { ADMIN, adminMeta, callee, liveRouter, load } from './live-fixture.js'
+import { TmuxScreen } from './tmux.js'
+
+let screen: TmuxScreen | undefined
+afterEach(() => {
+  screen?.kill()
+  screen = undefined
+})
+
+/** `wampctl top` in a real terminal (tmux) against a real router with real callees under load. */
+describe('wampctl top in tmux', () => {
+  it('shows the registration, its callees and their shares; drains one from the keyboard; q exits cleanly', async () => {
+    const router = await liveRouter({ statsIntervalMs: 250 })
+    const add = [await callee(router, 'tmux.add', 'add-1'), await callee(router, 'tmux.add', 'add-2'), await callee(router, 'tmux.add', 'add-3')]
+    await callee(router, 'tmux.lookup', 'lookup-1', 'first')
+    await load(router, ['tmux.add', 'tmux.lookup'], 80)
+    const meta = await adminMeta(router)
+    const target = add[1]!.session
+
+    screen = new TmuxScreen('top')
+    screen.start(
+      [process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'top', '--url', router.url, '--realm', 'realm1', '--authid', ADMIN.authid, '--secret', ADMIN.secret],
+      { WAMPCTL_CONFIG_DIR: tempConfigDir() },
+    )
+    const list = await screen.waitForScreen((s) => /tmux\.add\s+roundrobin\s+3\s+[1-9]\d*\.\d\s/.test(s) && /tmux\.lookup\s+first\s+1\s/.test(s), 'both registrations with calls/s')
+    expect(list).toContain('wampctl top')
+    expect(list).toContain('live: stats every 250 ms')
+    expect(list).toContain('↑↓ j/k move  Enter open  / filter  s sort  q quit')
+
+    // The busiest registration comes first and is selected: open it.
+    await screen.waitForScreen((s) => /> tmux\.add\s/.test(s), 'tmux.add selected')
+    screen.keys('Enter')
+    const row = (authid: string, state = 'active') => new RegExp(`\\d+\\s+${authid}\\s+${state}\\s+1\\s+[█·]{20}\\s+\\d+%`)
+    const detail = await screen.waitForScreen((s) => ['add-1', 'add-2', 'add-3'].every((a) => row(a).test(s)) && /[1-9]\d?%/.test(s), 'the callees with their shares')
+    expect(detail).toContain('tmux.add  (roundrobin, exact, id')
+    expect(detail).toContain('c cordon  u uncordon  d drain  e evict')
+    const order = ['add-1', 'add-2', 'add-3'].map((a) => detail.indexOf(a))
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+
+    // Select the second callee, drain it from the keyboard.
+    screen.keys('j')
+    await screen.waitForScreen((s) => new RegExp(`>\\s+2\\s+${target}\\s+add-2`).test(s), 'add-2 selected')
+    screen.keys('d')
+    await screen.waitForScreen((s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of tmux.add? [y/n]`), 'the confirmation')
+    screen.keys('y')
+    const drained = await screen.waitForScreen((s) => row('add-2', '(?:draining|cordoned)').test(s) && s.includes(`drained tmux.add ${target}`), 'add-2 drained on screen')
+    expect(drained).toMatch(row('add-1'))
+    expect(drained).toMatch(row('add-3'))
+    const snap = await meta.snapshot()
+    expect(snap.registrations.find((r) => r.uri === 'tmux.add')!.callees.find((c) => c.session === target)!.state).toBe('cordoned')
+
+    screen.keys('q')
+    expect(await screen.waitForExit()).toBe(0)
+  })
+})

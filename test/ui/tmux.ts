@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/**
+ * A private tmux server (its own socket, `-L`) for driving the TUIs like a user: one session of
+ * the given size running one command, keys sent with send-keys, the screen read with
+ * capture-pane. Panes stay after their command exits (remain-on-exit) so the exit status can be
+ * read. `kill()` ends the server (and whatever it runs) by its socket name.
+ */
+export class TmuxScreen {
+  readonly socket: string
+  readonly name = 'tui'
+  private readonly dir: string
+
+  constructor(label: string) {
+    this.socket = `wampctl-test-${label}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+    this.dir = mkdtempSync(join(tmpdir(), 'wampctl-tmux-'))
+  }
+
+  private tmux(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', timeout: 5000 })
+    return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
+  }
+
+  /** Start `command` (argv, run without a shell) in a width × height terminal with `env`. */
+  start(argv: string[], env: Record<string, string>, width = 160, height = 48): void {
+    const conf = join(this.dir, 'tmux.conf')
+    writeFileSync(conf, 'set -g remain-on-exit on\nset -g status off\n')
+    const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`)
+    const command = ['env', ...envArgs, ...argv].map(shellQuote).join(' ')
+    const r = this.tmux('-f', conf, 'new-session', '-d', '-x', String(width), '-y', String(height), '-s', this.name, command)
+    if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`)
+  }
+
+  capture(): string {
+    return this.tmux('capture-pane', '-p', '-t', this.name).stdout
+  }
+
+  /** Send keys as tmux names them ('Enter', 'Escape', 'Tab', 'j'). */
+  keys(...keys: string[]): void {
+    const r = this.tmux('send-keys', '-t', this.name, ...keys)
+    if (r.status !== 0) throw new Error(`tmux send-keys failed: ${r.stderr}`)
+  }
+
+  /** The pane's command has exited: its exit status; undefined while it runs. */
+  exitStatus(): number | undefined {
+    const r = this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead} #{pane_dead_status}')
+    const [dead, status] = r.stdout.trim().split(' ')
+    return dead === '1' ? Number(status) : undefined
+  }
+
+  hasSession(): boolean {
+    return this.tmux('has-session', '-t', this.name).status === 0
+  }
+
+  /** Poll the screen until `predicate` holds (bounded); returns that screen. */
+  async waitForScreen(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    let screen = ''
+    for (;;) {
+      screen = this.capture()
+      if (predicate(screen)) return screen
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${screen}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  /** Wait (bounded) for the pane's command to exit; its status. */
+  async waitForExit(timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const status = this.exitStatus()
+      if (status !== undefined) return status
+      if (Date.now() > deadline) throw new Error(`the command in tmux did not exit within ${timeoutMs} ms; screen:\n${this.capture()}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  /** Kill the session and the private server (by the names this object created), remove temp files. */
+  kill(): void {
+    const socketPath = this.tmux('display-message', '-p', '#{socket_path}').stdout.trim()
+    this.tmux('kill-session', '-t', this.name)
+    this.tmux('kill-server')
+    if (socketPath.endsWith(this.socket)) rmSync(socketPath, { force: true })
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
+}
