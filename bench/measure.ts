@@ -7,7 +7,7 @@ import type { LoadMessage, LoadPlan } from './load/plan.js'
 import type { PubSubShape, PubSubWindow } from './load/pubsub.js'
 import type { RpcShape, RpcWindow } from './load/rpc.js'
 import type { RouterTarget } from './targets.js'
-import { routerUsage, type Usage } from './usage.js'
+import { machineBusyUs, routerUsage, type Usage } from './usage.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -20,6 +20,7 @@ export interface Timing {
 
 /** What one run of one router × serializer × scenario measured. */
 export interface Measurement {
+  round: number
   target: string
   serializer: BenchSerializer
   kind: 'rpc' | 'pubsub'
@@ -31,6 +32,10 @@ export interface Measurement {
   cpuUsPer: number
   /** Router CPU over the window, % of one core. */
   cpuPercent: number
+  /** The load generator's CPU over the window, % of one core (near 100: it limits the rate). */
+  loadCpuPercent: number
+  /** CPU the rest of the machine (other engineers' work) used over the window, % of one core; NaN without /proc. */
+  othersCpuPercent: number
   rssMiB: number
   /** max/min of per-callee (per-subscriber) counts; Infinity when one got none. */
   spread: number
@@ -47,6 +52,7 @@ export async function measure(
   serializer: BenchSerializer,
   scenario: { kind: 'rpc'; rpc: RpcShape } | { kind: 'pubsub'; pubsub: PubSubShape },
   timing: Timing,
+  round: number,
 ): Promise<Measurement> {
   const what = `${target.label} ${serializer} ${scenario.kind}`
   const router = startChild<RouterMessage>(`${target.label} router`, join(here, target.script), JSON.stringify(target.options), timing.pin ? 0 : undefined)
@@ -72,14 +78,21 @@ export async function measure(
     await step('ready', 15_000)
     await step('window-start', timing.warmupMs + 10_000)
     const before = await routerUsage(router)
+    const machineBefore = machineBusyUs()
     await step('window-end', timing.windowMs + 10_000)
     const after = await routerUsage(router)
+    const machineAfter = machineBusyUs()
     const result = await step('result', 15_000)
     if (result.type !== 'result') throw new Error(`${what}: no result`)
     await load.exited
-    return scenario.kind === 'rpc'
-      ? fromRpc(target.label, serializer, result.window as RpcWindow, before, after)
-      : fromPubSub(target.label, serializer, result.window as PubSubWindow, before, after)
+    const m =
+      scenario.kind === 'rpc'
+        ? fromRpc(target.label, serializer, result.window as RpcWindow, before, after)
+        : fromPubSub(target.label, serializer, result.window as PubSubWindow, before, after)
+    const windowUs = (after.at - before.at) * 1000
+    const machinePercent = machineBefore === undefined || machineAfter === undefined ? NaN : (100 * (machineAfter - machineBefore)) / windowUs
+    const othersCpuPercent = Math.max(0, machinePercent - m.cpuPercent - result.loadCpuPercent)
+    return { ...m, round, loadCpuPercent: result.loadCpuPercent, othersCpuPercent }
   } finally {
     await load?.stop()
     await router.stop()
@@ -96,7 +109,7 @@ function cpu(before: Usage, after: Usage): { us: number; percent: number } {
   return { us, percent: (100 * us) / ((after.at - before.at) * 1000) }
 }
 
-function fromRpc(target: string, serializer: BenchSerializer, w: RpcWindow, before: Usage, after: Usage): Measurement {
+function fromRpc(target: string, serializer: BenchSerializer, w: RpcWindow, before: Usage, after: Usage): Omit<Measurement, 'loadCpuPercent' | 'othersCpuPercent' | 'round'> {
   if (w.errors > 0) throw new Error(`${target} ${serializer} rpc: ${w.errors} call(s) failed, first: ${w.firstError ?? '?'}`)
   if (w.calls === 0) throw new Error(`${target} ${serializer} rpc: no call completed in the measured window`)
   const c = cpu(before, after)
@@ -115,7 +128,7 @@ function fromRpc(target: string, serializer: BenchSerializer, w: RpcWindow, befo
   }
 }
 
-function fromPubSub(target: string, serializer: BenchSerializer, w: PubSubWindow, before: Usage, after: Usage): Measurement {
+function fromPubSub(target: string, serializer: BenchSerializer, w: PubSubWindow, before: Usage, after: Usage): Omit<Measurement, 'loadCpuPercent' | 'othersCpuPercent' | 'round'> {
   if (w.errors > 0) throw new Error(`${target} ${serializer} pubsub: ${w.errors} publish(es) failed, first: ${w.firstError ?? '?'}`)
   if (w.events === 0) throw new Error(`${target} ${serializer} pubsub: no event delivered in the measured window`)
   const c = cpu(before, after)

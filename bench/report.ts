@@ -14,15 +14,25 @@ export interface Summary {
   p99Ms: number
   cpuUsPer: number
   cpuPercent: number
+  loadCpuPercent: number
+  othersCpuPercent: number
   rssMiB: number
   spread: number
   perRound: Array<{ perSecond: number; cpuUsPer: number }>
+  /**
+   * Against fox-wamp (json, same scenario): the median over rounds of the ratio within each round
+   * (measured less than a minute apart), which cancels more of the machine's drifting load than a
+   * ratio of medians would.
+   */
+  vsFox: { perSecond: number; cpuUsPer: number } | undefined
 }
 
 /** The issue's targets (issue 2 "Fast from the start", issue 3 statistics cost). */
 export const TARGETS = { minFoxRatio: 2.5, maxCpuUsPerCall: 9, maxSpread: 1.01, maxStatsCost: 0.1 }
 
 export function summarize(all: readonly Measurement[]): Summary[] {
+  const foxByRound = new Map<string, Measurement>()
+  for (const m of all) if (m.target === FOX.label && m.serializer === 'json') foxByRound.set(`${m.kind} ${m.round}`, m)
   const groups = new Map<string, Measurement[]>()
   for (const m of all) {
     const key = `${m.kind}\u0000${m.target}\u0000${m.serializer}`
@@ -40,26 +50,32 @@ export function summarize(all: readonly Measurement[]): Summary[] {
       p99Ms: pick((m) => m.p99Ms),
       cpuUsPer: pick((m) => m.cpuUsPer),
       cpuPercent: pick((m) => m.cpuPercent),
+      loadCpuPercent: pick((m) => m.loadCpuPercent),
+      othersCpuPercent: pick((m) => m.othersCpuPercent),
       rssMiB: pick((m) => m.rssMiB),
       spread: pick((m) => m.spread),
       perRound: ms.map((m) => ({ perSecond: m.perSecond, cpuUsPer: m.cpuUsPer })),
+      vsFox: pairedRatios(ms, foxByRound),
     }
   })
+}
+
+function pairedRatios(ms: readonly Measurement[], foxByRound: ReadonlyMap<string, Measurement>): Summary['vsFox'] {
+  const pairs = ms.flatMap((m) => {
+    const fox = foxByRound.get(`${m.kind} ${m.round}`)
+    return fox === undefined ? [] : [{ perSecond: m.perSecond / fox.perSecond, cpuUsPer: m.cpuUsPer / fox.cpuUsPer }]
+  })
+  if (pairs.length === 0) return undefined
+  return { perSecond: median(pairs.map((p) => p.perSecond)), cpuUsPer: median(pairs.map((p) => p.cpuUsPer)) }
 }
 
 function find(s: readonly Summary[], kind: 'rpc' | 'pubsub', target: string, serializer: BenchSerializer): Summary | undefined {
   return s.find((x) => x.kind === kind && x.target === target && x.serializer === serializer)
 }
 
-/** fox-wamp speaks JSON only: every serializer of ours is compared with fox-wamp over JSON. */
-function foxOf(s: readonly Summary[], kind: 'rpc' | 'pubsub'): Summary | undefined {
-  return find(s, kind, FOX.label, 'json')
-}
-
-const ratio = (a: number, b: number | undefined): string => (b === undefined || !Number.isFinite(b) || b === 0 ? '—' : `${num(a / b, 2)}×`)
+const ratio = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : `${num(x, 2)}×`)
 
 export function rpcTable(s: readonly Summary[]): Table {
-  const fox = foxOf(s, 'rpc')
   const rows = s
     .filter((x) => x.kind === 'rpc')
     .map((x) => [
@@ -70,20 +86,21 @@ export function rpcTable(s: readonly Summary[]): Table {
       num(x.p99Ms, 2),
       num(x.cpuUsPer, 2),
       num(x.cpuPercent),
+      num(x.loadCpuPercent),
+      num(x.othersCpuPercent),
       num(x.rssMiB, 1),
       x.spread === Infinity ? '∞ (one callee)' : num(x.spread, 3),
-      x.target === FOX.label ? '1.00×' : ratio(x.perSecond, fox?.perSecond),
-      x.target === FOX.label ? '1.00×' : ratio(x.cpuUsPer, fox?.cpuUsPer),
+      ratio(x.vsFox?.perSecond),
+      ratio(x.vsFox?.cpuUsPer),
     ])
   return {
-    headers: ['router', 'ser', 'calls/s', 'p50 ms', 'p99 ms', 'CPU µs/call', 'CPU %', 'RSS MiB', 'spread', 'calls/s ÷ fox', 'CPU/call ÷ fox'],
+    headers: ['router', 'ser', 'calls/s', 'p50 ms', 'p99 ms', 'CPU µs/call', 'CPU %', 'load CPU %', 'others CPU %', 'RSS MiB', 'spread', 'calls/s ÷ fox', 'CPU/call ÷ fox'],
     rows,
-    right: new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]),
+    right: new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
   }
 }
 
 export function pubsubTable(s: readonly Summary[]): Table {
-  const fox = foxOf(s, 'pubsub')
   const rows = s
     .filter((x) => x.kind === 'pubsub')
     .map((x) => [
@@ -94,36 +111,56 @@ export function pubsubTable(s: readonly Summary[]): Table {
       num(x.p99Ms, 2),
       num(x.cpuUsPer, 2),
       num(x.cpuPercent),
+      num(x.loadCpuPercent),
+      num(x.othersCpuPercent),
       num(x.rssMiB, 1),
-      x.target === FOX.label ? '1.00×' : ratio(x.perSecond, fox?.perSecond),
-      x.target === FOX.label ? '1.00×' : ratio(x.cpuUsPer, fox?.cpuUsPer),
+      ratio(x.vsFox?.perSecond),
+      ratio(x.vsFox?.cpuUsPer),
     ])
   return {
-    headers: ['router', 'ser', 'events/s', 'ack p50 ms', 'ack p99 ms', 'CPU µs/event', 'CPU %', 'RSS MiB', 'events/s ÷ fox', 'CPU/event ÷ fox'],
+    headers: ['router', 'ser', 'events/s', 'ack p50 ms', 'ack p99 ms', 'CPU µs/event', 'CPU %', 'load CPU %', 'others CPU %', 'RSS MiB', 'events/s ÷ fox', 'CPU/event ÷ fox'],
     rows,
-    right: new Set([2, 3, 4, 5, 6, 7, 8, 9]),
+    right: new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
   }
 }
 
-/** What the per-callee statistics cost: ext off (stats kept) against no stats, per serializer. */
-export function statsCostTable(s: readonly Summary[]): Table {
+/**
+ * What the per-callee statistics cost, per serializer: `ext off` (stats kept) against `no stats`
+ * end to end, and the statistics' own work timed in isolation (`statsNs`, stats-micro.ts).
+ */
+export function statsCostTable(s: readonly Summary[], statsNs: number): Table {
   const rows: string[][] = []
   for (const ser of ['json', 'msgpack'] as const) {
-    const on = find(s, 'rpc', OURS_NO_EXTENSIONS.label, ser)
-    const off = find(s, 'rpc', OURS_NO_STATS.label, ser)
-    if (on === undefined || off === undefined) continue
-    const c = statsCost(on, off)
-    rows.push([ser, num(off.perSecond), num(on.perSecond), pct(c.throughput), num(off.cpuUsPer, 2), num(on.cpuUsPer, 2), pct(c.cpu)])
+    const c = statsCost(s, ser, statsNs)
+    if (c === undefined) continue
+    rows.push([
+      ser,
+      num(c.off.perSecond),
+      num(c.on.perSecond),
+      num(c.off.cpuUsPer, 2),
+      num(c.on.cpuUsPer, 2),
+      pct(c.capacity),
+      num(statsNs),
+      pct(c.isolated),
+    ])
   }
   return {
-    headers: ['ser', 'calls/s no stats', 'calls/s stats', 'throughput cost', 'µs/call no stats', 'µs/call stats', 'CPU/call cost'],
+    headers: ['ser', 'calls/s no stats', 'calls/s stats', 'µs/call no stats', 'µs/call stats', 'capacity cost A/B', 'stats ns/call alone', 'share of µs/call'],
     rows,
-    right: new Set([1, 2, 3, 4, 5, 6]),
+    right: new Set([1, 2, 3, 4, 5, 6, 7]),
   }
 }
 
-function statsCost(on: Summary, off: Summary): { throughput: number; cpu: number } {
-  return { throughput: 1 - on.perSecond / off.perSecond, cpu: on.cpuUsPer / off.cpuUsPer - 1 }
+/**
+ * A saturated router's calls/s is 1 / (CPU per call), so the throughput the statistics cost is
+ * 1 − (µs/call without) / (µs/call with). Measured calls/s is not used: on this machine it is set
+ * by the load generator and the neighbours' CPU use as often as by the router.
+ */
+function statsCost(s: readonly Summary[], ser: BenchSerializer, statsNs: number): { on: Summary; off: Summary; capacity: number; isolated: number } | undefined {
+  const on = find(s, 'rpc', OURS_NO_EXTENSIONS.label, ser)
+  const off = find(s, 'rpc', OURS_NO_STATS.label, ser)
+  if (on === undefined || off === undefined) return undefined
+  return { on, off, capacity: 1 - off.cpuUsPer / on.cpuUsPer, isolated: statsNs / 1000 / on.cpuUsPer }
 }
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${num(100 * x, 1)}%`.replace('+-', '-')
@@ -134,26 +171,31 @@ export interface TargetCheck {
   pass: boolean
 }
 
-export function checkTargets(s: readonly Summary[]): TargetCheck[] {
+export function checkTargets(s: readonly Summary[], statsNs: number): TargetCheck[] {
   const out: TargetCheck[] = []
-  const fox = foxOf(s, 'rpc')
   for (const ser of OURS.serializers) {
     const ours = find(s, 'rpc', OURS.label, ser)
     if (ours === undefined) continue
-    if (fox !== undefined) {
-      const r = ours.perSecond / fox.perSecond
-      out.push({ what: `${ser}: calls/s ≥ ${TARGETS.minFoxRatio}× fox-wamp (json)`, got: `${num(r, 2)}×`, pass: r >= TARGETS.minFoxRatio })
+    if (ours.vsFox !== undefined) {
+      // Judged on measured calls/s; the capacity ratio (fox's CPU per call ÷ ours) is shown beside
+      // it because measured rates here depend on what else the shared machine runs.
+      const r = ours.vsFox.perSecond
+      out.push({
+        what: `${ser}: calls/s ≥ ${TARGETS.minFoxRatio}× fox-wamp (json)`,
+        got: `${num(r, 2)}× measured (capacity ${num(1 / ours.vsFox.cpuUsPer, 2)}× by CPU per call)`,
+        pass: r >= TARGETS.minFoxRatio,
+      })
     }
     out.push({ what: `${ser}: router CPU ≤ ${TARGETS.maxCpuUsPerCall} µs/call`, got: `${num(ours.cpuUsPer, 2)} µs`, pass: ours.cpuUsPer <= TARGETS.maxCpuUsPerCall })
     out.push({ what: `${ser}: callee share spread < ${TARGETS.maxSpread}`, got: num(ours.spread, 4), pass: ours.spread < TARGETS.maxSpread })
-    const on = find(s, 'rpc', OURS_NO_EXTENSIONS.label, ser)
-    const off = find(s, 'rpc', OURS_NO_STATS.label, ser)
-    if (on !== undefined && off !== undefined) {
-      const c = statsCost(on, off)
-      // Throughput is capped by the load generator as often as by the router: the CPU per call is
-      // the figure that shows the statistics' own cost, so both must stay under the target.
-      const worst = Math.max(c.throughput, c.cpu)
-      out.push({ what: `${ser}: statistics cost < ${100 * TARGETS.maxStatsCost}% (throughput and CPU/call)`, got: `${pct(c.throughput)} / ${pct(c.cpu)}`, pass: worst < TARGETS.maxStatsCost })
+    const c = statsCost(s, ser, statsNs)
+    if (c !== undefined) {
+      // Both the end-to-end A/B and the isolated figure must stay under the target.
+      out.push({
+        what: `${ser}: statistics cost < ${100 * TARGETS.maxStatsCost}% of throughput (A/B / alone)`,
+        got: `${pct(c.capacity)} / ${pct(c.isolated)}`,
+        pass: Math.max(c.capacity, c.isolated) < TARGETS.maxStatsCost,
+      })
     }
   }
   return out

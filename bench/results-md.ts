@@ -25,8 +25,8 @@ export function machineFacts(nproc: number): Machine {
 }
 
 /** bench/RESULTS.md: the latest figures, the machine they come from, and how to get them again. */
-export function writeResults(path: string, summaries: readonly Summary[], settings: BenchSettings, machine: Machine, startedAt: Date, seconds: number): void {
-  const checks = checkTargets(summaries)
+export function writeResults(path: string, summaries: readonly Summary[], statsNs: number, settings: BenchSettings, machine: Machine, startedAt: Date, seconds: number): void {
+  const checks = checkTargets(summaries, statsNs)
   const perRound = summaries.map((s) => [
     `${s.target} ${s.serializer} ${s.kind}`,
     s.perRound.map((r) => num(r.perSecond)).join(', '),
@@ -51,7 +51,11 @@ ${renderMarkdown(rpcTable(summaries))}
 
 - calls/s and latency (CALL sent → RESULT received, per call) are measured by the callers.
 - CPU µs/call: the router process's user + system CPU over the measured window (from
-  \`/proc/<pid>/stat\`), divided by the calls completed in that window. CPU % is of one core.
+  \`/proc/<pid>/stat\`), divided by the calls completed in that window. CPU % is the router's,
+  load CPU % the load generator's (its own \`process.cpuUsage()\`), others CPU % what the rest of
+  the machine used meanwhile (\`/proc/stat\` minus both); all in % of one core, of 200% in all.
+  When router and load generator both sit well under 100%, the neighbours set the rate: compare
+  CPU per call, which depends far less on them.
 - spread: max/min invocations per callee in the window. fox-wamp ignores \`invoke\`, so one callee
   gets every call (∞).
 - fox-wamp speaks only \`wamp.2.json\`: our msgpack rows are compared with fox-wamp over JSON.
@@ -60,7 +64,15 @@ ${renderMarkdown(rpcTable(summaries))}
 
 ## What the per-callee statistics cost (issue 3 target: under 10%)
 
-${renderMarkdown(statsCostTable(summaries))}
+${renderMarkdown(statsCostTable(summaries, statsNs))}
+
+- capacity cost A/B: a saturated router's calls/s is 1 / (CPU per call), so the statistics cost
+  1 − (µs/call no stats) ÷ (µs/call stats) of its throughput. Measured calls/s is shown but not used:
+  here it is set by the load generator and the neighbours' CPU use as often as by the router.
+- stats ns/call alone: the dealer's statistics work per call (clock reads, counters, histogram
+  bucket) timed in isolation (\`bench/stats-micro.ts\`, best of 5 × 1M calls); share of µs/call
+  relates it to the router CPU per call of \`ext off\`. An A/B difference of a few percent is
+  within this machine's noise; the isolated figure is the steadier one.
 ${hasPubSub ? `\n## Pub/sub: 10 subscribers, 1 publisher × 32 acknowledged publishes in flight\n\n${renderMarkdown(pubsubTable(summaries))}\n\nevents/s counts EVENTs received by all subscribers; ack latency is PUBLISH → PUBLISHED.\n` : ''}
 ## Targets
 

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { canPin, stopAllChildren } from './children.js'
+import { statsWorkNsPerCall } from './stats-micro.js'
 import { measure, type Measurement } from './measure.js'
 import { checkTargets, pubsubTable, rpcTable, statsCostTable, summarize } from './report.js'
 import { machineFacts, writeResults } from './results-md.js'
@@ -29,11 +30,11 @@ async function runRounds(settings: BenchSettings): Promise<Measurement[]> {
   const all: Measurement[] = []
   for (let round = 1; round <= settings.rounds; round++) {
     for (const c of cases) {
-      const m = await measure(c.t, c.ser, c.scenario, timing)
+      const m = await measure(c.t, c.ser, c.scenario, timing, round)
       all.push(m)
       const unit = m.kind === 'rpc' ? 'calls/s' : 'events/s'
       process.stdout.write(
-        `  round ${round}/${settings.rounds}  ${`${m.target} ${m.serializer} ${m.kind}`.padEnd(30)} ${num(m.perSecond).padStart(9)} ${unit.padEnd(8)}  ${num(m.cpuUsPer, 2).padStart(6)} µs CPU  ${num(m.cpuPercent).padStart(3)}% CPU\n`,
+        `  round ${round}/${settings.rounds}  ${`${m.target} ${m.serializer} ${m.kind}`.padEnd(30)} ${num(m.perSecond).padStart(9)} ${unit.padEnd(8)}  ${num(m.cpuUsPer, 2).padStart(6)} µs CPU  ${num(m.cpuPercent).padStart(3)}% CPU  load ${num(m.loadCpuPercent).padStart(3)}%  others ${num(m.othersCpuPercent).padStart(3)}%\n`,
       )
     }
   }
@@ -49,22 +50,23 @@ async function main(): Promise<number> {
       `${settings.pin && canPin ? 'router on CPU 0, load on CPU 1' : 'no pinning'}; nproc ${machine.nproc}, node ${machine.node}, load ${machine.loadAtStart}`,
   )
   const all = await runRounds(settings)
+  const statsNs = statsWorkNsPerCall()
   const summaries = summarize(all)
   const seconds = (Date.now() - startedAt.getTime()) / 1000
 
   console.log(`\nShared roundrobin RPC, 4 callees, 4 callers × 32 in flight (median of ${settings.rounds}):\n`)
   console.log(renderText(rpcTable(summaries)))
-  console.log('\nPer-callee statistics cost (wampctl ext off vs no stats):\n')
-  console.log(renderText(statsCostTable(summaries)))
+  console.log('\nPer-callee statistics cost (wampctl ext off vs no stats; capacity cost = 1 − µs/call without ÷ with):\n')
+  console.log(renderText(statsCostTable(summaries, statsNs)))
   if (settings.pubsub) {
     console.log('\nPub/sub, 10 subscribers, 1 publisher × 32 acknowledged publishes in flight:\n')
     console.log(renderText(pubsubTable(summaries)))
   }
-  const checks = checkTargets(summaries)
+  const checks = checkTargets(summaries, statsNs)
   console.log('\nTargets:')
   for (const c of checks) console.log(`  ${c.pass ? 'PASS' : 'MISS'}  ${c.what}: ${c.got}`)
   if (settings.write) {
-    writeResults(resultsPath, summaries, settings, machine, startedAt, seconds)
+    writeResults(resultsPath, summaries, statsNs, settings, machine, startedAt, seconds)
     console.log(`\nwrote ${resultsPath}`)
   }
   console.log(`done in ${num(seconds)} s`)

@@ -22,7 +22,7 @@ function bounded(flag: string, value: string | undefined, min: number, max: numb
 }
 
 export function parseSettings(argv: readonly string[]): BenchSettings {
-  const s: BenchSettings = { rounds: 3, warmupMs: 1500, windowMs: 4000, pin: true, pubsub: true, write: true, check: false }
+  const s: BenchSettings = { rounds: 3, warmupMs: 1000, windowMs: 3500, pin: true, pubsub: true, write: true, check: false }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!
     switch (flag) {

@@ -39,6 +39,23 @@ function fromProc(pid: number): Usage | undefined {
   return { cpuUs: (ticks * 1e6) / ticksPerSecond(), rssBytes: rssKb * 1024, at: performance.now() }
 }
 
+/**
+ * CPU time used by the whole machine so far (all CPUs, µs), from /proc/stat; undefined without
+ * /proc. The bench subtracts its router and load generator to show what the neighbours used.
+ */
+export function machineBusyUs(): number | undefined {
+  let stat: string
+  try {
+    stat = readFileSync('/proc/stat', 'utf8')
+  } catch {
+    return undefined
+  }
+  // "cpu  user nice system idle iowait irq softirq steal …": busy is all but idle and iowait.
+  const f = stat.slice(0, stat.indexOf('\n')).trim().split(/\s+/).slice(1, 9).map(Number)
+  const busyTicks = f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!
+  return (busyTicks * 1e6) / ticksPerSecond()
+}
+
 /** The router child's usage: /proc when there is one, else the child's own process.cpuUsage() over IPC. */
 export async function routerUsage(child: BenchChild<RouterMessage>): Promise<Usage> {
   const u = fromProc(child.pid)

@@ -24,11 +24,16 @@ async function main(): Promise<void> {
   load.start()
   await sleep(plan.warmupMs)
   load.markWindowStart()
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
   tell({ type: 'window-start' })
   await sleep(plan.windowMs)
   tell({ type: 'window-end' })
+  const cpu = process.cpuUsage(cpu0)
+  // The load generator's own CPU: near 100% means it, not the router, limits the rate.
+  const loadCpuPercent = (100 * (cpu.user + cpu.system)) / ((performance.now() - t0) * 1000)
   const window = load.readWindow()
-  tell({ type: 'result', window })
+  tell({ type: 'result', window, loadCpuPercent })
   await load.stop(1000)
 }
 

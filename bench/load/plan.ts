@@ -16,5 +16,5 @@ export type LoadMessage =
   | { type: 'ready' }
   | { type: 'window-start' }
   | { type: 'window-end' }
-  | { type: 'result'; window: RpcWindow | PubSubWindow }
+  | { type: 'result'; window: RpcWindow | PubSubWindow; loadCpuPercent: number }
   | { type: 'error'; message: string }
