@@ -137,4 +137,12 @@ describe('messages out of order', () => {
     await expectProtocolViolation(peer, /could not decode/)
     await stillServing()
   })
+
+  it('a JSON text frame that is not valid UTF-8 closes that transport (1007) and nothing else', async () => {
+    const { router, stillServing } = await routerWithBystanders()
+    const peer = await RawPeer.joined(router.url)
+    peer.sendFrame(Buffer.from([0x5b, 0x34, 0x38, 0x2c, 0xff, 0xfe, 0x5d]), false)
+    expect((await peer.closed).code).toBe(1007)
+    await stillServing()
+  })
 })
