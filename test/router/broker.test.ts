@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { adminSession, authRealm } from '../support/admin.js'
 import { autobahnSession, SERIALIZERS } from '../support/clients.js'
+import { waitUntil } from '../support/meta.js'
 import { CLIENTS, openPeer, type Invocation, type Peer } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 import { startRouter } from '../support/router.js'
@@ -16,17 +17,9 @@ async function inbox(peer: Peer, topic = TOPIC, options?: Record<string, unknown
   return got
 }
 
-/** Resolves once `events` holds `n` entries (bounded). */
+/** Resolves once `events` holds `n` entries (bounded wait). */
 function until(events: unknown[], n: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 5000
-    const check = (): void => {
-      if (events.length >= n) return resolve()
-      if (Date.now() > deadline) return reject(new Error(`only ${events.length} of ${n} events arrived`))
-      setTimeout(check, 5)
-    }
-    check()
-  })
+  return waitUntil(() => events.length >= n, `${n} events have arrived`)
 }
 
 const PAYLOAD_ARGS = [1, 'två', { nested: [true, null, 2.5] }, [9007199254740991], '']
