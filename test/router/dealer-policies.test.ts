@@ -27,7 +27,7 @@ async function callMany(caller: Peer, n: number): Promise<unknown[]> {
 describe.each(CLIENTS.flatMap((c) => SERIALIZERS.map((s) => [c, s] as const)))('invoke policies with %s over %s', (kind, ser) => {
   it('single: one callee serves every call; a second REGISTER fails naming the existing policy', async () => {
     const router = await startRouter()
-    const [a] = await callees(router.url, kind, ser, ['a'], 'single')
+    await callees(router.url, kind, ser, ['a'], 'single')
     const b = await openPeer(kind, router.url, ser)
     const err = await failureOf(b.register(URI, () => ({ args: ['b'] })))
     expect(err.uri).toBe('wamp.error.procedure_already_exists')
@@ -36,7 +36,6 @@ describe.each(CLIENTS.flatMap((c) => SERIALIZERS.map((s) => [c, s] as const)))('
     expect(String(err.args[0])).toMatch(/single/)
     const caller = await openPeer(kind, router.url, ser)
     expect(await callMany(caller, 3)).toEqual(['a', 'a', 'a'])
-    expect(a!.id).toBeGreaterThan(0)
   })
 
   it('roundrobin: callees take turns in registration order, one shared registration id', async () => {
