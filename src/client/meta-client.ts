@@ -87,12 +87,16 @@ export class MetaClient {
     return this.one('wamp.registration.list')
   }
 
-  lookup(uri: string, match: 'exact' | 'prefix' | 'wildcard' = 'exact'): Promise<number | null> {
-    return this.one('wamp.registration.lookup', [uri, { match }])
+  /** The registration id for (uri, match), or null (also when a router answers 0 or nothing, as Nexus does). */
+  async lookup(uri: string, match: 'exact' | 'prefix' | 'wildcard' = 'exact'): Promise<number | null> {
+    const id = await this.one<number | null | undefined>('wamp.registration.lookup', [uri, { match }])
+    return id === undefined || id === null || id === 0 ? null : id
   }
 
-  matchProcedure(uri: string): Promise<number | null> {
-    return this.one('wamp.registration.match', [uri])
+  /** The registration a call to `uri` would reach, or null. */
+  async matchProcedure(uri: string): Promise<number | null> {
+    const id = await this.one<number | null | undefined>('wamp.registration.match', [uri])
+    return id === undefined || id === null || id === 0 ? null : id
   }
 
   registration(id: number): Promise<{ id: number; uri: string; match: string; invoke: string; created: string }> {
@@ -119,10 +123,10 @@ export class MetaClient {
     }
     for (const match of ['exact', 'prefix', 'wildcard'] as const) {
       const id = await this.lookup(idOrUri, match)
-      if (id !== null && id !== undefined && id !== 0) return id
+      if (id !== null) return id
     }
     const best = await this.matchProcedure(idOrUri)
-    if (best !== null && best !== undefined && best !== 0) return best
+    if (best !== null) return best
     throw new NotFoundError(`no registration for '${idOrUri}'`)
   }
 
