@@ -84,10 +84,14 @@ export class BenchChild<In = unknown> {
     w!.resolve(m)
   }
 
+  /** The most telling line of what the child printed last: its error, else its last line. */
   private lastStderrLine(): string {
-    const lines = this.stderrTail.trim().split('\n')
-    const last = lines[lines.length - 1]?.trim()
-    return last ? `: ${last}` : ''
+    const lines = this.stderrTail
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0)
+    const telling = lines.filter((l) => /^\w*Error\b|^error\b/i.test(l)).pop() ?? lines.pop()
+    return telling ? `: ${telling}` : ''
   }
 }
 

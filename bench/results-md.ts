@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, release } from 'node:os'
 import { checkTargets, pubsubTable, rpcTable, statsCostTable, type Summary } from './report.js'
 import { num, renderMarkdown } from './table.js'
-import type { BenchSettings } from './settings.js'
+import { DEFAULT_SETTINGS, type BenchSettings } from './settings.js'
 
 export interface Machine {
   nproc: number
@@ -12,10 +13,18 @@ export interface Machine {
   loadAtStart: string
 }
 
-export function machineFacts(nproc: number): Machine {
+/** `nproc` and `node --version` as the shell reports them (os figures when a tool is missing). */
+export function machineFacts(fallbackNproc: number): Machine {
+  const run = (cmd: string, args: string[]): string | undefined => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', timeout: 5000 }).trim()
+    } catch {
+      return undefined
+    }
+  }
   return {
-    nproc,
-    node: process.version,
+    nproc: Number(run('nproc', [])) || fallbackNproc,
+    node: run(process.execPath, ['--version']) ?? process.version,
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     kernel: release(),
     loadAtStart: loadavg()
@@ -85,7 +94,7 @@ ${renderMarkdown({ headers: ['case', 'per second, each round', 'router CPU µs p
 ## Reproduce
 
 \`\`\`
-npm run bench                       # build, then ${settings.rounds} rounds; writes this file
+npm run bench                       # build, then ${DEFAULT_SETTINGS.rounds} rounds of ${DEFAULT_SETTINGS.windowMs} ms windows; writes this file
 npm run build && node dist/bench/run.js --rounds 5 --window 5000 --warmup 1500
 node dist/bench/run.js --quick      # 1 short round, does not write this file
 node dist/bench/run.js --check      # exit 1 when a target is missed

@@ -21,8 +21,11 @@ function bounded(flag: string, value: string | undefined, min: number, max: numb
   return n
 }
 
+/** The defaults keep `npm run bench` under about three minutes on a 2-core machine. */
+export const DEFAULT_SETTINGS: Readonly<BenchSettings> = { rounds: 3, warmupMs: 1000, windowMs: 3500, pin: true, pubsub: true, write: true, check: false }
+
 export function parseSettings(argv: readonly string[]): BenchSettings {
-  const s: BenchSettings = { rounds: 3, warmupMs: 1000, windowMs: 3500, pin: true, pubsub: true, write: true, check: false }
+  const s: BenchSettings = { ...DEFAULT_SETTINGS }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!
     switch (flag) {
