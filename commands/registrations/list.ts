@@ -22,7 +22,7 @@ export default class RegistrationsList extends BaseCommand<typeof RegistrationsL
     filter: Flags.string({ description: 'only URIs starting with this prefix' }),
     watch: Flags.boolean({ char: 'w', description: 'redraw every --sample ms until Ctrl-C (not a terminal: a new table, or with --json one JSON line, per interval)' }),
     sample: Flags.integer({ description: 'ms between the two snapshots calls/s is computed from (0: no sampling, calls/s -); with --watch, the redraw interval (0: 1000)', default: 1000, min: 0 }),
-    count: Flags.integer({ description: 'with --watch: stop after this many redraws', min: 1 }),
+    count: Flags.integer({ description: 'with --watch: stop after this many redraws', min: 1, dependsOn: ['watch'] }),
   }
 
   async run(): Promise<Array<Record<string, unknown>> | undefined> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { META_EVENT_TOPICS, type MetaEvent } from '../../src/ops/meta-events.js'
 import { connFlags, spawnCli, type CliProcess } from '../support/cli.js'
 import { openPeer } from '../support/peers.js'
-import { readRouter, wampctlClient } from './read-fixtures.js'
+import { oneErrorLine, readRouter, wampctlClient } from './read-fixtures.js'
 
 /**
  * Start `wampctl events …` and resolve once it has subscribed to its last topic (the router
@@ -88,5 +88,14 @@ describe('wampctl events', () => {
     expect(r.code).toBe(0)
     expect(r.stderr).toBe('')
     expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as MetaEvent).kind)).toEqual(['join', 'reg-create', 'register'])
+  })
+
+  it('ends with exit 1 and one line when the router goes away', async () => {
+    const router = await readRouter()
+    const cli = await tail(router.url, [])
+    await router.close()
+    const r = await cli.done
+    expect(r.code).toBe(1)
+    expect(oneErrorLine(r.stderr)).toMatch(/^wampctl: the router closed the session/)
   })
 })
