@@ -103,7 +103,19 @@ function isParseError(err: Error): boolean {
   return /Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --/.test(err.message) || err.name === 'CLIParseError'
 }
 
+/**
+ * One line for stderr. oclif's parse errors span lines ("Parsing --count" / "Expected an integer…",
+ * "The following error occurred:" / "All of the following must be provided…", "Missing 1 required
+ * arg:" / "session  …", "See more help…"): their substance is joined, their boilerplate dropped.
+ */
 function oneLine(s: string): string {
-  const first = s.split('\n').find((l) => l.trim().length > 0) ?? s
-  return first.replace(/^\s*Error:\s*/, '').trim()
+  const all = s.split('\n').map((l) => l.replace(/^\s*Error:\s*/, '').trim())
+  const validation = all.some((l) => /^The following errors? occurred:$/.test(l))
+  const lines = all.filter((l) => l.length > 0 && !/^The following errors? occurred:$/.test(l) && !/^See more help with --help$/.test(l))
+  if (lines.length === 0) return s.trim()
+  const [first, ...rest] = lines as [string, ...string[]]
+  if (validation) return lines.join('; ')
+  if (rest.length > 0 && /^Parsing --\S+$/.test(first)) return `${first}: ${rest.join('; ')}`
+  if (rest.length > 0 && /^Missing \d+ required args?:$/.test(first)) return `${first} ${rest.map((l) => (/\s{2,}/.test(l) ? `${l.replace(/\s{2,}/, ' (')})` : l)).join(', ')}`
+  return first
 }

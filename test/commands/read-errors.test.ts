@@ -35,20 +35,21 @@ describe('read-side commands: errors are one line on stderr with an exit code', 
 
   it('bad flags and values: exit 2, one line, before connecting', async () => {
     const url = await deadUrl()
-    const cases = [
-      ['registrations', 'list', '--match', 'fuzzy'],
-      ['registrations', 'list', '--sample', '-5'],
-      ['registrations', 'list', '--bogus'],
-      ['registrations', 'list', '--count', '2'],
-      ['registrations', 'show'],
-      ['events', '--count', '0'],
-      ['sessions', 'kill'],
+    const cases: Array<[string[], string]> = [
+      [['registrations', 'list', '--match', 'fuzzy'], 'Expected --match=fuzzy to be one of: exact, prefix, wildcard'],
+      [['registrations', 'list', '--sample', '-5'], 'Parsing --sample: Expected an integer greater than or equal to 0 but received: -5'],
+      [['registrations', 'list', '--bogus'], 'Nonexistent flag: --bogus'],
+      [['registrations', 'list', '--count', '2'], 'All of the following must be provided when using --count: --watch'],
+      [['registrations', 'show'], 'Missing 1 required arg: registration (registration URI or id)'],
+      [['events', '--count', '0'], 'Parsing --count: Expected an integer greater than or equal to 1 but received: 0'],
+      [['sessions', 'kill'], 'Missing 1 required arg: session (session id (or an authid naming one session))'],
     ]
-    const results = await Promise.all(cases.map((cmd) => runCli([...cmd, ...connFlags(url)])))
+    const results = await Promise.all(cases.map(([cmd]) => runCli([...cmd, ...connFlags(url)])))
     results.forEach((r, i) => {
-      expect(r.code, `${cases[i]!.join(' ')}: ${r.stderr}`).toBe(2)
+      const [cmd, message] = cases[i]!
+      expect(r.code, `${cmd.join(' ')}: ${r.stderr}`).toBe(2)
       expect(r.stdout).toBe('')
-      oneErrorLine(r.stderr)
+      expect(oneErrorLine(r.stderr)).toBe(`wampctl: ${message}`)
     })
   })
 })
