@@ -78,10 +78,12 @@ async function main(): Promise<number> {
   return 0
 }
 
-process.on('SIGINT', () => {
-  console.error('bench: interrupted; stopping the router and load-generator processes')
-  void stopAllChildren().finally(() => process.exit(130))
-})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`bench: ${signal}; stopping the router and load-generator processes`)
+    void stopAllChildren().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+  })
+}
 
 main().then(
   (code) => process.exit(code),

@@ -123,10 +123,6 @@ export class Peer {
     })
   }
 
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount
-  }
-
   close(): void {
     this.ws.terminate()
   }
