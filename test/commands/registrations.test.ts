@@ -104,6 +104,14 @@ describe('wampctl registrations list', () => {
     const ended = await endless.done
     expect(ended.code).toBe(0)
     expect(ended.stderr).toBe('')
+
+    // stdout closed by the reader (`| head -3`): the next redraw fails, the watch ends, exit 0
+    const piped = spawnCli(['registrations', 'list', '--watch', '--sample', '100', ...flags])
+    await piped.waitFor((out) => out.includes('com.example.add'))
+    piped.closeStdout()
+    const after = await piped.done
+    expect(after.timedOut).toBe(false)
+    expect(after.code).toBe(0)
   })
 
   it('without the extensions: rows from the standard meta API, statistics "-" / null, one note on stderr', async () => {

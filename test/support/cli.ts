@@ -82,6 +82,8 @@ export interface CliProcess {
   waitFor(predicate: (stdout: string, stderr: string) => boolean, timeoutMs?: number): Promise<void>
   /** Send a signal to the process (by its PID). */
   signal(signal: NodeJS.Signals): void
+  /** Close our end of its stdout, as `| head -1` does (its next write fails with EPIPE). */
+  closeStdout(): void
   /** The process ended (or was killed after the run's timeout). */
   readonly done: Promise<CliResult>
 }
@@ -160,6 +162,9 @@ export function spawnCli(args: string[], opts: CliOptions = {}): CliProcess {
     },
     signal(signal) {
       killPid(child.pid, signal)
+    },
+    closeStdout() {
+      child.stdout!.destroy()
     },
     done,
   }
