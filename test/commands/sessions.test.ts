@@ -1,10 +1,39 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { WampClient } from '../../src/client/connection.js'
-import { connFlags, runCli } from '../support/cli.js'
+import { connFlags, REPO_ROOT, runCli, tempConfigDir } from '../support/cli.js'
 import { openPeer } from '../support/peers.js'
 import { ADMIN, oneErrorLine, readRouter, rowOf, tableRows, wampctlClient } from './read-fixtures.js'
 
 const ROW_KEYS = ['session', 'authid', 'authrole', 'authmethod', 'transport', 'peer', 'registrations', 'subscriptions'].sort()
+
+/**
+ * Run the CLI on a pseudo-terminal (util-linux `script`), answer its [y/N] prompt once, and
+ * return its exit code and terminal output. Killed by PID after 15 s.
+ */
+function onTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, WAMPCTL_CONFIG_DIR: tempConfigDir() }
+  delete env.NODE_ENV
+  const cmd = [process.execPath, join(REPO_ROOT, 'bin', 'run.js'), ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] })
+  let output = ''
+  let answered = false
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    output += d
+    if (!answered && output.includes('[y/N]')) {
+      answered = true
+      child.stdin.write(`${answer}\r`)
+    }
+  })
+  const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 15_000)
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    }),
+  )
+}
 
 /** An autobahn (json) callee of com.svc.echo, also subscribed to com.svc.news; a wampy (msgpack) callee of com.svc.echo and com.svc.ping. */
 async function setup(extensions = true) {
@@ -149,5 +178,21 @@ describe('wampctl sessions kill', () => {
     expect(r.stdout).toBe(`session ${victim.id} killed\n`)
     const after = await runCli(['sessions', 'show', String(victim.id), ...connFlags(router.url)])
     expect(after.code).toBe(3)
+  })
+
+  it('asks on a terminal: "n" keeps the session (exit 4), "y" kills it', async () => {
+    const router = await readRouter()
+    const victim = await openPeer('autobahn', router.url, 'json', { authid: 'doomed' })
+    const args = ['sessions', 'kill', String(victim.id), ...connFlags(router.url, ADMIN)]
+    const no = await onTerminal(args, 'n')
+    expect(no.output).toContain(`Kill session ${victim.id} (authid doomed, role anonymous)? [y/N]`)
+    expect(no.output).toContain('wampctl: aborted: not confirmed')
+    expect(no.code).toBe(4)
+    const observer = await wampctlClient(router.url, true)
+    expect((await observer.call('wamp.session.get', [victim.id])).args[0]).toMatchObject({ authid: 'doomed' })
+    const yes = await onTerminal(args, 'y')
+    expect(yes.output).toContain(`session ${victim.id} killed`)
+    expect(yes.code).toBe(0)
+    await expect(observer.call('wamp.session.get', [victim.id])).rejects.toThrow(/no session|no_such_session/)
   })
 })
