@@ -25,12 +25,12 @@ export const jsonSerializer: Serializer = {
 const packr = new Packr({ useRecords: false, variableMapSize: true, int64AsType: 'number', mapsAsObjects: true })
 
 /**
- * cbor-x writes every integer beyond 32 bits as a float64, so WAMP ids (random up to 2^53) and
- * integer payload values reached CBOR peers as floats (strict peers reject a float ID). Such
- * integers are handed to the encoder as BigInt (a CBOR 64-bit integer; every JS CBOR decoder in
- * use reads it back as a number). The message is copied only where something changes, never
- * mutated (events share one message). msgpack is left alone: msgpackr's default decoder (wampy)
- * turns 64-bit integers into BigInt, so there the float64 encoding stays for now.
+ * msgpackr and cbor-x write every integer beyond 32 bits as a float64, so WAMP ids (random up to
+ * 2^53) and integer payload values reached binary peers as floats, and strict peers reject a
+ * float ID (Python autobahn: "invalid type float for ID"). Such integers are handed to the
+ * encoders as BigInt, which they write as 64-bit integers, as Crossbar and Nexus do. (msgpackr's
+ * default decoder, wampy's, reads those back as BigInt: the same as from any other router.)
+ * The message is copied only where something changes, never mutated (events share one message).
  */
 function wideIntsAsBigInt(v: unknown): unknown {
   if (typeof v === 'number') return (v > 0xffffffff || v < -0x80000000) && Number.isSafeInteger(v) ? BigInt(v) : v
@@ -56,7 +56,7 @@ function wideIntsAsBigInt(v: unknown): unknown {
 export const msgpackSerializer: Serializer = {
   protocol: 'wamp.2.msgpack',
   binary: true,
-  encode: (message) => packr.pack(message),
+  encode: (message) => packr.pack(wideIntsAsBigInt(message)),
   decode: (frame) => packr.unpack(frame),
 }
 

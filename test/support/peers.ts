@@ -64,7 +64,7 @@ export async function openPeer(kind: ClientKind, url: string, ser: SerializerNam
 export function asFailure(err: unknown): WampFailure {
   if (err instanceof WampFailure) return err
   const e = err as { error?: string; errorUri?: string; args?: unknown[]; kwargs?: Dict; argsList?: unknown[]; argsDict?: Dict }
-  if (typeof e?.errorUri === 'string') return new WampFailure(e.errorUri, e.argsList ?? [], e.argsDict ?? {})
+  if (typeof e?.errorUri === 'string') return new WampFailure(e.errorUri, numbers(e.argsList ?? []), numbers(e.argsDict ?? {}))
   if (typeof e?.error === 'string') return new WampFailure(e.error, e.args ?? [], e.kwargs ?? {})
   throw err instanceof Error ? err : new Error(`not a WAMP error: ${String(err)}`)
 }
@@ -171,16 +171,30 @@ function autobahnPeer(s: AbSession): Peer {
   }
 }
 
+/**
+ * wampy decodes msgpack 64-bit integers (WAMP ids from any spec-correct router) as BigInt; the
+ * suites compare ids as numbers, so the wampy adapter hands them over as numbers.
+ */
+function numbers<T>(v: T): T {
+  if (typeof v === 'bigint') return Number(v) as T
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v
+  if (Array.isArray(v)) return v.map(numbers) as T
+  if (Object.getPrototypeOf(v) !== Object.prototype) return v
+  const out: Dict = {}
+  for (const [k, x] of Object.entries(v as Dict)) out[k] = numbers(x)
+  return out as T
+}
+
 function wampyPeer(w: Wampy): Peer {
   const payloadOf = (args: unknown[] | undefined, kwargs: Dict | undefined): Dict => ({ argsList: args ?? [], ...(kwargs !== undefined ? { argsDict: kwargs } : {}) })
   return {
     kind: 'wampy',
-    id: w.getSessionId()!,
+    id: Number(w.getSessionId()!),
     async register(uri, handler, options) {
       const r = await w.register(
         uri,
         async (data) => {
-          const inv: Invocation = { args: data.argsList ?? [], kwargs: data.argsDict ?? {}, details: data.details }
+          const inv: Invocation = { args: numbers(data.argsList ?? []), kwargs: numbers(data.argsDict ?? {}), details: numbers(data.details) }
           if (data.details.receive_progress === true) inv.progress = (a) => data.result_handler({ argsList: a, options: { progress: true } })
           try {
             const out = await handler(inv)
@@ -195,31 +209,31 @@ function wampyPeer(w: Wampy): Peer {
         },
         options,
       )
-      return r.registrationId
+      return Number(r.registrationId)
     },
     async unregister(uri) {
       await w.unregister(uri)
     },
     async call(uri, args, kwargs, options = {}) {
       const { onProgress, ...opts } = options
-      if (onProgress !== undefined) opts.progress_callback = (r: { argsList?: unknown[]; argsDict?: Dict }) => onProgress({ args: r.argsList ?? [], kwargs: r.argsDict ?? {} })
+      if (onProgress !== undefined) opts.progress_callback = (r: { argsList?: unknown[]; argsDict?: Dict }) => onProgress({ args: numbers(r.argsList ?? []), kwargs: numbers(r.argsDict ?? {}) })
       try {
         const hasPayload = args !== undefined || kwargs !== undefined
         const r = await w.call(uri, hasPayload ? (payloadOf(args, kwargs) as never) : undefined, opts)
-        return { args: r.argsList ?? [], kwargs: r.argsDict ?? {} }
+        return { args: numbers(r.argsList ?? []), kwargs: numbers(r.argsDict ?? {}) }
       } catch (err) {
         throw asFailure(err)
       }
     },
     async subscribe(topic, handler, options) {
-      const r = await w.subscribe(topic, (e) => handler({ args: e.argsList ?? [], kwargs: e.argsDict ?? {}, details: e.details }), options)
-      return r.subscriptionId
+      const r = await w.subscribe(topic, (e) => handler({ args: numbers(e.argsList ?? []), kwargs: numbers(e.argsDict ?? {}), details: numbers(e.details) }), options)
+      return Number(r.subscriptionId)
     },
     async publish(topic, args, kwargs, options) {
       const hasPayload = args !== undefined || kwargs !== undefined
       try {
         const r = await w.publish(topic, hasPayload ? (payloadOf(args, kwargs) as never) : undefined, options)
-        return r.publicationId
+        return Number(r.publicationId)
       } catch (err) {
         throw asFailure(err)
       }
