@@ -47,6 +47,9 @@ export async function launchTop(options: TopLaunchOptions): Promise<void> {
       })
       return
     }
+    // React's development build records a performance.measure() per render that Node keeps forever
+    // (ink#869): a monitor left open must load the production build.
+    process.env.NODE_ENV ??= 'production'
     const { runTop } = await import('./run-top.js')
     const running = runTop({ source: feed, actions: metaActions(options.meta), banner: options.banner, sort: options.sort, filter: options.filter })
     void options.stop?.then(() => running.stop())

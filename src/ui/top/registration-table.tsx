@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink'
-import { fmtCount, fmtRate, fmtSpread } from '../live/format.js'
+import { fit, fmtCount, fmtRate, fmtSpread } from '../live/format.js'
 import type { RegistrationRow } from '../live/rows.js'
-import { header, line, listColumns } from './layout.js'
+import { header, listColumns } from './layout.js'
+import { Row } from './row.js'
 
 export interface RegistrationTableProps {
   rows: RegistrationRow[]
@@ -31,12 +32,9 @@ export function RegistrationTable({ rows, selected, width, height }: Registratio
       {rows.length === 0 ? <Text dimColor>  (no registrations)</Text> : null}
       {visible.map((r, i) => {
         const isSelected = start + i === selected
-        const text = line(columns, [r.uri, r.invoke, String(r.callees), fmtRate(r.rate), fmtCount(r.inflight), fmtCount(r.errors), fmtSpread(r.spread)])
-        return (
-          <Text key={r.id} inverse={isSelected} wrap="truncate-end">
-            {(isSelected ? '> ' : '  ') + text}
-          </Text>
-        )
+        const values = [r.uri, r.invoke, String(r.callees), fmtRate(r.rate), fmtCount(r.inflight), fmtCount(r.errors), fmtSpread(r.spread)]
+        const cells = values.map((v, k) => (k === 0 ? '' : '  ') + fit(v, columns[k]!.width, columns[k]!.align))
+        return <Row key={r.id} inverse={isSelected} cells={[isSelected ? '> ' : '  ', ...cells]} />
       })}
       {rows.length > h ? <Text dimColor>{`  rows ${start + 1}-${start + visible.length} of ${rows.length}`}</Text> : null}
     </Box>

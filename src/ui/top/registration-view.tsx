@@ -1,11 +1,11 @@
 import { Box, Text } from 'ink'
 import { bar } from '../table.js'
-import { fmtCount, fmtMs, fmtRate, fmtShare, fmtSpread } from '../live/format.js'
+import { fit, fmtCount, fmtMs, fmtRate, fmtShare, fmtSpread } from '../live/format.js'
 import type { CalleeRow, RegistrationRow } from '../live/rows.js'
 import { sparkline } from '../live/sparkline.js'
 import { calleeColumns, header } from './layout.js'
-import { fit } from '../live/format.js'
 import { windowStart } from './registration-table.js'
+import { Row, runs } from './row.js'
 
 export interface RegistrationViewProps {
   registration: RegistrationRow | undefined
@@ -34,9 +34,19 @@ export function RegistrationView({ registration, callees, selected, width, heigh
         <Text bold>{registration.uri}</Text>
         {`  (${registration.invoke}, ${registration.match}, id ${registration.id})`}
       </Text>
-      <Text wrap="truncate-end">
-        {`${registration.callees} callee(s), ${registration.active} active  ·  calls/s ${fmtRate(registration.rate)}  ·  in flight ${fmtCount(registration.inflight)}  ·  errors ${fmtCount(registration.errors)}  ·  spread ${fmtSpread(registration.spread)}`}
-      </Text>
+      <Row
+        cells={[
+          `${registration.callees} callee(s), ${registration.active} active`,
+          '  ·  calls/s ',
+          fmtRate(registration.rate),
+          '  ·  in flight ',
+          fmtCount(registration.inflight),
+          '  ·  errors ',
+          fmtCount(registration.errors),
+          '  ·  spread ',
+          fmtSpread(registration.spread),
+        ]}
+      />
       <Text bold wrap="truncate-end">
         {'  ' + header(cols, gap)}
       </Text>
@@ -45,24 +55,22 @@ export function RegistrationView({ registration, callees, selected, width, heigh
         const isSelected = start + i === selected
         const cell = (k: number, text: string): string => fit(text, cols[k]!.width, cols[k]!.align)
         const share = c.share === null ? fit('-', cols[5]!.width) : `${bar(c.share, layout.barWidth)} ${fit(fmtShare(c.share), 4, 'right')}`
-        const before = [cell(0, String(c.position)), cell(1, String(c.session)), cell(2, c.authid ?? '-')].join(gap) + gap
-        const after =
-          gap +
-          [
-            cell(4, c.weight === null ? '-' : String(c.weight)),
-            share,
-            cell(6, fmtRate(c.rate)),
-            cell(7, fmtCount(c.inflight)),
-            cell(8, fmtMs(c.p99_ms)),
-            c.rate === null ? fit('-', layout.sparkWidth) : sparkline(c.history, layout.sparkWidth, max),
-          ].join(gap)
-        return (
-          <Text key={c.session} inverse={isSelected} wrap="truncate-end">
-            {(isSelected ? '> ' : '  ') + before}
-            <Text color={STATE_COLOR[c.state]}>{cell(3, c.state)}</Text>
-            {after}
-          </Text>
-        )
+        const spark = c.rate === null ? [fit('-', layout.sparkWidth)] : runs(sparkline(c.history, layout.sparkWidth, max))
+        const cells = [
+          isSelected ? '> ' : '  ',
+          cell(0, String(c.position)),
+          gap + cell(1, String(c.session)),
+          gap + cell(2, c.authid ?? '-'),
+          { text: gap + cell(3, c.state), color: STATE_COLOR[c.state] },
+          gap + cell(4, c.weight === null ? '-' : String(c.weight)),
+          gap + share,
+          gap + cell(6, fmtRate(c.rate)),
+          gap + cell(7, fmtCount(c.inflight)),
+          gap + cell(8, fmtMs(c.p99_ms)),
+          gap,
+          ...spark,
+        ]
+        return <Row key={c.session} inverse={isSelected} cells={cells} />
       })}
     </Box>
   )
