@@ -1,6 +1,6 @@
 import { MessageCode } from '../protocol/message-codes.js'
 import { InvalidArgumentError, InvalidUriError, NoSuchSubscriptionError, NotAuthorizedError } from './errors.js'
-import { freshId, randomId } from './ids.js'
+import { nextRouterScopeId, randomId } from './ids.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
 import { PatternIndex } from './pattern-index.js'
 import { withPayload } from './payload.js'
@@ -31,7 +31,7 @@ export class Broker {
     let sub = this.index.get(topic, match)
     let created = false
     if (sub === undefined) {
-      sub = new Subscription(freshId(this.byId), topic, match)
+      sub = new Subscription(nextRouterScopeId(), topic, match)
       this.index.add(sub)
       this.byId.set(sub.id, sub)
       created = true

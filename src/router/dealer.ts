@@ -10,7 +10,7 @@ import {
   ProcedureAlreadyExistsError,
   ProtocolViolationError,
 } from './errors.js'
-import { freshId } from './ids.js'
+import { nextRouterScopeId } from './ids.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
 import { Invocation } from './invocation.js'
 import { pickCallee } from './invocation-policy.js'
@@ -71,7 +71,7 @@ export class Dealer {
 
     const created = reg === undefined
     if (reg === undefined) {
-      reg = new Registration(freshId(this.byId), procedure, match, invoke)
+      reg = new Registration(nextRouterScopeId(), procedure, match, invoke)
       this.index.add(reg)
       this.byId.set(reg.id, reg)
     }

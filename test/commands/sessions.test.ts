@@ -93,9 +93,9 @@ describe('wampctl sessions show', () => {
     expect(human.stdout).toMatch(/^authid: +worker-a$/m)
     expect(human.stdout).toMatch(/^transport: +wamp\.2\.json$/m)
     expect(human.stdout).toMatch(/^registrations \(1\):$/m)
-    expect(human.stdout).toMatch(/^\d+ +com\.svc\.echo +exact +roundrobin +active +1 +2 +0 +0 /m)
+    expect(human.stdout).toMatch(/^ *\d+ +com\.svc\.echo +exact +roundrobin +active +1 +2 +0 +0 /m)
     expect(human.stdout).toMatch(/^subscriptions \(1\):$/m)
-    expect(human.stdout).toMatch(/^\d+ +com\.svc\.news +exact$/m)
+    expect(human.stdout).toMatch(/^ *\d+ +com\.svc\.news +exact$/m)
     expect(json.code, json.stderr).toBe(0)
     const d = JSON.parse(json.stdout) as Record<string, unknown>
     expect(d).toEqual({
