@@ -15,6 +15,7 @@ export function validateConfig(value: unknown): void {
   optional(cfg, 'statsIntervalMs', 'number')
   optional(cfg, 'strictUris', 'boolean')
   optional(cfg, 'extensions', 'boolean')
+  optional(cfg, 'callStats', 'boolean')
   if (cfg.realms === undefined) return
   if (!Array.isArray(cfg.realms) || cfg.realms.length === 0) fail('realms', 'must be a non-empty list')
   cfg.realms.forEach((r, i) => {
