@@ -1,4 +1,5 @@
 import { ErrorUri } from '../protocol/error-uris.js'
+import { ExtensionUri } from '../protocol/extensions.js'
 import { MessageCode } from '../protocol/message-codes.js'
 import {
   InvalidArgumentError,
@@ -22,6 +23,7 @@ import type { Session } from './session.js'
 import { checkUri, isReservedUri, type MatchPolicy } from './uri.js'
 
 const MATCH_POLICIES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard']
+export const MAX_WEIGHT = 1_000_000
 const CANCEL_MODES = ['skip', 'kill', 'killnowait'] as const
 
 /** Something that wants to know when a callee's in-flight count changes (drain). */
@@ -48,6 +50,13 @@ export class Dealer {
     if (!INVOKE_POLICIES.includes(invoke)) throw new InvalidArgumentError(`unknown invoke policy ${JSON.stringify(options.invoke)}`)
     checkUri(procedure, match, this.realm.strictUris)
     if (isReservedUri(procedure)) throw new InvalidUriError(procedure, "'wamp.' and 'wampctl.' procedures are the router's own")
+    // wampctl extension: `_weight` starts the callee at that traffic weight (0 = registered but
+    // no traffic until an operator or a rollout raises it: a canary that joins dark). The
+    // underscore form is what wampy passes through; ignored when the extensions are off.
+    const initialWeight = options._weight
+    if (initialWeight !== undefined && (typeof initialWeight !== 'number' || !(initialWeight >= 0 && initialWeight <= MAX_WEIGHT))) {
+      throw new InvalidArgumentError(`_weight must be a number from 0 to ${MAX_WEIGHT}`)
+    }
     if (!this.realm.authorizer.may(session, 'register', procedure)) {
       throw new NotAuthorizedError(`role '${session.authrole}' may not register '${procedure}'`)
     }
@@ -76,6 +85,7 @@ export class Dealer {
       this.byId.set(reg.id, reg)
     }
     const callee = new Callee(reg, session, options.disclose_caller === true)
+    if (typeof initialWeight === 'number' && initialWeight !== 1 && this.realm.meta.has(ExtensionUri.setWeight)) reg.setWeight(callee, initialWeight)
     reg.add(callee)
     session.callees.add(callee)
     session.send([MessageCode.REGISTERED, request, reg.id])

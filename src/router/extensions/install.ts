@@ -1,6 +1,7 @@
 import { ExtensionUri, type RouterSnapshot, type StatsTick } from '../../protocol/extensions.js'
 import { InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import { result, type MetaProcedure } from '../meta-procedure.js'
+import { MAX_WEIGHT } from '../dealer.js'
 import { idArg } from '../meta/arguments.js'
 import type { Realm } from '../realm.js'
 import type { Callee } from '../registration.js'
@@ -9,7 +10,6 @@ import { publishState, setState, targetCallees } from './callee-state.js'
 import { drain } from './drain.js'
 
 export const EXTENSIONS_VERSION = 1
-const MAX_WEIGHT = 1_000_000
 
 /**
  * The wampctl.* operations extensions of one realm (DESIGN.md): statistics snapshots, cordon,
