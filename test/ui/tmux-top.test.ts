@@ -54,5 +54,6 @@ describe('wampctl top in tmux', () => {
 
     screen.keys('q')
     expect(await screen.waitForExit()).toBe(0)
+    expect(screen.hasSession()).toBe(false)
   })
 })

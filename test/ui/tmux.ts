@@ -1,22 +1,25 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /**
  * A private tmux server (its own socket, `-L`) for driving the TUIs like a user: one session of
  * the given size running one command, keys sent with send-keys, the screen read with
- * capture-pane. Panes stay after their command exits (remain-on-exit) so the exit status can be
- * read. `kill()` ends the server (and whatever it runs) by its socket name.
+ * capture-pane. The command runs under `sh -c` which writes its exit status to a file: tmux
+ * 3.3 may reap a pane's process late (pane_dead_status stays empty for seconds), the file does
+ * not. The session ends with the command. `kill()` ends the server by its socket name.
  */
 export class TmuxScreen {
   readonly socket: string
   readonly name = 'tui'
   private readonly dir: string
+  private readonly exitFile: string
 
   constructor(label: string) {
     this.socket = `wampctl-test-${label}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
     this.dir = mkdtempSync(join(tmpdir(), 'wampctl-tmux-'))
+    this.exitFile = join(this.dir, 'exit-status')
   }
 
   private tmux(...args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -27,10 +30,10 @@ export class TmuxScreen {
   /** Start `command` (argv, run without a shell) in a width × height terminal with `env`. */
   start(argv: string[], env: Record<string, string>, width = 160, height = 48): void {
     const conf = join(this.dir, 'tmux.conf')
-    writeFileSync(conf, 'set -g remain-on-exit on\nset -g status off\n')
+    writeFileSync(conf, 'set -g status off\n')
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`)
-    const command = ['env', ...envArgs, ...argv].map(shellQuote).join(' ')
-    const r = this.tmux('-f', conf, 'new-session', '-d', '-x', String(width), '-y', String(height), '-s', this.name, command)
+    const inner = `${['env', ...envArgs, ...argv].map(shellQuote).join(' ')}; echo $? > ${shellQuote(this.exitFile)}`
+    const r = this.tmux('-f', conf, 'new-session', '-d', '-x', String(width), '-y', String(height), '-s', this.name, `sh -c ${shellQuote(inner)}`)
     if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`)
   }
 
@@ -42,13 +45,6 @@ export class TmuxScreen {
   keys(...keys: string[]): void {
     const r = this.tmux('send-keys', '-t', this.name, ...keys)
     if (r.status !== 0) throw new Error(`tmux send-keys failed: ${r.stderr}`)
-  }
-
-  /** The pane's command has exited: its exit status; undefined while it runs. */
-  exitStatus(): number | undefined {
-    const r = this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead} #{pane_dead_status}')
-    const [dead, status] = r.stdout.trim().split(' ')
-    return dead === '1' ? Number(status) : undefined
   }
 
   hasSession(): boolean {
@@ -67,23 +63,23 @@ export class TmuxScreen {
     }
   }
 
-  /** Wait (bounded) for the pane's command to exit; its status. */
+  /** Wait (bounded) until the command has exited and its session is gone; its exit status. */
   async waitForExit(timeoutMs = 10_000): Promise<number> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const status = this.exitStatus()
-      if (status !== undefined) return status
-      if (Date.now() > deadline) throw new Error(`the command in tmux did not exit within ${timeoutMs} ms; screen:\n${this.capture()}`)
+      const text = existsSync(this.exitFile) ? readFileSync(this.exitFile, 'utf8').trim() : ''
+      if (text !== '' && !this.hasSession()) return Number(text)
+      if (Date.now() > deadline) throw new Error(`the command in tmux did not exit within ${timeoutMs} ms (status file: '${text}'); screen:\n${this.capture()}`)
       await new Promise((r) => setTimeout(r, 100))
     }
   }
 
   /** Kill the session and the private server (by the names this object created), remove temp files. */
   kill(): void {
-    const socketPath = this.tmux('display-message', '-p', '#{socket_path}').stdout.trim()
     this.tmux('kill-session', '-t', this.name)
     this.tmux('kill-server')
-    if (socketPath.endsWith(this.socket)) rmSync(socketPath, { force: true })
+    // tmux leaves its socket file behind; it is ours by name
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true })
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
