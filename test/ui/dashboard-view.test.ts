@@ -38,12 +38,17 @@ describe('dashboard view data', () => {
 
   it('line chart: one series per callee, left-padded to the window, labelled by position and authid', () => {
     const z = dashboardData(model(), 7, 180)
-    const series = lineSeries(z.callees, 4, 1000)
+    const series = lineSeries(z.callees, 4, 1000, 4)
     expect(series.map((s) => s.title)).toEqual(['#1 z-1', '#2 z-2-with-a-…'])
     expect(series[0]!.x).toEqual(['-3s', '-2s', '-1s', 'now'])
     expect(series[0]!.y).toEqual([0, 0, 30, 30])
     expect(series[1]!.y).toEqual([0, 0, 10, 10])
     expect(series[0]!.style.line).not.toBe(series[1]!.style.line)
+    // the window grows with the history: 2 samples so far → the 30-sample minimum, not 180
+    const fresh = lineSeries(z.callees, 180, 1000)
+    expect(fresh[0]!.x).toHaveLength(30)
+    expect(fresh[0]!.x[0]).toBe('-29s')
+    expect(fresh[0]!.y.slice(-3)).toEqual([0, 30, 30])
   })
 
   it('tables: the selected row is marked, cells are cut to their columns', () => {

@@ -107,13 +107,14 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
       pending = null
       w.prompt.hide()
       if (!yes) {
-        w.log.log(`${clock(new Date())} ${p.action} cancelled`)
+        w.log.log(`${clock(new Date())} » ${p.action} cancelled`)
         w.screen.render()
         return
       }
+      // what the operator did, marked apart from the router's own events
       const note = (line: string): void => {
         if (finished) return
-        w.log.log(`${clock(new Date())} ${line}`)
+        w.log.log(`${clock(new Date())} » ${line}`)
         w.screen.render()
       }
       actions[p.action](p.target, note).then(note, (err: unknown) => note(`${p.action} failed: ${(err as Error).message}`))

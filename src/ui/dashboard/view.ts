@@ -38,9 +38,19 @@ export function barData(callees: CalleeRow[]): { titles: string[]; data: number[
   return { titles: callees.map((c) => `#${c.position}`), data: callees.map((c) => (c.share === null ? 0 : Math.round(c.share * 100))) }
 }
 
-/** Line chart: calls/s per callee over the last `samples` ticks (left-padded with zeros so every series lines up). */
-export function lineSeries(callees: CalleeRow[], samples: number, intervalMs: number): Array<{ title: string; x: string[]; y: number[]; style: { line: string } }> {
-  const n = Math.max(2, samples)
+/**
+ * Line chart: calls/s per callee over the last samples (left-padded with zeros so every series
+ * lines up). The window grows with the history, from `minSamples` up to `maxSamples`, so a fresh
+ * dashboard does not squeeze its first seconds into the right edge.
+ */
+export function lineSeries(
+  callees: CalleeRow[],
+  maxSamples: number,
+  intervalMs: number,
+  minSamples = 30,
+): Array<{ title: string; x: string[]; y: number[]; style: { line: string } }> {
+  const longest = callees.reduce((m, c) => Math.max(m, c.history.length), 0)
+  const n = Math.max(2, Math.min(maxSamples, Math.max(minSamples, longest)))
   const x = Array.from({ length: n }, (_, i) => {
     const secondsAgo = Math.round(((n - 1 - i) * intervalMs) / 1000)
     return secondsAgo === 0 ? 'now' : `-${secondsAgo}s`

@@ -54,7 +54,7 @@ export function createWidgets(blessed: Blessed, contrib: Contrib, output?: { inp
     label: ' calls/s per callee ',
     showLegend: true,
     legend: { width: 18 },
-    showNthLabel: 30,
+    showNthLabel: 10,
     wholeNumbersOnly: false,
     xLabelPadding: 3,
     xPadding: 5,

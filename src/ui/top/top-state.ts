@@ -113,7 +113,8 @@ export function applyKey(s: TopState, input: string, key: Key, view: TopView, pa
   const last = Math.max(0, view.callees.length - 1)
   if (key.upArrow === true || input === 'k') s.calleeIndex = Math.max(0, view.calleeIndex - 1)
   else if (key.downArrow === true || input === 'j') s.calleeIndex = Math.min(last, view.calleeIndex + 1)
-  else if (key.escape === true || key.leftArrow === true || key.backspace === true) s.openId = null
+  // Backspace arrives as `delete` from most terminals (ink maps \x7f so)
+  else if (key.escape === true || key.leftArrow === true || key.backspace === true || key.delete === true) s.openId = null
   else if (ACTION_KEYS[input] !== undefined && view.open !== undefined && view.callees[view.calleeIndex] !== undefined) {
     const c = view.callees[view.calleeIndex]!
     s.prompt = { action: ACTION_KEYS[input]!, target: { registration: view.open.id, uri: view.open.uri, session: c.session, authid: c.authid } }
