@@ -21,7 +21,7 @@ Needs a terminal; for a machine-readable feed use wampctl top --json.`
     const { launchDashboard } = await import('../src/ui/dashboard/launch.js')
     let stopRun: () => void = () => {}
     const stop = new Promise<void>((resolve) => (stopRun = resolve))
-    process.once('SIGTERM', stopRun)
+    process.on('SIGTERM', stopRun)
     try {
       await launchDashboard(meta, { intervalMs: this.flags.interval, stop })
     } finally {

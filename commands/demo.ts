@@ -22,8 +22,9 @@ With --top, opens wampctl top on it in the same process. Ctrl-C or SIGTERM stops
     const demo = await startDemo({ host: f.host, port: f.port, rate: f.rate })
     let signalled: () => void = () => {}
     const stop = new Promise<void>((resolve) => (signalled = resolve))
-    process.once('SIGINT', signalled)
-    process.once('SIGTERM', signalled)
+    // `on`, not `once`: ink's signal-exit re-raises a signal nobody else listens to any more
+    process.on('SIGINT', signalled)
+    process.on('SIGTERM', signalled)
     let admin: WampClient | undefined
     try {
       if (!f.top) {

@@ -21,8 +21,8 @@ Without a terminal it prints plain lines every --interval (NDJSON with --json), 
     const { launchTop } = await import('../src/ui/top/launch.js')
     let stopRun: () => void = () => {}
     const stop = new Promise<void>((resolve) => (stopRun = resolve))
-    process.once('SIGINT', stopRun)
-    process.once('SIGTERM', stopRun)
+    process.on('SIGINT', stopRun)
+    process.on('SIGTERM', stopRun)
     try {
       await launchTop({
         meta,

@@ -56,4 +56,17 @@ describe('wampctl top in tmux', () => {
     expect(await screen.waitForExit()).toBe(0)
     expect(screen.hasSession()).toBe(false)
   })
+
+  it('demo --top shows the demo load moving and stops cleanly (exit 0) on SIGTERM', async () => {
+    screen = new TmuxScreen('demo')
+    screen.start([process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'demo', '--port', '0', '--top', '--rate', '60'], { WAMPCTL_CONFIG_DIR: tempConfigDir() })
+    const rate = (s: string): number => Number(/demo\.add\s+roundrobin\s+3\s+(\d+\.\d)\s/.exec(s)?.[1] ?? 0)
+    const first = await screen.waitForScreen((s) => rate(s) > 0 && /demo\.lookup\s+first\s+2\s/.test(s) && /demo\.quote\s+random\s+2\s/.test(s), 'the demo registrations under load')
+    expect(first).toMatch(/demo router ws:\/\/127\.0\.0\.1:\d+\/ws · 60 calls\/s · elsewhere try: wampctl registrations show demo\.add · wampctl drain \d+ --uri demo\.add/)
+    // the numbers move: a later screen differs in the demo.add line
+    const line = (s: string): string => s.split('\n').find((l) => /demo\.add\s+roundrobin/.test(l)) ?? ''
+    await screen.waitForScreen((s) => line(s) !== line(first) && rate(s) > 0, 'the demo.add line to change')
+    process.kill(screen.commandPid(), 'SIGTERM')
+    expect(await screen.waitForExit()).toBe(0)
+  })
 })

@@ -47,6 +47,15 @@ export class TmuxScreen {
     if (r.status !== 0) throw new Error(`tmux send-keys failed: ${r.stderr}`)
   }
 
+  /** PID of the command (the child of the pane's `sh -c`). */
+  commandPid(): number {
+    const shell = this.tmux('display-message', '-p', '-t', this.name, '#{pane_pid}').stdout.trim()
+    const r = spawnSync('pgrep', ['-P', shell], { encoding: 'utf8', timeout: 5000 })
+    const pid = Number((r.stdout ?? '').trim().split('\n')[0])
+    if (!(pid > 0)) throw new Error(`no command process under the pane's shell ${shell}`)
+    return pid
+  }
+
   hasSession(): boolean {
     return this.tmux('has-session', '-t', this.name).status === 0
   }
