@@ -44,6 +44,17 @@ describe('wampctl top / dashboard / demo without a terminal', () => {
     expect(r.stdout).toMatch(/ std\.svc invoke=roundrobin callees=1 calls\/s=- inflight=- errors=- spread=-\n$/)
   })
 
+  it('top ends with exit 1 and one line when the router goes away', async () => {
+    const router = await liveRouter({ statsIntervalMs: 100 })
+    await callee(router, 'cli.gone', 'g-1')
+    const top = spawnCli(['top', ...connFlags(router.url, ADMIN), '--interval', '200'])
+    await top.waitFor((out) => out.includes(' cli.gone invoke=roundrobin'))
+    await router.close()
+    const r = await top.done
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe('wampctl: the router closed the connection (wamp.close.system_shutdown)\n')
+  })
+
   it('dashboard refuses without a terminal in one line, pointing at top --json', async () => {
     const r = await runCli(['dashboard', '--url', 'ws://127.0.0.1:9/ws'])
     expect(r.code).toBe(1)
