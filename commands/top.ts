@@ -21,8 +21,14 @@ Without a terminal it prints plain lines every --interval (NDJSON with --json), 
     const { launchTop } = await import('../src/ui/top/launch.js')
     let stopRun: () => void = () => {}
     const stop = new Promise<void>((resolve) => (stopRun = resolve))
+    // `on`, not `once`: ink's signal-exit re-raises a signal nobody else listens to any more.
     process.on('SIGINT', stopRun)
     process.on('SIGTERM', stopRun)
+    // `wampctl top | head -3`: stop when the reader goes away (oclif swallows EPIPE).
+    const onStdoutError = (err: NodeJS.ErrnoException): void => {
+      if (err.code === 'EPIPE') stopRun()
+    }
+    process.stdout.on('error', onStdoutError)
     try {
       await launchTop({
         meta,
@@ -36,6 +42,7 @@ Without a terminal it prints plain lines every --interval (NDJSON with --json), 
     } finally {
       process.off('SIGINT', stopRun)
       process.off('SIGTERM', stopRun)
+      process.stdout.off('error', onStdoutError)
     }
   }
 }

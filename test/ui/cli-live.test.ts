@@ -44,6 +44,17 @@ describe('wampctl top / dashboard / demo without a terminal', () => {
     expect(r.stdout).toMatch(/ std\.svc invoke=roundrobin callees=1 calls\/s=- inflight=- errors=- spread=-\n$/)
   })
 
+  it('top stops (exit 0) when its reader goes away, as with | head', async () => {
+    const router = await liveRouter({ statsIntervalMs: 100 })
+    await callee(router, 'cli.pipe', 'p-1')
+    const top = spawnCli(['top', ...connFlags(router.url, ADMIN), '--interval', '200'])
+    await top.waitFor((out) => out.includes(' cli.pipe invoke=roundrobin'))
+    top.closeStdout()
+    const r = await top.done
+    expect(r.timedOut).toBe(false)
+    expect(r.code).toBe(0)
+  })
+
   it('top ends with exit 1 and one line when the router goes away', async () => {
     const router = await liveRouter({ statsIntervalMs: 100 })
     await callee(router, 'cli.gone', 'g-1')
