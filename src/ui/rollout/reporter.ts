@@ -1,5 +1,6 @@
 import type { RolloutEvent } from '../../ops/rollout/index.js'
 import { eventLine } from './lines.js'
+import { importForTerminal } from '../terminal-ink.js'
 
 /** Where rollout events go while the rollout runs. */
 export interface RolloutReporter {
@@ -39,7 +40,9 @@ export async function createReporter(choice: ReporterChoice): Promise<RolloutRep
       close: async () => {},
     }
   }
-  const [{ render }, { createElement }, { ProgressView }, { ViewStore }] = await Promise.all([import('ink'), import('react'), import('./progress-view.js'), import('./view-state.js')])
+  const [{ render }, { createElement }, { ProgressView }, { ViewStore }] = await importForTerminal(() =>
+    Promise.all([import('ink'), import('react'), import('./progress-view.js'), import('./view-state.js')]),
+  )
   const store = new ViewStore()
   const app = render(createElement(ProgressView, { store, title: choice.title, gates: choice.gates }), { exitOnCtrlC: false, patchConsole: false })
   return {

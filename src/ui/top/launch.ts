@@ -3,6 +3,7 @@ import { metaActions } from '../live/actions.js'
 import { LiveFeed } from '../live/feed.js'
 import { runPlain } from '../live/plain.js'
 import type { SortKey } from '../live/rows.js'
+import { importForTerminal } from '../terminal-ink.js'
 
 export interface TopLaunchOptions {
   meta: MetaClient
@@ -47,10 +48,7 @@ export async function launchTop(options: TopLaunchOptions): Promise<void> {
       })
       return
     }
-    // React's development build records a performance.measure() per render that Node keeps forever
-    // (ink#869): a monitor left open must load the production build.
-    process.env.NODE_ENV ??= 'production'
-    const { runTop } = await import('./run-top.js')
+    const { runTop } = await importForTerminal(() => import('./run-top.js'))
     const running = runTop({ source: feed, actions: metaActions(options.meta), banner: options.banner, sort: options.sort, filter: options.filter })
     void options.stop?.then(() => running.stop())
     await running.done
