@@ -21,7 +21,8 @@ export interface RegistrationSummary {
   calls_per_s: number | null
   /**
    * How evenly calls spread over the active callees: max/min calls, 1 = even. null when unknown,
-   * with fewer than 2 active callees, or before any call; Infinity when some active callee has had
+   * with fewer than 2 active callees, before any call, or for a policy that does not spread calls
+   * (single, first, last: standbys idle on purpose, as `top` shows it); Infinity when some active callee has had
    * no call while another has (the table shows '∞'; JSON, which has no Infinity, shows null).
    */
   spread: number | null
@@ -122,7 +123,7 @@ export function summarize(view: RegistrationView, prev?: RegistrationView, elaps
     errors: sum(view.callees, 'errors'),
     inflight: sum(view.callees, 'inflight'),
     calls_per_s: prev === undefined && elapsedMs === 0 ? null : callsPerSecond(view, prev, elapsedMs),
-    spread: spreadOf(view.callees),
+    spread: view.invoke === 'roundrobin' || view.invoke === 'random' ? spreadOf(view.callees) : null,
   }
 }
 
