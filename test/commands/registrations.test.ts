@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { connFlags, runCli, spawnCli } from '../support/cli.js'
 import { openPeer, WampFailure } from '../support/peers.js'
-import { ADMIN, oneErrorLine, readRouter, rowOf, tableRows, wampctlClient } from './read-fixtures.js'
+import { oneErrorLine, readRouter, rowOf, tableRows, wampctlClient } from './read-fixtures.js'
 
 const LIST_KEYS = ['id', 'uri', 'match', 'invoke', 'created', 'callees', 'calls', 'errors', 'inflight', 'calls_per_s', 'spread'].sort()
 const CALLEE_KEYS = ['session', 'authid', 'authrole', 'state', 'weight', 'calls', 'share', 'inflight', 'errors', 'p50_ms', 'p99_ms'].sort()
