@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core'
-import { UsageError } from '../src/client/errors.js'
 import { BaseCommand } from '../src/cli/base-command.js'
-import { parseValue } from '../src/cli/values.js'
+import { parseKwargs, parseValue } from '../src/cli/values.js'
 
 export default class Call extends BaseCommand<typeof Call> {
   static override summary = 'Call a procedure and print its result.'
@@ -18,12 +17,7 @@ export default class Call extends BaseCommand<typeof Call> {
 
   async run(): Promise<{ args: unknown[]; kwargs: Record<string, unknown> }> {
     const positional = this.rest.slice(1)
-    let kwargs: Record<string, unknown> = {}
-    if (this.flags.kwargs !== undefined) {
-      const parsed = parseValue(this.flags.kwargs)
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('--kwargs must be a JSON object')
-      kwargs = parsed as Record<string, unknown>
-    }
+    const kwargs = parseKwargs(this.flags.kwargs)
     const { client } = await this.connect()
     const result = await client.call(this.args.procedure, positional.map(parseValue), kwargs, this.flags.timeout === undefined ? {} : { timeoutMs: this.flags.timeout })
     if (!this.jsonEnabled()) {

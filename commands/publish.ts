@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core'
-import { UsageError } from '../src/client/errors.js'
 import { BaseCommand } from '../src/cli/base-command.js'
-import { parseValue } from '../src/cli/values.js'
+import { parseKwargs, parseValue } from '../src/cli/values.js'
 
 export default class Publish extends BaseCommand<typeof Publish> {
   static override summary = 'Publish an event (acknowledged) and print its publication id.'
@@ -16,12 +15,7 @@ export default class Publish extends BaseCommand<typeof Publish> {
   }
 
   async run(): Promise<{ topic: string; publication: number | null }> {
-    let kwargs: Record<string, unknown> = {}
-    if (this.flags.kwargs !== undefined) {
-      const parsed = parseValue(this.flags.kwargs)
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('--kwargs must be a JSON object')
-      kwargs = parsed as Record<string, unknown>
-    }
+    const kwargs = parseKwargs(this.flags.kwargs)
     const { client } = await this.connect()
     const publication = (await client.publish(this.args.topic, this.rest.slice(1).map(parseValue), kwargs)) ?? null
     if (!this.jsonEnabled()) this.log(String(publication ?? 'published'))

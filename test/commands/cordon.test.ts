@@ -3,7 +3,7 @@ import type { CordonReport } from '../../src/ops/cordon.js'
 import { connFlags, runCli } from '../support/cli.js'
 import { autobahnSession } from '../support/clients.js'
 import { openPeer } from '../support/peers.js'
-import { ADMIN, opsMeta, startOpsRouter } from '../ops/ops-router.js'
+import { ADMIN, opsMeta, startOpsRouter } from '../support/ops-realm.js'
 
 function oneLine(stderr: string): string {
   const lines = stderr.trim().split('\n')

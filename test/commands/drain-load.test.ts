@@ -4,7 +4,7 @@ import type { DrainReport } from '../../src/ops/drain.js'
 import { connFlags, spawnCli } from '../support/cli.js'
 import type { SerializerName } from '../support/clients.js'
 import { openPeer, type ClientKind, type Peer } from '../support/peers.js'
-import { ADMIN, opsMeta, startOpsRouter } from '../ops/ops-router.js'
+import { ADMIN, opsMeta, startOpsRouter } from '../support/ops-realm.js'
 
 const MAX_CALLS = 20_000
 const LOAD_DEADLINE_MS = 40_000

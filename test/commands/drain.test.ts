@@ -3,7 +3,7 @@ import type { DrainReport } from '../../src/ops/drain.js'
 import { connFlags, runCli } from '../support/cli.js'
 import { openPeer } from '../support/peers.js'
 import { HeldCalls } from '../ops/held-calls.js'
-import { ADMIN, opsMeta, startOpsRouter } from '../ops/ops-router.js'
+import { ADMIN, opsMeta, startOpsRouter } from '../support/ops-realm.js'
 
 /** The CLI's one error line (stderr, no stack trace). */
 function oneLine(stderr: string): string {

@@ -1,41 +1,18 @@
 import { createServer } from 'node:net'
-import { afterEach, expect } from 'vitest'
-import { WampClient } from '../../src/client/connection.js'
+import { expect } from 'vitest'
 import type { Router } from '../../src/router/router.js'
-import { startRouter } from '../support/router.js'
+import { opsClient, startOpsRouter } from '../support/ops-realm.js'
 
 /** Helpers of the read-side command suites (registrations, sessions, events, publish). */
 
-/** The admin principal of readRouter() (WAMP-CRA); anonymous sessions may call/register/publish/subscribe. */
-export const ADMIN = { authid: 'ops', secret: 's' }
+export { ADMIN } from '../support/ops-realm.js'
 
 export function readRouter(extensions = true): Promise<Router> {
-  return startRouter({
-    extensions,
-    realms: [
-      {
-        name: 'realm1',
-        roles: {
-          anonymous: { permissions: [{ uri: '', match: 'prefix', allow: ['call', 'register', 'publish', 'subscribe'] }] },
-          admin: { admin: true },
-        },
-        auth: { wampcra: { ops: { secret: ADMIN.secret, role: 'admin' } } },
-      },
-    ],
-  })
+  return startOpsRouter({ extensions })
 }
-
-const clients: WampClient[] = []
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()))
-})
 
 /** A wampctl client session (admin unless `anonymous`), closed after the test. */
-export async function wampctlClient(url: string, anonymous = false): Promise<WampClient> {
-  const c = await WampClient.connect(anonymous ? { url, realm: 'realm1' } : { url, realm: 'realm1', ...ADMIN })
-  clients.push(c)
-  return c
-}
+export const wampctlClient = opsClient
 
 /** ws:// URL of a port nothing listens on (bound, then closed). */
 export async function deadUrl(): Promise<string> {

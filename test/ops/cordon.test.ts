@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { NotAuthorizedError, NotFoundError, SafetyError, UnsupportedError } from '../../src/client/errors.js'
 import { setCordon } from '../../src/ops/cordon.js'
 import { openPeer, type Peer } from '../support/peers.js'
-import { opsMeta, startOpsRouter } from './ops-router.js'
+import { opsMeta, startOpsRouter } from '../support/ops-realm.js'
 
 async function rejection(p: Promise<unknown>): Promise<Error & { exitCode?: number }> {
   try {

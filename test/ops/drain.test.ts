@@ -3,7 +3,7 @@ import { NotAuthorizedError, SafetyError, TimeoutError, UnsupportedError } from 
 import { prepareDrain, runDrain } from '../../src/ops/drain.js'
 import { openPeer } from '../support/peers.js'
 import { HeldCalls } from './held-calls.js'
-import { opsMeta, startOpsRouter } from './ops-router.js'
+import { opsMeta, startOpsRouter } from '../support/ops-realm.js'
 
 async function rejection(p: Promise<unknown>): Promise<Error & { exitCode?: number }> {
   try {

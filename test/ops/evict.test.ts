@@ -4,7 +4,7 @@ import { evict, planEvict } from '../../src/ops/evict.js'
 import { autobahnSession } from '../support/clients.js'
 import { openPeer } from '../support/peers.js'
 import { HeldCalls } from './held-calls.js'
-import { opsMeta, startOpsRouter } from './ops-router.js'
+import { opsMeta, startOpsRouter } from '../support/ops-realm.js'
 
 async function rejection(p: Promise<unknown>): Promise<Error & { exitCode?: number }> {
   try {

@@ -4,6 +4,7 @@ import { MetaClient } from '../../src/client/meta-client.js'
 import { WampClient } from '../../src/client/connection.js'
 import type { RouterOptions } from '../../src/router/config.js'
 import { autobahnSession, wampySession } from '../support/clients.js'
+import { ADMIN, OPS_ROUTER_OPTIONS } from '../support/ops-realm.js'
 
 /**
  * Rollout tests' world: a router with an admin principal (`ops`/`s`), real callees (autobahn and
@@ -14,17 +15,8 @@ import { autobahnSession, wampySession } from '../support/clients.js'
 export const URI = 'com.example.svc'
 export const FAIL_URI = 'com.example.canary_failed'
 
-export const ROUTER_OPTIONS: RouterOptions = {
-  realms: [
-    {
-      name: 'realm1',
-      roles: { anonymous: { permissions: [{ uri: '', match: 'prefix', allow: ['call', 'register', 'publish', 'subscribe'] }] }, admin: { admin: true } },
-      auth: { wampcra: { ops: { secret: 's', role: 'admin' } } },
-    },
-  ],
-}
-
-export const OPS = { authid: 'ops', secret: 's' }
+export const ROUTER_OPTIONS: RouterOptions = OPS_ROUTER_OPTIONS
+export const OPS = ADMIN
 
 export type Reply = 'old' | 'new' | 'fail'
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { NotFoundError, UsageError } from '../../src/client/errors.js'
 import { resolveSession } from '../../src/ops/session-target.js'
 import { autobahnSession } from '../support/clients.js'
-import { opsMeta, startOpsRouter } from './ops-router.js'
+import { opsMeta, startOpsRouter } from '../support/ops-realm.js'
 
 async function rejection(p: Promise<unknown>): Promise<Error & { exitCode?: number }> {
   try {
