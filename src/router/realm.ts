@@ -35,6 +35,8 @@ export class Realm {
   readonly meta = new Map<string, MetaProcedure>()
   private readonly cancelers = new Map<Session, Set<() => void>>()
   private readonly leaveListeners = new Set<(session: Session) => void>()
+  /** Set while kill_all detaches sessions: the spec says it publishes no meta events. */
+  private quiet = false
 
   constructor(private readonly options: RealmOptions) {
     this.name = options.name
@@ -83,8 +85,6 @@ export class Realm {
     this.leaveListeners.add(listener)
     return () => this.leaveListeners.delete(listener)
   }
-
-  private quiet = false
 
   publishMeta(topic: string, args: Args, kwargs?: Kwargs): void {
     if (this.quiet) return
