@@ -75,9 +75,11 @@ function find(s: readonly Summary[], kind: 'rpc' | 'pubsub', target: string, ser
 
 const ratio = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : `${num(x, 2)}×`)
 
-export function rpcTable(s: readonly Summary[]): Table {
+/** The results of one scenario: RPC rows carry the callee spread, pub/sub rows do not. */
+function resultTable(s: readonly Summary[], kind: 'rpc' | 'pubsub'): Table {
+  const rpc = kind === 'rpc'
   const rows = s
-    .filter((x) => x.kind === 'rpc')
+    .filter((x) => x.kind === kind)
     .map((x) => [
       x.target,
       x.serializer,
@@ -89,39 +91,23 @@ export function rpcTable(s: readonly Summary[]): Table {
       num(x.loadCpuPercent),
       num(x.othersCpuPercent),
       num(x.rssMiB, 1),
-      x.spread === Infinity ? '∞ (one callee)' : num(x.spread, 3),
+      ...(rpc ? [x.spread === Infinity ? '∞ (one callee)' : num(x.spread, 3)] : []),
       ratio(x.vsFox?.perSecond),
       ratio(x.vsFox?.cpuUsPer),
     ])
-  return {
-    headers: ['router', 'ser', 'calls/s', 'p50 ms', 'p99 ms', 'CPU µs/call', 'CPU %', 'load CPU %', 'others CPU %', 'RSS MiB', 'spread', 'calls/s ÷ fox', 'CPU/call ÷ fox'],
-    rows,
-    right: new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
-  }
+  const headers = rpc
+    ? ['router', 'ser', 'calls/s', 'p50 ms', 'p99 ms', 'CPU µs/call', 'CPU %', 'load CPU %', 'others CPU %', 'RSS MiB', 'spread', 'calls/s ÷ fox', 'CPU/call ÷ fox']
+    : ['router', 'ser', 'events/s', 'ack p50 ms', 'ack p99 ms', 'CPU µs/event', 'CPU %', 'load CPU %', 'others CPU %', 'RSS MiB', 'events/s ÷ fox', 'CPU/event ÷ fox']
+  // Every column but the router and serializer names is numeric: right-aligned.
+  return { headers, rows, right: new Set(headers.map((_, i) => i).filter((i) => i >= 2)) }
+}
+
+export function rpcTable(s: readonly Summary[]): Table {
+  return resultTable(s, 'rpc')
 }
 
 export function pubsubTable(s: readonly Summary[]): Table {
-  const rows = s
-    .filter((x) => x.kind === 'pubsub')
-    .map((x) => [
-      x.target,
-      x.serializer,
-      num(x.perSecond),
-      num(x.p50Ms, 2),
-      num(x.p99Ms, 2),
-      num(x.cpuUsPer, 2),
-      num(x.cpuPercent),
-      num(x.loadCpuPercent),
-      num(x.othersCpuPercent),
-      num(x.rssMiB, 1),
-      ratio(x.vsFox?.perSecond),
-      ratio(x.vsFox?.cpuUsPer),
-    ])
-  return {
-    headers: ['router', 'ser', 'events/s', 'ack p50 ms', 'ack p99 ms', 'CPU µs/event', 'CPU %', 'load CPU %', 'others CPU %', 'RSS MiB', 'events/s ÷ fox', 'CPU/event ÷ fox'],
-    rows,
-    right: new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
-  }
+  return resultTable(s, 'pubsub')
 }
 
 /**
