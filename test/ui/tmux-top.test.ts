@@ -30,8 +30,10 @@ describe('wampctl top in tmux', () => {
     expect(list).toContain('live: stats every 250 ms')
     expect(list).toContain('↑↓ j/k move  Enter open  / filter  s sort  q quit')
 
-    // The busiest registration comes first and is selected: open it.
-    await screen.waitForScreen((s) => /> tmux\.add\s/.test(s), 'tmux.add selected')
+    // Sorted by calls/s the two registrations can swap places between a capture and a key press
+    // (their rates are close): sort by URI (`s`), a stable order with tmux.add first, then open it.
+    screen.keys('s')
+    await screen.waitForScreen((s) => s.includes('sort: uri') && /> tmux\.add\s/.test(s), 'sorted by URI, tmux.add selected')
     screen.keys('Enter')
     const row = (authid: string, state = 'active') => new RegExp(`\\d+\\s+${authid}\\s+${state}\\s+1\\s+[█·]{20}\\s+\\d+%`)
     const detail = await screen.waitForScreen((s) => ['add-1', 'add-2', 'add-3'].every((a) => row(a).test(s)) && /[1-9]\d?%/.test(s), 'the callees with their shares')
