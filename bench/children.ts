@@ -54,7 +54,8 @@ export class BenchChild<In = unknown> {
   next(accept: (m: In) => boolean, timeoutMs: number, what: string): Promise<In> {
     const i = this.queue.findIndex(accept)
     if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]!)
-    if (this.exitInfo !== undefined) return Promise.reject(new Error(`${this.name} exited (${this.exitInfo}) before ${what}${this.lastStderrLine()}`))
+    if (this.exitInfo !== undefined)
+      return Promise.reject(new Error(`${this.name} exited (${this.exitInfo}) before ${what}${this.lastStderrLine()}`))
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.timer !== timer)

@@ -55,7 +55,12 @@ export async function measure(
   round: number,
 ): Promise<Measurement> {
   const what = `${target.label} ${serializer} ${scenario.kind}`
-  const router = startChild<RouterMessage>(`${target.label} router`, join(here, target.script), JSON.stringify(target.options), timing.pin ? 0 : undefined)
+  const router = startChild<RouterMessage>(
+    `${target.label} router`,
+    join(here, target.script),
+    JSON.stringify(target.options),
+    timing.pin ? 0 : undefined,
+  )
   let load: BenchChild<LoadMessage> | undefined
   try {
     const ready = await router.next((m) => m.type === 'ready' || m.type === 'error', 15_000, 'ready message')
@@ -69,7 +74,12 @@ export async function measure(
       windowMs: timing.windowMs,
       ...scenario,
     }
-    load = startChild<LoadMessage>(`${what} load generator`, join(here, 'load', 'main.js'), JSON.stringify(plan), timing.pin ? 1 : undefined)
+    load = startChild<LoadMessage>(
+      `${what} load generator`,
+      join(here, 'load', 'main.js'),
+      JSON.stringify(plan),
+      timing.pin ? 1 : undefined,
+    )
     const step = async (type: LoadMessage['type'], timeoutMs: number): Promise<LoadMessage> => {
       const m = await load!.next((x) => x.type === type || x.type === 'error', timeoutMs, `'${type}' from the load generator`)
       if (m.type === 'error') throw new Error(`${what}: load generator failed: ${m.message}`)
@@ -90,7 +100,8 @@ export async function measure(
         ? fromRpc(target.label, serializer, result.window as RpcWindow, before, after)
         : fromPubSub(target.label, serializer, result.window as PubSubWindow, before, after)
     const windowUs = (after.at - before.at) * 1000
-    const machinePercent = machineBefore === undefined || machineAfter === undefined ? NaN : (100 * (machineAfter - machineBefore)) / windowUs
+    const machinePercent =
+      machineBefore === undefined || machineAfter === undefined ? NaN : (100 * (machineAfter - machineBefore)) / windowUs
     const othersCpuPercent = Math.max(0, machinePercent - m.cpuPercent - result.loadCpuPercent)
     return { ...m, round, loadCpuPercent: result.loadCpuPercent, othersCpuPercent }
   } finally {
@@ -109,7 +120,13 @@ function cpu(before: Usage, after: Usage): { us: number; percent: number } {
   return { us, percent: (100 * us) / ((after.at - before.at) * 1000) }
 }
 
-function fromRpc(target: string, serializer: BenchSerializer, w: RpcWindow, before: Usage, after: Usage): Omit<Measurement, 'loadCpuPercent' | 'othersCpuPercent' | 'round'> {
+function fromRpc(
+  target: string,
+  serializer: BenchSerializer,
+  w: RpcWindow,
+  before: Usage,
+  after: Usage,
+): Omit<Measurement, 'loadCpuPercent' | 'othersCpuPercent' | 'round'> {
   if (w.errors > 0) throw new Error(`${target} ${serializer} rpc: ${w.errors} call(s) failed, first: ${w.firstError ?? '?'}`)
   if (w.calls === 0) throw new Error(`${target} ${serializer} rpc: no call completed in the measured window`)
   const c = cpu(before, after)
@@ -128,7 +145,13 @@ function fromRpc(target: string, serializer: BenchSerializer, w: RpcWindow, befo
   }
 }
 
-function fromPubSub(target: string, serializer: BenchSerializer, w: PubSubWindow, before: Usage, after: Usage): Omit<Measurement, 'loadCpuPercent' | 'othersCpuPercent' | 'round'> {
+function fromPubSub(
+  target: string,
+  serializer: BenchSerializer,
+  w: PubSubWindow,
+  before: Usage,
+  after: Usage,
+): Omit<Measurement, 'loadCpuPercent' | 'othersCpuPercent' | 'round'> {
   if (w.errors > 0) throw new Error(`${target} ${serializer} pubsub: ${w.errors} publish(es) failed, first: ${w.firstError ?? '?'}`)
   if (w.events === 0) throw new Error(`${target} ${serializer} pubsub: no event delivered in the measured window`)
   const c = cpu(before, after)

@@ -96,8 +96,35 @@ function resultTable(s: readonly Summary[], kind: 'rpc' | 'pubsub'): Table {
       ratio(x.vsFox?.cpuUsPer),
     ])
   const headers = rpc
-    ? ['router', 'ser', 'calls/s', 'p50 ms', 'p99 ms', 'CPU µs/call', 'CPU %', 'load CPU %', 'others CPU %', 'RSS MiB', 'spread', 'calls/s ÷ fox', 'CPU/call ÷ fox']
-    : ['router', 'ser', 'events/s', 'ack p50 ms', 'ack p99 ms', 'CPU µs/event', 'CPU %', 'load CPU %', 'others CPU %', 'RSS MiB', 'events/s ÷ fox', 'CPU/event ÷ fox']
+    ? [
+        'router',
+        'ser',
+        'calls/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/call',
+        'CPU %',
+        'load CPU %',
+        'others CPU %',
+        'RSS MiB',
+        'spread',
+        'calls/s ÷ fox',
+        'CPU/call ÷ fox',
+      ]
+    : [
+        'router',
+        'ser',
+        'events/s',
+        'ack p50 ms',
+        'ack p99 ms',
+        'CPU µs/event',
+        'CPU %',
+        'load CPU %',
+        'others CPU %',
+        'RSS MiB',
+        'events/s ÷ fox',
+        'CPU/event ÷ fox',
+      ]
   // Every column but the router and serializer names is numeric: right-aligned.
   return { headers, rows, right: new Set(headers.map((_, i) => i).filter((i) => i >= 2)) }
 }
@@ -131,7 +158,16 @@ export function statsCostTable(s: readonly Summary[], statsNs: number): Table {
     ])
   }
   return {
-    headers: ['ser', 'calls/s no stats', 'calls/s stats', 'µs/call no stats', 'µs/call stats', 'capacity cost A/B', 'stats ns/call alone', 'share of µs/call'],
+    headers: [
+      'ser',
+      'calls/s no stats',
+      'calls/s stats',
+      'µs/call no stats',
+      'µs/call stats',
+      'capacity cost A/B',
+      'stats ns/call alone',
+      'share of µs/call',
+    ],
     rows,
     right: new Set([1, 2, 3, 4, 5, 6, 7]),
   }
@@ -142,7 +178,11 @@ export function statsCostTable(s: readonly Summary[], statsNs: number): Table {
  * 1 − (µs/call without) / (µs/call with). Measured calls/s is not used: on this machine it is set
  * by the load generator and the neighbours' CPU use as often as by the router.
  */
-function statsCost(s: readonly Summary[], ser: BenchSerializer, statsNs: number): { on: Summary; off: Summary; capacity: number; isolated: number } | undefined {
+function statsCost(
+  s: readonly Summary[],
+  ser: BenchSerializer,
+  statsNs: number,
+): { on: Summary; off: Summary; capacity: number; isolated: number } | undefined {
   const on = find(s, 'rpc', OURS_NO_EXTENSIONS.label, ser)
   const off = find(s, 'rpc', OURS_NO_STATS.label, ser)
   if (on === undefined || off === undefined) return undefined
@@ -172,8 +212,16 @@ export function checkTargets(s: readonly Summary[], statsNs: number): TargetChec
         pass: r >= TARGETS.minFoxRatio,
       })
     }
-    out.push({ what: `${ser}: router CPU ≤ ${TARGETS.maxCpuUsPerCall} µs/call`, got: `${num(ours.cpuUsPer, 2)} µs`, pass: ours.cpuUsPer <= TARGETS.maxCpuUsPerCall })
-    out.push({ what: `${ser}: callee share spread < ${TARGETS.maxSpread}`, got: num(ours.spread, 4), pass: ours.spread < TARGETS.maxSpread })
+    out.push({
+      what: `${ser}: router CPU ≤ ${TARGETS.maxCpuUsPerCall} µs/call`,
+      got: `${num(ours.cpuUsPer, 2)} µs`,
+      pass: ours.cpuUsPer <= TARGETS.maxCpuUsPerCall,
+    })
+    out.push({
+      what: `${ser}: callee share spread < ${TARGETS.maxSpread}`,
+      got: num(ours.spread, 4),
+      pass: ours.spread < TARGETS.maxSpread,
+    })
     const c = statsCost(s, ser, statsNs)
     if (c !== undefined) {
       // Judged on the statistics' own work: the A/B difference is shown beside it, but on a shared

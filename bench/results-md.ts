@@ -34,7 +34,15 @@ export function machineFacts(fallbackNproc: number): Machine {
 }
 
 /** bench/RESULTS.md: the latest figures, the machine they come from, and how to get them again. */
-export function writeResults(path: string, summaries: readonly Summary[], statsNs: number, settings: BenchSettings, machine: Machine, startedAt: Date, seconds: number): void {
+export function writeResults(
+  path: string,
+  summaries: readonly Summary[],
+  statsNs: number,
+  settings: BenchSettings,
+  machine: Machine,
+  startedAt: Date,
+  seconds: number,
+): void {
   const checks = checkTargets(summaries, statsNs)
   const perRound = summaries.map((s) => [
     `${s.target} ${s.serializer} ${s.kind}`,

@@ -24,7 +24,9 @@ const resultsPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'b
 async function runRounds(settings: BenchSettings): Promise<Measurement[]> {
   const timing = { warmupMs: settings.warmupMs, windowMs: settings.windowMs, pin: settings.pin && canPin }
   const cases = [
-    ...['json', 'msgpack'].flatMap((ser) => RPC_TARGETS.filter((t) => t.serializers.includes(ser as 'json')).map((t) => ({ t, ser: ser as 'json' | 'msgpack', scenario: RPC }))),
+    ...['json', 'msgpack'].flatMap((ser) =>
+      RPC_TARGETS.filter((t) => t.serializers.includes(ser as 'json')).map((t) => ({ t, ser: ser as 'json' | 'msgpack', scenario: RPC })),
+    ),
     ...(settings.pubsub ? PUBSUB_TARGETS.map((t) => ({ t, ser: 'json' as const, scenario: PUBSUB })) : []),
   ]
   const all: Measurement[] = []

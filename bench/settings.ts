@@ -17,12 +17,21 @@ export class UsageError extends Error {}
 
 function bounded(flag: string, value: string | undefined, min: number, max: number): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} needs an integer in [${min}, ${max}], got ${value ?? 'nothing'}`)
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} needs an integer in [${min}, ${max}], got ${value ?? 'nothing'}`)
   return n
 }
 
 /** The defaults keep `npm run bench` under about three minutes on a 2-core machine. */
-export const DEFAULT_SETTINGS: Readonly<BenchSettings> = { rounds: 3, warmupMs: 1000, windowMs: 3500, pin: true, pubsub: true, write: true, check: false }
+export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
+  rounds: 3,
+  warmupMs: 1000,
+  windowMs: 3500,
+  pin: true,
+  pubsub: true,
+  write: true,
+  check: false,
+}
 
 export function parseSettings(argv: readonly string[]): BenchSettings {
   const s: BenchSettings = { ...DEFAULT_SETTINGS }

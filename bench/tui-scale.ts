@@ -17,6 +17,9 @@ import { WampClient } from '../src/client/connection.js'
 import { serve } from '../src/cli/serve.js'
 import { startLoad } from '../src/ops/demo/load.js'
 
+// Cursor and colour escapes (ESC [ ... letter); built from a string so the regex holds no raw control character.
+const ANSI_ESCAPE = new RegExp(String.fromCharCode(27) + '\\[[?0-9;]*[a-zA-Z]', 'g')
+
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 ? Number(process.argv[i + 1]) : fallback
@@ -36,7 +39,13 @@ const log = (m: string): void => {
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const { router, admin } = await serve({ host: '127.0.0.1', port: 0, realms: ['realm1'], context: false, logger: { info: () => {}, warn: () => {}, error: log } })
+  const { router, admin } = await serve({
+    host: '127.0.0.1',
+    port: 0,
+    realms: ['realm1'],
+    context: false,
+    logger: { info: () => {}, warn: () => {}, error: log },
+  })
   const clients: WampClient[] = []
   let probePid: number | undefined
   const watchdog = setTimeout(() => {
@@ -50,22 +59,44 @@ async function main(): Promise<void> {
       const client = await WampClient.connect({ url: router.url, realm: 'realm1', authid: `callee-${c + 1}`, timeoutMs: 10_000 })
       clients.push(client)
       for (let i = 0; i < REGISTRATIONS; i += 100) {
-        await Promise.all(Array.from({ length: Math.min(100, REGISTRATIONS - i) }, (_, k) => client.register(uri(i + k), (args) => args[0] ?? null, { invoke: 'roundrobin' })))
+        await Promise.all(
+          Array.from({ length: Math.min(100, REGISTRATIONS - i) }, (_, k) =>
+            client.register(uri(i + k), (args) => args[0] ?? null, { invoke: 'roundrobin' }),
+          ),
+        )
       }
     }
     log(`registered in ${Math.round(performance.now() - started)} ms; load ${RATE} calls/s`)
     const caller = await WampClient.connect({ url: router.url, realm: 'realm1', authid: 'load', timeoutMs: 10_000 })
     clients.push(caller)
-    const load = startLoad(caller, { rate: RATE, maxInflight: 500, periodMs: 20, mix: Array.from({ length: REGISTRATIONS }, (_, i) => ({ uri: uri(i), weight: 1, args: () => [i] })) })
+    const load = startLoad(caller, {
+      rate: RATE,
+      maxInflight: 500,
+      periodMs: 20,
+      mix: Array.from({ length: REGISTRATIONS }, (_, i) => ({ uri: uri(i), weight: 1, args: () => [i] })),
+    })
     const churner = await WampClient.connect({ url: router.url, realm: 'realm1', authid: 'churn', timeoutMs: 10_000 })
     clients.push(churner)
 
-    const probe = spawn(process.execPath, ['--expose-gc', join(here, 'tui-top-probe.js'), router.url, admin.authid, admin.secret, String(WINDOW_MS), String(REGISTRATIONS), process.env.TUI_PROBE_MODE ?? 'top'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const probe = spawn(
+      process.execPath,
+      [
+        '--expose-gc',
+        join(here, 'tui-top-probe.js'),
+        router.url,
+        admin.authid,
+        admin.secret,
+        String(WINDOW_MS),
+        String(REGISTRATIONS),
+        process.env.TUI_PROBE_MODE ?? 'top',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     probePid = probe.pid
     // ink restores the cursor on the probe's stderr when it exits: keep escapes out of the report
-    probe.stderr!.on('data', (d: Buffer) => process.stderr.write(d.toString().replace(/\u001b\[[?0-9;]*[a-zA-Z]/g, '')))
+    probe.stderr!.on('data', (d: Buffer) => process.stderr.write(d.toString().replace(ANSI_ESCAPE, '')))
     const results: Array<Record<string, unknown>> = []
     let warm: Record<string, unknown> | undefined
     let churning = false
@@ -106,7 +137,11 @@ async function main(): Promise<void> {
   }
 }
 
-function report(warm: Record<string, unknown>, windows: Array<Record<string, unknown>>, stats: { sent: number; ok: number; failed: number; skipped: number }): void {
+function report(
+  warm: Record<string, unknown>,
+  windows: Array<Record<string, unknown>>,
+  stats: { sent: number; ok: number; failed: number; skipped: number },
+): void {
   const rows = windows.map(
     (w) =>
       `| ${String(w.phase)} | ${String(w.renders_per_s)} | ${String(w.max_renders_in_a_second)} | ${String(w.frames_per_s)} | ${String(w.cpu_percent)} % | ${String(w.meta_events_per_s)} | ${String(w.snapshots)} | ${String(w.ticks)} | ${String(w.heap_mb)} MB | ${String(w.rss_mb)} MB |`,

@@ -24,7 +24,17 @@ const tmux = (...args: string[]): string => {
   return r.stdout ?? ''
 }
 const start = (name: string, command: string): void => {
-  tmux('new-session', '-d', '-x', '160', '-y', '48', '-s', name, `env WAMPCTL_CONFIG_DIR=${config} NCURSES_NO_UTF8_ACS=1 ${process.execPath} ${bin} ${command}`)
+  tmux(
+    'new-session',
+    '-d',
+    '-x',
+    '160',
+    '-y',
+    '48',
+    '-s',
+    name,
+    `env WAMPCTL_CONFIG_DIR=${config} NCURSES_NO_UTF8_ACS=1 ${process.execPath} ${bin} ${command}`,
+  )
 }
 const capture = (name: string): string =>
   tmux('capture-pane', '-p', '-t', name)

@@ -77,15 +77,23 @@ async function main(): Promise<void> {
   const { runTop } = await import('../src/ui/top/run-top.js')
   const terminal = new FakeTerminal()
   let renders = 0
-  const top = !drawing ? undefined : runTop({
-    source: feed,
-    actions: metaActions(meta),
-    stdout: terminal as unknown as NodeJS.WriteStream,
-    stdin: new FakeKeyboard() as unknown as NodeJS.ReadStream,
-    onRender: () => renders++,
-    alternateScreen: false,
+  const top = !drawing
+    ? undefined
+    : runTop({
+        source: feed,
+        actions: metaActions(meta),
+        stdout: terminal as unknown as NodeJS.WriteStream,
+        stdin: new FakeKeyboard() as unknown as NodeJS.ReadStream,
+        onRender: () => renders++,
+        alternateScreen: false,
+      })
+  send({
+    event: 'warm',
+    mode: drawing ? 'top' : 'feed',
+    registrations: feed.model.registrations.size,
+    callees: feed.model.calleeCount,
+    feed_heap_mb: mb(feedHeap),
   })
-  send({ event: 'warm', mode: drawing ? 'top' : 'feed', registrations: feed.model.registrations.size, callees: feed.model.calleeCount, feed_heap_mb: mb(feedHeap) })
 
   for (const phase of ['steady', 'churn']) {
     // the parent starts or stops its churn when it reads this line

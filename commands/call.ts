@@ -4,8 +4,12 @@ import { parseKwargs, parseValue } from '../src/cli/values.js'
 
 export default class Call extends BaseCommand<typeof Call> {
   static override summary = 'Call a procedure and print its result.'
-  static override description = 'Positional ARGS are parsed as JSON when they are valid JSON (numbers, true, {"a":1}), else taken as strings.'
-  static override examples = ['<%= config.bin %> call com.example.add 2 3', '<%= config.bin %> call com.example.greet --kwargs \'{"name":"ops"}\' --json']
+  static override description =
+    'Positional ARGS are parsed as JSON when they are valid JSON (numbers, true, {"a":1}), else taken as strings.'
+  static override examples = [
+    '<%= config.bin %> call com.example.add 2 3',
+    '<%= config.bin %> call com.example.greet --kwargs \'{"name":"ops"}\' --json',
+  ]
   static override strict = false
   static override args = {
     procedure: Args.string({ description: 'procedure URI', required: true }),
@@ -19,7 +23,12 @@ export default class Call extends BaseCommand<typeof Call> {
     const positional = this.rest.slice(1)
     const kwargs = parseKwargs(this.flags.kwargs)
     const { client } = await this.connect()
-    const result = await client.call(this.args.procedure, positional.map(parseValue), kwargs, this.flags.timeout === undefined ? {} : { timeoutMs: this.flags.timeout })
+    const result = await client.call(
+      this.args.procedure,
+      positional.map(parseValue),
+      kwargs,
+      this.flags.timeout === undefined ? {} : { timeoutMs: this.flags.timeout },
+    )
     if (!this.jsonEnabled()) {
       if (result.args.length > 0) this.log(result.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '))
       if (Object.keys(result.kwargs).length > 0) this.log(JSON.stringify(result.kwargs))

@@ -13,7 +13,10 @@ export default class Cordon extends BaseCommand<typeof Cordon> {
   }
   static override flags = {
     uri: Flags.string({ description: 'only this registration (URI or registration id)' }),
-    force: Flags.boolean({ description: 'cordon even the last callee taking calls (its calls then fail with no_available_callee)', default: false }),
+    force: Flags.boolean({
+      description: 'cordon even the last callee taking calls (its calls then fail with no_available_callee)',
+      default: false,
+    }),
   }
 
   async run(): Promise<CordonReport> {

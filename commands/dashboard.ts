@@ -7,7 +7,10 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
   static override description = `A blessed-contrib grid: a bar chart of the selected registration's load share across its callees, a line chart of calls/s per callee over the last 3 minutes, the registrations, the selected registration's callees, and a log of meta events (joins, leaves, registers, unregisters, cordons, drains).
 Keys: Tab/arrows cycle the registration, j/k the callee, c cordon, u uncordon, d drain, e evict (each asks y/n), q quits and restores the terminal.
 Needs a terminal; for a machine-readable feed use wampctl top --json.`
-  static override examples = ['<%= config.bin %> dashboard', 'NCURSES_NO_UTF8_ACS=1 <%= config.bin %> dashboard   # box borders in tmux/screen']
+  static override examples = [
+    '<%= config.bin %> dashboard',
+    'NCURSES_NO_UTF8_ACS=1 <%= config.bin %> dashboard   # box borders in tmux/screen',
+  ]
   static override enableJsonFlag = false
   static override flags = {
     interval: Flags.integer({ description: 'poll period against a router without the extensions, ms', default: 1000, min: 100 }),
@@ -15,7 +18,11 @@ Needs a terminal; for a machine-readable feed use wampctl top --json.`
 
   async run(): Promise<void> {
     if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
-      throw new WampctlError('dashboard needs a terminal; for a machine-readable live feed use `wampctl top --json`', 'WAMPCTL_NOT_A_TERMINAL', 1)
+      throw new WampctlError(
+        'dashboard needs a terminal; for a machine-readable live feed use `wampctl top --json`',
+        'WAMPCTL_NOT_A_TERMINAL',
+        1,
+      )
     }
     const { meta } = await this.connect()
     const { launchDashboard } = await import('../src/ui/dashboard/launch.js')

@@ -7,7 +7,8 @@ import { renderDrainPlan, renderDrainSummary, renderDryRun } from '../src/ui/cal
 import { StatusLine } from '../src/ui/status-line.js'
 
 export default class Drain extends BaseCommand<typeof Drain> {
-  static override summary = 'Take a callee out of rotation without failing a call: cordon, wait for its calls in flight, then unregister, kill or keep it.'
+  static override summary =
+    'Take a callee out of rotation without failing a call: cordon, wait for its calls in flight, then unregister, kill or keep it.'
   static override description = [
     'Refuses (exit 4) when a registration would be left with no active callee (weight > 0), unless --force.',
     'Progress (calls in flight left) goes to stderr. On timeout (exit 5) no call is dropped and the callee stays cordoned.',
@@ -24,7 +25,11 @@ export default class Drain extends BaseCommand<typeof Drain> {
   static override flags = {
     uri: Flags.string({ description: 'only this registration (URI or registration id)' }),
     timeout: Flags.string({ description: 'how long to wait for calls in flight (500ms, 30s, 2m)', default: '30s' }),
-    then: Flags.string({ description: 'once drained: unregister (revoke), kill (close the session) or none (stay cordoned)', options: ['unregister', 'kill', 'none'], default: 'none' }),
+    then: Flags.string({
+      description: 'once drained: unregister (revoke), kill (close the session) or none (stay cordoned)',
+      options: ['unregister', 'kill', 'none'],
+      default: 'none',
+    }),
     force: Flags.boolean({ description: 'drain even the last active callee of a registration', default: false }),
     'dry-run': Flags.boolean({ description: 'show what would happen and change nothing', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation', default: false }),

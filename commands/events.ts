@@ -16,7 +16,9 @@ export default class Events extends BaseCommand<typeof Events> {
 
   async run(): Promise<undefined> {
     const { client, meta } = await this.connect()
-    const lost = new Promise<never>((_, reject) => client.onClose((reason) => reject(new ConnectError(`the router closed the session (${reason})`))))
+    const lost = new Promise<never>((_, reject) =>
+      client.onClose((reason) => reject(new ConnectError(`the router closed the session (${reason})`))),
+    )
     lost.catch(() => {})
     const stop = interruptSignal()
     const controller = new AbortController()

@@ -11,7 +11,10 @@ export default class Evict extends BaseCommand<typeof Evict> {
     'On a router without remove_callee, evicting a whole session falls back to wamp.session.kill (and says so).',
     'Calls in flight to the callee are not dropped. Asks for confirmation on a terminal; without one, pass --yes.',
   ].join('\n')
-  static override examples = ['<%= config.bin %> evict 4711 --yes', '<%= config.bin %> evict worker-3 --uri com.example.resize --reason "bad build" --yes --json']
+  static override examples = [
+    '<%= config.bin %> evict 4711 --yes',
+    '<%= config.bin %> evict worker-3 --uri com.example.resize --reason "bad build" --yes --json',
+  ]
   static override args = {
     session: Args.string({ description: 'session id, or an authid that names exactly one session', required: true }),
   }

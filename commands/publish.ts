@@ -4,8 +4,12 @@ import { parseKwargs, parseValue } from '../src/cli/values.js'
 
 export default class Publish extends BaseCommand<typeof Publish> {
   static override summary = 'Publish an event (acknowledged) and print its publication id.'
-  static override description = 'Positional ARGS are parsed as JSON when they are valid JSON (numbers, true, {"a":1}), else taken as strings.'
-  static override examples = ['<%= config.bin %> publish com.example.news hello 42', '<%= config.bin %> publish com.example.news --kwargs \'{"level":"info"}\' --json']
+  static override description =
+    'Positional ARGS are parsed as JSON when they are valid JSON (numbers, true, {"a":1}), else taken as strings.'
+  static override examples = [
+    '<%= config.bin %> publish com.example.news hello 42',
+    '<%= config.bin %> publish com.example.news --kwargs \'{"level":"info"}\' --json',
+  ]
   static override strict = false
   static override args = {
     topic: Args.string({ description: 'topic URI', required: true }),

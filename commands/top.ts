@@ -8,9 +8,17 @@ export default class Top extends BaseCommand<typeof Top> {
 Keys: ↑↓/j/k move, / filter, s sort, Enter/Esc in and out, c cordon, u uncordon, d drain, e evict (each asks y/n), q quit.
 Fed by wampctl.stats.on_tick and the meta events; against a router without the wampctl extensions it polls the standard meta API every --interval.
 Without a terminal it prints plain lines every --interval (NDJSON with --json), --count times if given.`
-  static override examples = ['<%= config.bin %> top', '<%= config.bin %> top --filter demo. --sort errors', '<%= config.bin %> top --json --count 5 | jq .registrations[0]']
+  static override examples = [
+    '<%= config.bin %> top',
+    '<%= config.bin %> top --filter demo. --sort errors',
+    '<%= config.bin %> top --json --count 5 | jq .registrations[0]',
+  ]
   static override flags = {
-    interval: Flags.integer({ description: 'poll period against a router without the extensions, and print period without a terminal, ms', default: 1000, min: 100 }),
+    interval: Flags.integer({
+      description: 'poll period against a router without the extensions, and print period without a terminal, ms',
+      default: 1000,
+      min: 100,
+    }),
     count: Flags.integer({ description: 'without a terminal: stop after this many prints', min: 1 }),
     sort: Flags.string({ description: 'initial sort', options: [...SORT_KEYS], default: 'calls/s' }),
     filter: Flags.string({ description: 'initial URI filter (substring)' }),

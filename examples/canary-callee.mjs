@@ -20,7 +20,9 @@ const { values, positionals } = parseArgs({
 })
 const uri = positionals[0]
 if (uri === undefined) {
-  process.stderr.write('usage: node examples/canary-callee.mjs URI [--authid ID] [--fail-rate 0..1] [--delay-ms N] [--url URL] [--realm REALM]\n')
+  process.stderr.write(
+    'usage: node examples/canary-callee.mjs URI [--authid ID] [--fail-rate 0..1] [--delay-ms N] [--url URL] [--realm REALM]\n',
+  )
   process.exit(2)
 }
 const failRate = Number(values['fail-rate'])

@@ -20,8 +20,16 @@ export default class RegistrationsList extends BaseCommand<typeof RegistrationsL
   static override flags = {
     match: Flags.string({ description: 'only registrations with this match policy', options: ['exact', 'prefix', 'wildcard'] }),
     filter: Flags.string({ description: 'only URIs starting with this prefix' }),
-    watch: Flags.boolean({ char: 'w', description: 'redraw every --sample ms until Ctrl-C (not a terminal: a new table, or with --json one JSON line, per interval)' }),
-    sample: Flags.integer({ description: 'ms between the two snapshots calls/s is computed from (0: no sampling, calls/s -); with --watch, the redraw interval (0: 1000)', default: 1000, min: 0 }),
+    watch: Flags.boolean({
+      char: 'w',
+      description: 'redraw every --sample ms until Ctrl-C (not a terminal: a new table, or with --json one JSON line, per interval)',
+    }),
+    sample: Flags.integer({
+      description:
+        'ms between the two snapshots calls/s is computed from (0: no sampling, calls/s -); with --watch, the redraw interval (0: 1000)',
+      default: 1000,
+      min: 0,
+    }),
     count: Flags.integer({ description: 'with --watch: stop after this many redraws', min: 1, dependsOn: ['watch'] }),
   }
 
@@ -41,7 +49,10 @@ export default class RegistrationsList extends BaseCommand<typeof RegistrationsL
     try {
       for await (const { rows } of watchRegistrations(meta, filter, interval, stop.signal, f.count)) {
         if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(rows.map(toJson))}\n`)
-        else if (tty) process.stdout.write(`\x1b[H\x1b[2J${clock(new Date())}  every ${interval} ms, Ctrl-C to stop\n\n${renderRegistrationList(rows)}\n`)
+        else if (tty)
+          process.stdout.write(
+            `\x1b[H\x1b[2J${clock(new Date())}  every ${interval} ms, Ctrl-C to stop\n\n${renderRegistrationList(rows)}\n`,
+          )
         else process.stdout.write(`${renderRegistrationList(rows)}\n\n`)
       }
     } finally {

@@ -5,7 +5,8 @@ import { note, statisticsUnavailable } from '../../src/ui/notes.js'
 import { renderRegistrationDetail } from '../../src/ui/registrations-view.js'
 
 export default class RegistrationsShow extends BaseCommand<typeof RegistrationsShow> {
-  static override summary = 'Show the callees of one registration in registration order: state, weight, share of calls, in flight, errors, p50/p99.'
+  static override summary =
+    'Show the callees of one registration in registration order: state, weight, share of calls, in flight, errors, p50/p99.'
   static override description =
     'The argument is a registration id or a URI (looked up as an exact, prefix, then wildcard registration, else the registration a call to that URI would reach). Unknown: exit 3. Against a router without the wampctl extensions, state and statistics show as - (null in --json).'
   static override examples = ['<%= config.bin %> registrations show com.example.add', '<%= config.bin %> registrations show 4711 --json']

@@ -23,7 +23,8 @@ export default class RolloutAbort extends BaseCommand<typeof RolloutAbort> {
     const { meta } = await this.connect()
     const store = new RolloutStore(configDir(), meta.client.realm, this.args.uri)
     const state = store.read()
-    if (state !== null) await this.confirm(`Abort the ${state.kind} rollout of ${this.args.uri} and restore the starting weights?`, this.flags.yes)
+    if (state !== null)
+      await this.confirm(`Abort the ${state.kind} rollout of ${this.args.uri} and restore the starting weights?`, this.flags.yes)
     const result = await abortRollout(meta, store, this.args.uri)
     if (!this.jsonEnabled()) this.log(abortSummary(result))
     return result

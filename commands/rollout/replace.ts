@@ -25,7 +25,9 @@ export default class RolloutReplace extends BaseCommand<typeof RolloutReplace> {
   }
   static override flags = {
     count: Flags.integer({ description: 'new callees to wait for before draining any old one', default: 3, min: 1 }),
-    'new-authid': Flags.string({ description: 'new callees are those with this authid [default: those that register after the command starts]' }),
+    'new-authid': Flags.string({
+      description: 'new callees are those with this authid [default: those that register after the command starts]',
+    }),
     'min-available': Flags.integer({ description: 'never leave fewer active callees than this', default: 1, min: 0 }),
     timeout: Flags.string({ description: 'bound on the whole run (exit 5)', default: '5m' }),
     'drain-timeout': Flags.string({ description: 'how long each drain may wait for calls in flight', default: '30s' }),
@@ -44,7 +46,10 @@ export default class RolloutReplace extends BaseCommand<typeof RolloutReplace> {
     const { meta } = await this.connect()
     const store = new RolloutStore(configDir(), meta.client.realm, uri)
     const which = f['new-authid'] === undefined ? 'callees that register from now on' : `callees with authid '${f['new-authid']}'`
-    await this.confirm(`Replace the callees of ${uri} with ${f.count} new ${which}, keeping ${f['min-available']} active (timeout ${formatDuration(timeoutMs)})?`, f.yes)
+    await this.confirm(
+      `Replace the callees of ${uri} with ${f.count} new ${which}, keeping ${f['min-available']} active (timeout ${formatDuration(timeoutMs)})?`,
+      f.yes,
+    )
     const reporter = await createReporter({ json: this.jsonEnabled(), tty: false, title: `rollout replace ${uri}`, gates: null })
     const interrupt = interruptSignal()
     let result: ReplaceResult

@@ -8,7 +8,10 @@ export default class RolloutStatus extends BaseCommand<typeof RolloutStatus> {
   static override summary = 'Show the rollout of a URI: its step, the weights, the canary against the rest.'
   static override description =
     'Reads the rollout state file (kept in the config dir while a rollout runs, from any shell) and the live statistics. Without a rollout: the callees with their weights and states. Read-only.'
-  static override examples = ['<%= config.bin %> rollout status com.example.resize', '<%= config.bin %> rollout status com.example.resize --json']
+  static override examples = [
+    '<%= config.bin %> rollout status com.example.resize',
+    '<%= config.bin %> rollout status com.example.resize --json',
+  ]
   static override args = {
     uri: Args.string({ description: 'procedure URI', required: true }),
   }

@@ -18,7 +18,11 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
     realm: Flags.string({ description: 'realm to serve (repeatable) [default: realm1]', multiple: true }),
     config: Flags.string({ description: 'JSON config file (realms, roles, auth, limits)' }),
     path: Flags.string({ description: 'WebSocket path [default: /ws]' }),
-    extensions: Flags.boolean({ description: 'serve the wampctl.* operations extensions (--no-extensions: a standard router)', default: true, allowNo: true }),
+    extensions: Flags.boolean({
+      description: 'serve the wampctl.* operations extensions (--no-extensions: a standard router)',
+      default: true,
+      allowNo: true,
+    }),
     'max-message-size': Flags.integer({ description: 'largest message accepted, bytes [default: 16 MiB]', min: 1024 }),
     'context-name': Flags.string({ description: 'name of the context written for the CLI', default: 'local' }),
     'no-context': Flags.boolean({ description: 'do not write a context' }),
@@ -35,9 +39,15 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       extensions: f.extensions,
       maxMessageSize: f['max-message-size'],
       context: f['no-context'] ? false : f['context-name'],
-      logger: { info: () => {}, warn: (m) => process.stderr.write(`wampctl router: ${m}\n`), error: (m) => process.stderr.write(`wampctl router: ${m}\n`) },
+      logger: {
+        info: () => {},
+        warn: (m) => process.stderr.write(`wampctl router: ${m}\n`),
+        error: (m) => process.stderr.write(`wampctl router: ${m}\n`),
+      },
     })
-    this.log(`wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`)
+    this.log(
+      `wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`,
+    )
     if (contextPath !== undefined) this.log(`context '${f['context-name']}' written to ${contextPath}`)
     await new Promise<void>((resolve) => {
       const stop = (): void => {

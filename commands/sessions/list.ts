@@ -4,7 +4,8 @@ import { renderSessionList } from '../../src/ui/sessions-view.js'
 
 export default class SessionsList extends BaseCommand<typeof SessionsList> {
   static override summary = 'List the sessions on the realm: authid, role, auth method, transport, peer, registrations and subscriptions.'
-  static override description = "wampctl's own session is left out. REGS and SUBS count the procedures a session is a callee of and its subscriptions (- when not cheaply known)."
+  static override description =
+    "wampctl's own session is left out. REGS and SUBS count the procedures a session is a callee of and its subscriptions (- when not cheaply known)."
   static override examples = ['<%= config.bin %> sessions list', '<%= config.bin %> sessions list --json']
 
   async run(): Promise<SessionRow[]> {

@@ -6,7 +6,8 @@ import { note, statisticsUnavailable } from '../../src/ui/notes.js'
 import { renderSessionDetail } from '../../src/ui/sessions-view.js'
 
 export default class SessionsShow extends BaseCommand<typeof SessionsShow> {
-  static override summary = 'Show one session: its details, the registrations it serves (with its per-callee statistics) and its subscriptions.'
+  static override summary =
+    'Show one session: its details, the registrations it serves (with its per-callee statistics) and its subscriptions.'
   static override description = 'SESSION is a session id, or an authid that names exactly one session. Unknown: exit 3.'
   static override examples = ['<%= config.bin %> sessions show 5551212', '<%= config.bin %> sessions show billing-7 --json']
   static override args = {

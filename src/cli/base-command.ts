@@ -58,7 +58,9 @@ export abstract class WampctlCommand<T extends typeof Command> extends Command {
     process.exitCode = code
     const message = oneLine(err.message)
     if (this.jsonEnabled()) {
-      this.logJson({ error: { code: err instanceof WampctlError ? err.code : code === 2 ? 'WAMPCTL_USAGE' : 'WAMPCTL_ERROR', message, exit: code } })
+      this.logJson({
+        error: { code: err instanceof WampctlError ? err.code : code === 2 ? 'WAMPCTL_USAGE' : 'WAMPCTL_ERROR', message, exit: code },
+      })
     } else {
       process.stderr.write(`wampctl: ${message}\n`)
     }
@@ -69,12 +71,24 @@ export abstract class WampctlCommand<T extends typeof Command> extends Command {
 /** A command that talks to a router: global connection flags, one connection per run, closed at the end. */
 export abstract class BaseCommand<T extends typeof Command> extends WampctlCommand<T> {
   static override baseFlags = {
-    url: Flags.string({ description: 'router WebSocket URL [default: from the context, else ws://127.0.0.1:8080/ws]', env: 'WAMPCTL_URL', helpGroup: 'CONNECTION' }),
-    realm: Flags.string({ description: 'realm to join [default: from the context, else realm1]', env: 'WAMPCTL_REALM', helpGroup: 'CONNECTION' }),
+    url: Flags.string({
+      description: 'router WebSocket URL [default: from the context, else ws://127.0.0.1:8080/ws]',
+      env: 'WAMPCTL_URL',
+      helpGroup: 'CONNECTION',
+    }),
+    realm: Flags.string({
+      description: 'realm to join [default: from the context, else realm1]',
+      env: 'WAMPCTL_REALM',
+      helpGroup: 'CONNECTION',
+    }),
     authid: Flags.string({ description: 'authentication id', env: 'WAMPCTL_AUTHID', helpGroup: 'CONNECTION' }),
     secret: Flags.string({ description: 'WAMP-CRA secret for --authid', env: 'WAMPCTL_SECRET', helpGroup: 'CONNECTION' }),
     ticket: Flags.string({ description: 'ticket for --authid (ticket authentication)', env: 'WAMPCTL_TICKET', helpGroup: 'CONNECTION' }),
-    context: Flags.string({ description: 'named context from the config dir [default: the current one]', env: 'WAMPCTL_CONTEXT', helpGroup: 'CONNECTION' }),
+    context: Flags.string({
+      description: 'named context from the config dir [default: the current one]',
+      env: 'WAMPCTL_CONTEXT',
+      helpGroup: 'CONNECTION',
+    }),
   }
 
   private clients: WampClient[] = []
@@ -100,7 +114,10 @@ export abstract class BaseCommand<T extends typeof Command> extends WampctlComma
 }
 
 function isParseError(err: Error): boolean {
-  return /Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --/.test(err.message) || err.name === 'CLIParseError'
+  return (
+    /Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --/.test(err.message) ||
+    err.name === 'CLIParseError'
+  )
 }
 
 /**
@@ -116,6 +133,7 @@ function oneLine(s: string): string {
   const [first, ...rest] = lines as [string, ...string[]]
   if (validation) return lines.join('; ')
   if (rest.length > 0 && /^Parsing --\S+$/.test(first)) return `${first}: ${rest.join('; ')}`
-  if (rest.length > 0 && /^Missing \d+ required args?:$/.test(first)) return `${first} ${rest.map((l) => (/\s{2,}/.test(l) ? `${l.replace(/\s{2,}/, ' (')})` : l)).join(', ')}`
+  if (rest.length > 0 && /^Missing \d+ required args?:$/.test(first))
+    return `${first} ${rest.map((l) => (/\s{2,}/.test(l) ? `${l.replace(/\s{2,}/, ' (')})` : l)).join(', ')}`
   return first
 }

@@ -97,7 +97,9 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     ctx = file.contexts[name]
     if (ctx === undefined && flags.context !== undefined) {
       const known = Object.keys(file.contexts)
-      throw new UsageError(`no context '${flags.context}' in ${contextsPath(env)}${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`)
+      throw new UsageError(
+        `no context '${flags.context}' in ${contextsPath(env)}${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`,
+      )
     }
   }
   const out: Context = {

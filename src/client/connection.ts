@@ -73,7 +73,11 @@ export class WampClient {
     return new Promise((resolve, reject) => {
       const s = (autobahn as unknown as { serializer: Record<string, new () => unknown> }).serializer
       const serializer =
-        options.serializer === 'msgpack' ? new s.MsgpackSerializer!() : options.serializer === 'cbor' ? new s.CBORSerializer!() : new s.JSONSerializer!()
+        options.serializer === 'msgpack'
+          ? new s.MsgpackSerializer!()
+          : options.serializer === 'cbor'
+            ? new s.CBORSerializer!()
+            : new s.JSONSerializer!()
       const authmethods = options.secret !== undefined ? ['wampcra'] : options.ticket !== undefined ? ['ticket'] : ['anonymous']
       const connection = new autobahn.Connection({
         url: options.url,
@@ -84,11 +88,20 @@ export class WampClient {
         serializers: [serializer],
         authid: options.authid,
         authmethods,
-        onchallenge: (_session: Session, method: string, extra: { challenge?: string; salt?: string; iterations?: number; keylen?: number }) => {
+        onchallenge: (
+          _session: Session,
+          method: string,
+          extra: { challenge?: string; salt?: string; iterations?: number; keylen?: number },
+        ) => {
           if (method === 'ticket' && options.ticket !== undefined) return options.ticket
           if (method === 'wampcra' && options.secret !== undefined) {
-            const cra = (autobahn as unknown as { auth_cra: { sign(k: string, c: string): string; derive_key(s: string, salt: string, it?: number, kl?: number): string } }).auth_cra
-            const key = extra.salt !== undefined ? cra.derive_key(options.secret, extra.salt, extra.iterations, extra.keylen) : options.secret
+            const cra = (
+              autobahn as unknown as {
+                auth_cra: { sign(k: string, c: string): string; derive_key(s: string, salt: string, it?: number, kl?: number): string }
+              }
+            ).auth_cra
+            const key =
+              extra.salt !== undefined ? cra.derive_key(options.secret, extra.salt, extra.iterations, extra.keylen) : options.secret
             return cra.sign(key, extra.challenge ?? '')
           }
           throw new Error(`the router asked for ${method} authentication, which these credentials cannot answer`)
@@ -137,7 +150,12 @@ export class WampClient {
     return !this.closed
   }
 
-  async call(procedure: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallResult> {
+  async call(
+    procedure: string,
+    args: unknown[] = [],
+    kwargs: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ): Promise<CallResult> {
     const callOptions: Record<string, unknown> = {}
     if (options.onProgress !== undefined) callOptions.receive_progress = true
     if (options.timeoutMs !== undefined) callOptions.timeout = options.timeoutMs
@@ -149,7 +167,12 @@ export class WampClient {
   }
 
   /** Like call, with progressive results routed to `onProgress` (autobahn's promise notify). */
-  async callWithProgress(procedure: string, args: unknown[], kwargs: Record<string, unknown>, onProgress: (args: unknown[], kwargs: Record<string, unknown>) => void): Promise<CallResult> {
+  async callWithProgress(
+    procedure: string,
+    args: unknown[],
+    kwargs: Record<string, unknown>,
+    onProgress: (args: unknown[], kwargs: Record<string, unknown>) => void,
+  ): Promise<CallResult> {
     const d = this.session.call(procedure, args, kwargs, { receive_progress: true }) as unknown as Promise<unknown> & {
       then: (ok: (v: unknown) => unknown, fail: (e: unknown) => unknown, progress: (p: unknown) => void) => unknown
     }
@@ -165,7 +188,11 @@ export class WampClient {
     })
   }
 
-  async subscribe(topic: string, handler: EventHandler, options: { match?: 'exact' | 'prefix' | 'wildcard' } = {}): Promise<() => Promise<void>> {
+  async subscribe(
+    topic: string,
+    handler: EventHandler,
+    options: { match?: 'exact' | 'prefix' | 'wildcard' } = {},
+  ): Promise<() => Promise<void>> {
     try {
       const sub = await this.session.subscribe(
         topic,
@@ -193,7 +220,11 @@ export class WampClient {
   async register(
     procedure: string,
     handler: (args: unknown[], kwargs: Record<string, unknown>, details: Record<string, unknown>) => unknown,
-    options: { invoke?: 'single' | 'roundrobin' | 'random' | 'first' | 'last'; match?: 'exact' | 'prefix' | 'wildcard'; disclose_caller?: boolean } = {},
+    options: {
+      invoke?: 'single' | 'roundrobin' | 'random' | 'first' | 'last'
+      match?: 'exact' | 'prefix' | 'wildcard'
+      disclose_caller?: boolean
+    } = {},
   ): Promise<{ id: number; unregister: () => Promise<void> }> {
     try {
       const reg = await this.session.register(
@@ -272,7 +303,8 @@ function describeOpenFailure(options: ConnectOptions, reason: string, details: {
     if (why === 'wamp.error.authentication_failed' || why === 'wamp.error.not_authorized') {
       return `the router at ${options.url} refused the credentials${options.authid !== undefined ? ` of '${options.authid}'` : ''}`
     }
-    if (why === 'wamp.error.no_auth_method') return `the router at ${options.url} does not accept ${options.secret !== undefined ? 'wampcra' : options.ticket !== undefined ? 'ticket' : 'anonymous'} authentication on realm '${options.realm}'`
+    if (why === 'wamp.error.no_auth_method')
+      return `the router at ${options.url} does not accept ${options.secret !== undefined ? 'wampcra' : options.ticket !== undefined ? 'ticket' : 'anonymous'} authentication on realm '${options.realm}'`
     return `the router at ${options.url} refused the session: ${why}${details?.message ? ` (${details.message})` : ''}`
   }
   return `could not reach a WAMP router at ${options.url} (${reason})`

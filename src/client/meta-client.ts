@@ -1,4 +1,11 @@
-import { ExtensionUri, type DrainOptions, type DrainProgress, type DrainResult, type RegistrationSnapshot, type RouterSnapshot } from '../protocol/extensions.js'
+import {
+  ExtensionUri,
+  type DrainOptions,
+  type DrainProgress,
+  type DrainResult,
+  type RegistrationSnapshot,
+  type RouterSnapshot,
+} from '../protocol/extensions.js'
 import type { WampClient } from './connection.js'
 import { CallError, NotFoundError, UnsupportedError } from './errors.js'
 import type { CalleeView, RegistrationView, SessionView, SnapshotView } from './views.js'
@@ -41,7 +48,9 @@ export class MetaClient {
   async requireExtensions(what: string): Promise<void> {
     const caps = await this.capabilitiesOf()
     if (!caps.extensions) {
-      throw new UnsupportedError(`${what} needs the wampctl operations extensions, which the router at ${this.client.url} does not serve (it speaks only the standard WAMP meta API)`)
+      throw new UnsupportedError(
+        `${what} needs the wampctl operations extensions, which the router at ${this.client.url} does not serve (it speaks only the standard WAMP meta API)`,
+      )
     }
   }
 
@@ -70,7 +79,9 @@ export class MetaClient {
   /** Every session with its details; sessions that leave while we ask are skipped. */
   async sessions(): Promise<SessionView[]> {
     const ids = await this.sessionIds()
-    const out = await Promise.all(ids.map((id) => this.session(id).catch((e: unknown) => (e instanceof NotFoundError ? undefined : Promise.reject(e)))))
+    const out = await Promise.all(
+      ids.map((id) => this.session(id).catch((e: unknown) => (e instanceof NotFoundError ? undefined : Promise.reject(e)))),
+    )
     return out.filter((s): s is SessionView => s !== undefined)
   }
 
@@ -108,7 +119,10 @@ export class MetaClient {
   }
 
   async removeCallee(registration: number, session: number, reason?: string): Promise<void> {
-    await this.client.call('wamp.registration.remove_callee', reason === undefined ? [registration, session] : [registration, session, reason])
+    await this.client.call(
+      'wamp.registration.remove_callee',
+      reason === undefined ? [registration, session] : [registration, session, reason],
+    )
   }
 
   /**
@@ -140,8 +154,15 @@ export class MetaClient {
     }
     const ids = await this.registrationIds()
     const all = [...(ids.exact ?? []), ...(ids.prefix ?? []), ...(ids.wildcard ?? [])]
-    const regs = await Promise.all(all.map((id) => this.standardRegistration(id).catch((e: unknown) => (e instanceof NotFoundError ? undefined : Promise.reject(e)))))
-    return { at: new Date().toISOString(), realm: this.client.realm, extensions: false, registrations: regs.filter((r): r is RegistrationView => r !== undefined) }
+    const regs = await Promise.all(
+      all.map((id) => this.standardRegistration(id).catch((e: unknown) => (e instanceof NotFoundError ? undefined : Promise.reject(e)))),
+    )
+    return {
+      at: new Date().toISOString(),
+      realm: this.client.realm,
+      extensions: false,
+      registrations: regs.filter((r): r is RegistrationView => r !== undefined),
+    }
   }
 
   async describe(id: number): Promise<RegistrationView> {
@@ -170,7 +191,14 @@ export class MetaClient {
         }
       }),
     )
-    return { id: reg.id ?? id, uri: reg.uri, match: reg.match ?? 'exact', invoke: reg.invoke ?? 'single', created: reg.created ?? null, callees: views }
+    return {
+      id: reg.id ?? id,
+      uri: reg.uri,
+      match: reg.match ?? 'exact',
+      invoke: reg.invoke ?? 'single',
+      created: reg.created ?? null,
+      callees: views,
+    }
   }
 
   // ── Operations (extensions only) ─────────────────────────────────────────────────────────
@@ -191,9 +219,16 @@ export class MetaClient {
   }
 
   /** Drain; `onProgress` sees the in-flight count fall. Rejects with CallError(wampctl.error.drain_timeout) on timeout. */
-  async drain(session: number, registration: number | undefined, options: DrainOptions, onProgress?: (p: DrainProgress) => void): Promise<DrainResult> {
+  async drain(
+    session: number,
+    registration: number | undefined,
+    options: DrainOptions,
+    onProgress?: (p: DrainProgress) => void,
+  ): Promise<DrainResult> {
     await this.requireExtensions('drain')
-    const r = await this.client.callWithProgress(ExtensionUri.drain, [session, registration ?? null, options], {}, (args) => onProgress?.(args[0] as DrainProgress))
+    const r = await this.client.callWithProgress(ExtensionUri.drain, [session, registration ?? null, options], {}, (args) =>
+      onProgress?.(args[0] as DrainProgress),
+    )
     return r.args[0] as DrainResult
   }
 }

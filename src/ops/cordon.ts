@@ -30,7 +30,11 @@ export interface CordonReport {
  * Cordoning the last callee that takes calls is refused
  * (SafetyError, exit 4) unless `force`: calls would fail with no_available_callee.
  */
-export async function setCordon(meta: MetaClient, sessionRef: string, options: { uri?: string; cordon: boolean; force?: boolean }): Promise<CordonReport> {
+export async function setCordon(
+  meta: MetaClient,
+  sessionRef: string,
+  options: { uri?: string; cordon: boolean; force?: boolean },
+): Promise<CordonReport> {
   await requireOperations(meta, options.cordon ? 'cordon' : 'uncordon')
   const session = await resolveSession(meta, sessionRef, meta.client.sessionId)
   const regs = await calleeRegistrations(meta, session.session, options.uri)

@@ -45,7 +45,12 @@ export async function prepareDrain(meta: MetaClient, sessionRef: string, uri?: s
  * calls in flight (`onProgress` sees the count fall) and do `then`. On timeout: TimeoutError
  * (exit 5); the router keeps the callee cordoned and drops no call.
  */
-export async function runDrain(meta: MetaClient, plan: DrainPlan, request: DrainRequest, onProgress?: (p: DrainProgress) => void): Promise<DrainReport> {
+export async function runDrain(
+  meta: MetaClient,
+  plan: DrainPlan,
+  request: DrainRequest,
+  onProgress?: (p: DrainProgress) => void,
+): Promise<DrainReport> {
   assertSafe(plan, 'drain', request.force)
   const registration = request.uri === undefined ? undefined : plan.registrations[0]!.id
   let first: number | null = null

@@ -17,9 +17,16 @@ export const META_EVENT_TOPICS = [
 ] as const
 
 export type MetaEventKind =
-  | 'join' | 'leave'
-  | 'reg-create' | 'register' | 'unregister' | 'reg-delete'
-  | 'sub-create' | 'subscribe' | 'unsubscribe' | 'sub-delete'
+  | 'join'
+  | 'leave'
+  | 'reg-create'
+  | 'register'
+  | 'unregister'
+  | 'reg-delete'
+  | 'sub-create'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'sub-delete'
   | 'state'
 
 const KINDS: Record<string, MetaEventKind> = {
@@ -129,7 +136,18 @@ export class MetaEventTail {
       const e = (args[0] ?? {}) as Partial<CalleeStateEvent>
       const session = num(e.session)
       if (session === undefined) return undefined
-      return { at, topic, kind, session, ...(await this.who(session)), registration: e.registration, uri: e.uri ?? null, state: e.state, weight: e.weight, cause: e.cause }
+      return {
+        at,
+        topic,
+        kind,
+        session,
+        ...(await this.who(session)),
+        registration: e.registration,
+        uri: e.uri ?? null,
+        state: e.state,
+        weight: e.weight,
+        cause: e.cause,
+      }
     }
     const session = num(args[0])
     if (session === undefined) return undefined
@@ -141,7 +159,16 @@ export class MetaEventTail {
       if (id === undefined) return undefined
       const uri = str(d.uri)
       if (uri !== null) uris.set(id, uri)
-      const event: MetaEvent = { at, topic, kind, session, ...(await this.who(session)), [registrations ? 'registration' : 'subscription']: id, uri, match: str(d.match) ?? 'exact' }
+      const event: MetaEvent = {
+        at,
+        topic,
+        kind,
+        session,
+        ...(await this.who(session)),
+        [registrations ? 'registration' : 'subscription']: id,
+        uri,
+        match: str(d.match) ?? 'exact',
+      }
       if (registrations && typeof d.invoke === 'string') event.invoke = d.invoke
       return event
     }

@@ -26,14 +26,23 @@ export async function listRegistrations(meta: MetaClient, filter: ListFilter, sa
  * `--watch`: a new list every `intervalMs`, calls/s over the interval just past; stops after
  * `count` lists (when given) or when `signal` aborts.
  */
-export async function* watchRegistrations(meta: MetaClient, filter: ListFilter, intervalMs: number, signal: AbortSignal, count?: number): AsyncGenerator<ListResult> {
+export async function* watchRegistrations(
+  meta: MetaClient,
+  filter: ListFilter,
+  intervalMs: number,
+  signal: AbortSignal,
+  count?: number,
+): AsyncGenerator<ListResult> {
   let prev: { snapshot: SnapshotView; taken: number } = { snapshot: await meta.snapshot(), taken: Date.now() }
   for (let n = 0; count === undefined || n < count; n++) {
     if (!(await pause(intervalMs, signal))) return
     const snapshot = await meta.snapshot()
     const taken = Date.now()
     if (signal.aborted) return
-    yield { rows: summarizeSnapshot(snapshot, filter, { snapshot: prev.snapshot, elapsedMs: taken - prev.taken }), extensions: snapshot.extensions }
+    yield {
+      rows: summarizeSnapshot(snapshot, filter, { snapshot: prev.snapshot, elapsedMs: taken - prev.taken }),
+      extensions: snapshot.extensions,
+    }
     prev = { snapshot, taken }
   }
 }

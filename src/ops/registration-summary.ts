@@ -131,12 +131,18 @@ export function summarize(view: RegistrationView, prev?: RegistrationView, elaps
  * The rows of `registrations list`, sorted by URI then match. With `prev` (an earlier snapshot),
  * calls/s is computed over the time between the two.
  */
-export function summarizeSnapshot(now: SnapshotView, filter: ListFilter = {}, prev?: { snapshot: SnapshotView; elapsedMs: number }): RegistrationSummary[] {
+export function summarizeSnapshot(
+  now: SnapshotView,
+  filter: ListFilter = {},
+  prev?: { snapshot: SnapshotView; elapsedMs: number },
+): RegistrationSummary[] {
   const before = new Map<number, RegistrationView>()
   for (const r of prev?.snapshot.registrations ?? []) before.set(r.id, r)
   const elapsed = prev === undefined ? 0 : elapsedBetween(prev.snapshot, now, prev.elapsedMs)
   return now.registrations
-    .filter((r) => (filter.match === undefined || r.match === filter.match) && (filter.filter === undefined || r.uri.startsWith(filter.filter)))
+    .filter(
+      (r) => (filter.match === undefined || r.match === filter.match) && (filter.filter === undefined || r.uri.startsWith(filter.filter)),
+    )
     .map((r) => (prev === undefined ? summarize(r) : summarize(r, before.get(r.id), elapsed)))
     .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.match < b.match ? -1 : a.match > b.match ? 1 : a.id - b.id))
 }

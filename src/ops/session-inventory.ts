@@ -134,8 +134,17 @@ export async function describeSession(meta: MetaClient, s: SessionView): Promise
       const c = r.callees.find((x) => x.session === id)
       if (c === undefined) continue
       registrations.push({
-        id: r.id, uri: r.uri, match: r.match, invoke: r.invoke,
-        state: c.state === 'unknown' ? null : c.state, weight: c.weight, calls: c.calls, inflight: c.inflight, errors: c.errors, p50_ms: c.p50_ms, p99_ms: c.p99_ms,
+        id: r.id,
+        uri: r.uri,
+        match: r.match,
+        invoke: r.invoke,
+        state: c.state === 'unknown' ? null : c.state,
+        weight: c.weight,
+        calls: c.calls,
+        inflight: c.inflight,
+        errors: c.errors,
+        p50_ms: c.p50_ms,
+        p99_ms: c.p99_ms,
       })
     }
   } else {
@@ -145,15 +154,38 @@ export async function describeSession(meta: MetaClient, s: SessionView): Promise
     const regs = await Promise.all(mine.map((rid) => unlessGone(meta.registration(rid))))
     for (const r of regs) {
       if (r === undefined) continue
-      registrations.push({ id: r.id, uri: r.uri, match: r.match, invoke: r.invoke, state: null, weight: null, calls: null, inflight: null, errors: null, p50_ms: null, p99_ms: null })
+      registrations.push({
+        id: r.id,
+        uri: r.uri,
+        match: r.match,
+        invoke: r.invoke,
+        state: null,
+        weight: null,
+        calls: null,
+        inflight: null,
+        errors: null,
+        p50_ms: null,
+        p99_ms: null,
+      })
     }
   }
   registrations.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.id - b.id))
   const subs = (await subscriberIndex(meta, Infinity))?.get(id) ?? []
-  const details = await Promise.all(subs.map((sid) => unlessGone(first<{ id: number; uri: string; match: string }>(meta, 'wamp.subscription.get', [sid]))))
+  const details = await Promise.all(
+    subs.map((sid) => unlessGone(first<{ id: number; uri: string; match: string }>(meta, 'wamp.subscription.get', [sid]))),
+  )
   const subscriptions = details
     .filter((d): d is { id: number; uri: string; match: string } => d !== undefined)
     .map((d) => ({ id: d.id, uri: d.uri, match: d.match ?? 'exact' }))
     .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.id - b.id))
-  return { session: s.session, authid: s.authid, authrole: s.authrole, authmethod: s.authmethod, authprovider: s.authprovider, transport: s.transport, registrations, subscriptions }
+  return {
+    session: s.session,
+    authid: s.authid,
+    authrole: s.authrole,
+    authmethod: s.authmethod,
+    authprovider: s.authprovider,
+    transport: s.transport,
+    registrations,
+    subscriptions,
+  }
 }

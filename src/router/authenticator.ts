@@ -27,8 +27,7 @@ export interface AuthConfig {
 
 /** Either the session is in, or it must answer a CHALLENGE first. */
 export type AuthStep =
-  | { kind: 'welcome'; identity: Identity }
-  | { kind: 'challenge'; method: string; extra: Dict; verify: (signature: string) => Identity }
+  { kind: 'welcome'; identity: Identity } | { kind: 'challenge'; method: string; extra: Dict; verify: (signature: string) => Identity }
 
 /**
  * Anonymous, ticket and WAMP-CRA authentication (WAMP spec, Authentication). The first method in
@@ -40,12 +39,18 @@ export function beginAuthentication(config: AuthConfig, details: Dict, sessionId
   for (const method of offered.length > 0 ? offered : ['anonymous']) {
     if (method === 'anonymous' && config.anonymous !== false) {
       const role = config.anonymous?.role ?? 'anonymous'
-      return { kind: 'welcome', identity: { authid: authid ?? `anonymous-${sessionId}`, authrole: role, authmethod: 'anonymous', authprovider: 'static' } }
+      return {
+        kind: 'welcome',
+        identity: { authid: authid ?? `anonymous-${sessionId}`, authrole: role, authmethod: 'anonymous', authprovider: 'static' },
+      }
     }
     if (method === 'ticket' && config.ticket !== undefined) return ticket(config.ticket, authid)
     if (method === 'wampcra' && config.wampcra !== undefined) return wampcra(config.wampcra, authid, sessionId)
   }
-  throw new HandshakeError(ErrorUri.noAuthMethod, `none of the offered authentication methods (${offered.join(', ') || 'none'}) is enabled on this realm`)
+  throw new HandshakeError(
+    ErrorUri.noAuthMethod,
+    `none of the offered authentication methods (${offered.join(', ') || 'none'}) is enabled on this realm`,
+  )
 }
 
 function requireAuthid(authid: string | undefined, method: string): string {

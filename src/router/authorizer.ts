@@ -35,7 +35,8 @@ export class Authorizer {
     session.admin = role?.admin === true
     for (const action of ACTIONS) {
       session.allowAll[action] =
-        session.admin || (role?.permissions ?? []).some((p) => p.allow.includes(action) && (p.match ?? 'exact') === 'prefix' && p.uri === '')
+        session.admin ||
+        (role?.permissions ?? []).some((p) => p.allow.includes(action) && (p.match ?? 'exact') === 'prefix' && p.uri === '')
     }
   }
 

@@ -34,7 +34,8 @@ export function validateConfig(value: unknown): void {
           const pat = `${rat}.permissions[${j}]`
           const perm = dict(p, pat)
           if (typeof perm.uri !== 'string') fail(`${pat}.uri`, 'must be a string')
-          if (perm.match !== undefined && !['exact', 'prefix', 'wildcard'].includes(perm.match as string)) fail(`${pat}.match`, 'must be exact, prefix or wildcard')
+          if (perm.match !== undefined && !['exact', 'prefix', 'wildcard'].includes(perm.match as string))
+            fail(`${pat}.match`, 'must be exact, prefix or wildcard')
           if (!Array.isArray(perm.allow) || !perm.allow.every((a) => (ACTIONS as readonly unknown[]).includes(a))) {
             fail(`${pat}.allow`, `must be a list of ${ACTIONS.join(', ')}`)
           }
@@ -53,7 +54,8 @@ export function validateConfig(value: unknown): void {
         for (const [authid, pc] of Object.entries(dict(auth[method], `${at}.auth.${method}`))) {
           const pat = `${at}.auth.${method}.${authid}`
           const principal = dict(pc, pat)
-          if (typeof principal[key] !== 'string' || (principal[key] as string).length === 0) fail(`${pat}.${key}`, 'must be a non-empty string')
+          if (typeof principal[key] !== 'string' || (principal[key] as string).length === 0)
+            fail(`${pat}.${key}`, 'must be a non-empty string')
           if (typeof principal.role !== 'string') fail(`${pat}.role`, 'must be a string')
         }
       }

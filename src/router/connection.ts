@@ -285,5 +285,10 @@ export class Connection implements SessionTransport, Corkable {
 function truncate(s: string, n: number): string {
   // WebSocket close reasons are limited to 123 bytes.
   const b = Buffer.from(s)
-  return b.length <= n ? s : b.subarray(0, n).toString('utf8').replace(/\uFFFD$/, '')
+  return b.length <= n
+    ? s
+    : b
+        .subarray(0, n)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '')
 }

@@ -85,7 +85,8 @@ export class Dealer {
       this.byId.set(reg.id, reg)
     }
     const callee = new Callee(reg, session, options.disclose_caller === true)
-    if (typeof initialWeight === 'number' && initialWeight !== 1 && this.realm.meta.has(ExtensionUri.setWeight)) reg.setWeight(callee, initialWeight)
+    if (typeof initialWeight === 'number' && initialWeight !== 1 && this.realm.meta.has(ExtensionUri.setWeight))
+      reg.setWeight(callee, initialWeight)
     reg.add(callee)
     session.callees.add(callee)
     session.send([MessageCode.REGISTERED, request, reg.id])
@@ -205,7 +206,14 @@ export class Dealer {
       if (next !== undefined) return this.invoke(inv, next)
       inv.caller.calls.delete(inv.callRequest)
       this.clearTimer(inv)
-      inv.caller.send([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, ErrorUri.noAvailableCallee, ['every callee answered wamp.error.unavailable']])
+      inv.caller.send([
+        MessageCode.ERROR,
+        MessageCode.CALL,
+        inv.callRequest,
+        {},
+        ErrorUri.noAvailableCallee,
+        ['every callee answered wamp.error.unavailable'],
+      ])
       return
     }
     this.finish(inv, true)

@@ -50,7 +50,8 @@ export class Router implements ConnectionHost {
     this.logger = options.logger ?? silent
     this.roles = welcomeRoles(this.extensions)
     const callStats = options.callStats ?? true
-    if (!callStats && this.extensions) throw new RouterConfigError('callStats: false needs extensions: false (the wampctl extensions read the call statistics)')
+    if (!callStats && this.extensions)
+      throw new RouterConfigError('callStats: false needs extensions: false (the wampctl extensions read the call statistics)')
     for (const r of options.realms ?? ['realm1']) {
       const cfg = normalizeRealm(r)
       if (this.realms.has(cfg.name)) throw new RouterConfigError(`realm '${cfg.name}' is configured twice`)

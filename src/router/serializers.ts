@@ -80,7 +80,13 @@ export const msgpackSerializer: Serializer = {
   decode: (frame) => packr.unpack(frame),
 }
 
-const cbor = new CborEncoder({ useRecords: false, int64AsNumber: true, mapsAsObjects: true, tagUint8Array: false, variableMapSize: true } as ConstructorParameters<typeof CborEncoder>[0])
+const cbor = new CborEncoder({
+  useRecords: false,
+  int64AsNumber: true,
+  mapsAsObjects: true,
+  tagUint8Array: false,
+  variableMapSize: true,
+} as ConstructorParameters<typeof CborEncoder>[0])
 
 export const cborSerializer: Serializer = {
   protocol: 'wamp.2.cbor',

@@ -18,10 +18,7 @@ export const MAX_URI_LENGTH = 1024
 export function checkUri(uri: unknown, match: MatchPolicy = 'exact', strict = false): string {
   if (typeof uri !== 'string') throw new InvalidUriError(uri, 'not a string')
   if (uri.length > MAX_URI_LENGTH) throw new InvalidUriError(uri.slice(0, 64) + '…', `longer than ${MAX_URI_LENGTH} characters`)
-  const ok =
-    match === 'exact'
-      ? (strict ? STRICT : LOOSE).test(uri)
-      : uri.length > 0 && (strict ? STRICT_EMPTY : LOOSE_EMPTY).test(uri)
+  const ok = match === 'exact' ? (strict ? STRICT : LOOSE).test(uri) : uri.length > 0 && (strict ? STRICT_EMPTY : LOOSE_EMPTY).test(uri)
   if (!ok) {
     throw new InvalidUriError(
       uri,

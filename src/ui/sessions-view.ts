@@ -53,7 +53,17 @@ export function renderSessionDetail(d: SessionDetail): string {
   ]
   const width = Math.max(...fields.map(([k]) => k.length)) + 1
   const lines = fields.map(([k, v]) => `${`${k}:`.padEnd(width)} ${text(v) ?? '-'}`)
-  lines.push('', d.registrations.length === 0 ? 'registrations: none' : `registrations (${d.registrations.length}):\n${renderTable(REG_COLUMNS, d.registrations)}`)
-  lines.push('', d.subscriptions.length === 0 ? 'subscriptions: none' : `subscriptions (${d.subscriptions.length}):\n${renderTable(SUB_COLUMNS, d.subscriptions)}`)
+  lines.push(
+    '',
+    d.registrations.length === 0
+      ? 'registrations: none'
+      : `registrations (${d.registrations.length}):\n${renderTable(REG_COLUMNS, d.registrations)}`,
+  )
+  lines.push(
+    '',
+    d.subscriptions.length === 0
+      ? 'subscriptions: none'
+      : `subscriptions (${d.subscriptions.length}):\n${renderTable(SUB_COLUMNS, d.subscriptions)}`,
+  )
   return lines.join('\n')
 }

@@ -84,7 +84,10 @@ describe('wampctl cordon / uncordon', () => {
     }
     expect(unknown.code).toBe(3)
     expect(oneLine(unknown.stderr)).toBe("wampctl: no session 424242 on realm 'realm1'")
-    for (const [r, verb] of [[noExtCordon, 'cordon'], [noExtUncordon, 'uncordon']] as const) {
+    for (const [r, verb] of [
+      [noExtCordon, 'cordon'],
+      [noExtUncordon, 'uncordon'],
+    ] as const) {
       expect(r.code).toBe(1)
       expect(oneLine(r.stderr)).toContain(`cannot ${verb} callees: it does not serve the wampctl operations extensions`)
       expect(r.stderr).toContain("use 'wampctl evict'")

@@ -114,7 +114,10 @@ describe('wampctl drain under continuous load', () => {
       armed = true
     })
 
-    const cli = spawnCli(['drain', String(target.peer.id), '--then', 'unregister', '--timeout', '20s', '--yes', '--json', ...connFlags(router.url, ADMIN)], { timeoutMs: 30_000 })
+    const cli = spawnCli(
+      ['drain', String(target.peer.id), '--then', 'unregister', '--timeout', '20s', '--yes', '--json', ...connFlags(router.url, ADMIN)],
+      { timeoutMs: 30_000 },
+    )
     const done = await cli.done
     straggler?.release() // already released at the cordon; if the drain never started, the checks below fail
     stopAt = Math.min(MAX_CALLS, issued + AFTER_DRAIN_CALLS)
@@ -123,7 +126,13 @@ describe('wampctl drain under continuous load', () => {
     expect(done.code, done.stderr).toBe(0)
     await within(seen, 5000, 'the on_state event of the cordon') // published before the drain's result
     const report = JSON.parse(done.stdout) as DrainReport
-    expect(report.result).toMatchObject({ session: target.peer.id, drained: true, inflight: 0, then: 'unregister', outcome: 'unregistered' })
+    expect(report.result).toMatchObject({
+      session: target.peer.id,
+      drained: true,
+      inflight: 0,
+      then: 'unregister',
+      outcome: 'unregistered',
+    })
     expect(report.plan.registrations.map((r) => [r.uri, r.other_active.length, r.safe])).toEqual([['com.load.work', 3, true]])
     // The straggler (at least) was in flight when the callee left rotation…
     expect(report.inflight_at_start).toBeGreaterThanOrEqual(1)
@@ -145,7 +154,12 @@ describe('wampctl drain under continuous load', () => {
     expect(target.received.length - receivedAtCordon).toBeLessThanOrEqual(report.inflight_at_start!)
     // Every invocation of the target was answered, and each answer reached its caller.
     expect(target.answered).toBe(target.received.length)
-    expect(results.filter((r) => r.callee === TARGET).map((r) => r.seq).sort((a, b) => a - b)).toEqual([...target.received].sort((a, b) => a - b))
+    expect(
+      results
+        .filter((r) => r.callee === TARGET)
+        .map((r) => r.seq)
+        .sort((a, b) => a - b),
+    ).toEqual([...target.received].sort((a, b) => a - b))
     expect(results.some((r) => r.seq === straggler!.seq && r.callee === TARGET)).toBe(true)
 
     // The target is gone from the registration; the other three serve it.

@@ -31,7 +31,12 @@ describe('wampctl drain', () => {
     const forced = await runCli(['drain', String(a.id), '--yes', '--force', '--then', 'unregister', '--json', ...admin])
     expect(forced.code, forced.stderr).toBe(0)
     const report = JSON.parse(forced.stdout) as DrainReport
-    expect(report).toMatchObject({ dry_run: false, forced: true, plan: { safe: false, blocked: ['com.only'] }, result: { drained: true, outcome: 'unregistered' } })
+    expect(report).toMatchObject({
+      dry_run: false,
+      forced: true,
+      plan: { safe: false, blocked: ['com.only'] },
+      result: { drained: true, outcome: 'unregistered' },
+    })
     const meta = await opsMeta(router.url)
     expect((await meta.lookup('com.only')) ?? null).toBeNull()
   })
@@ -116,7 +121,18 @@ describe('wampctl drain', () => {
     const caller = await openPeer('wampy', router.url, 'json')
     const call = caller.call('com.work')
     await held.waitHeld(1)
-    const r = await runCli(['drain', String(a.id), '--uri', 'com.work', '--timeout', '300ms', '--then', 'unregister', '--yes', ...connFlags(router.url, ADMIN)])
+    const r = await runCli([
+      'drain',
+      String(a.id),
+      '--uri',
+      'com.work',
+      '--timeout',
+      '300ms',
+      '--then',
+      'unregister',
+      '--yes',
+      ...connFlags(router.url, ADMIN),
+    ])
     expect(r.code).toBe(5)
     const lines = r.stderr.trim().split('\n')
     expect(lines.slice(0, -1).every((l) => l === `draining session ${a.id}: 1 call(s) in flight`)).toBe(true)

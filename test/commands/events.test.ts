@@ -35,7 +35,10 @@ describe('wampctl events', () => {
     const r = await cli.done
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as MetaEvent)
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as MetaEvent)
     expect(events.map((e) => e.kind)).toEqual(['join', 'reg-create', 'register', 'state', 'unregister', 'reg-delete', 'leave'])
     expect(events.map((e) => e.topic)).toEqual([
       'wamp.session.on_join',
@@ -51,12 +54,59 @@ describe('wampctl events', () => {
       expect(Number.isNaN(Date.parse(e.at))).toBe(false)
     }
     const authid = events[0]!.authid
-    expect(events[0]).toEqual({ at: expect.any(String), topic: 'wamp.session.on_join', kind: 'join', session: w.id, authid: expect.any(String), authrole: 'anonymous', authmethod: 'anonymous' })
-    expect(events[1]).toEqual({ at: expect.any(String), topic: 'wamp.registration.on_create', kind: 'reg-create', session: w.id, authid, authrole: 'anonymous', registration: regId, uri: 'com.example.x', match: 'exact', invoke: 'single' })
-    expect(events[2]).toEqual({ at: expect.any(String), topic: 'wamp.registration.on_register', kind: 'register', session: w.id, authid, authrole: 'anonymous', registration: regId, uri: 'com.example.x' })
-    expect(events[3]).toEqual({ at: expect.any(String), topic: 'wampctl.callee.on_state', kind: 'state', session: w.id, authid, authrole: 'anonymous', registration: regId, uri: 'com.example.x', state: 'cordoned', weight: 1, cause: 'cordon' })
+    expect(events[0]).toEqual({
+      at: expect.any(String),
+      topic: 'wamp.session.on_join',
+      kind: 'join',
+      session: w.id,
+      authid: expect.any(String),
+      authrole: 'anonymous',
+      authmethod: 'anonymous',
+    })
+    expect(events[1]).toEqual({
+      at: expect.any(String),
+      topic: 'wamp.registration.on_create',
+      kind: 'reg-create',
+      session: w.id,
+      authid,
+      authrole: 'anonymous',
+      registration: regId,
+      uri: 'com.example.x',
+      match: 'exact',
+      invoke: 'single',
+    })
+    expect(events[2]).toEqual({
+      at: expect.any(String),
+      topic: 'wamp.registration.on_register',
+      kind: 'register',
+      session: w.id,
+      authid,
+      authrole: 'anonymous',
+      registration: regId,
+      uri: 'com.example.x',
+    })
+    expect(events[3]).toEqual({
+      at: expect.any(String),
+      topic: 'wampctl.callee.on_state',
+      kind: 'state',
+      session: w.id,
+      authid,
+      authrole: 'anonymous',
+      registration: regId,
+      uri: 'com.example.x',
+      state: 'cordoned',
+      weight: 1,
+      cause: 'cordon',
+    })
     expect(events[5]).toMatchObject({ registration: regId, uri: 'com.example.x' })
-    expect(events[6]).toEqual({ at: expect.any(String), topic: 'wamp.session.on_leave', kind: 'leave', session: w.id, authid, authrole: 'anonymous' })
+    expect(events[6]).toEqual({
+      at: expect.any(String),
+      topic: 'wamp.session.on_leave',
+      kind: 'leave',
+      session: w.id,
+      authid,
+      authrole: 'anonymous',
+    })
   })
 
   it('human lines: time, kind, URI and who; subscriptions too', async () => {
@@ -87,7 +137,12 @@ describe('wampctl events', () => {
     const r = await cli.done
     expect(r.code).toBe(0)
     expect(r.stderr).toBe('')
-    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as MetaEvent).kind)).toEqual(['join', 'reg-create', 'register'])
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as MetaEvent).kind),
+    ).toEqual(['join', 'reg-create', 'register'])
   })
 
   it('ends with exit 1 and one line when the router goes away', async () => {

@@ -119,7 +119,12 @@ describe('wampctl evict', () => {
     expect(human.stdout).toContain(`fallback: the router has no wamp.registration.remove_callee, so session ${a.id}`)
     expect(human.stdout).toContain('was closed with wamp.session.kill (reason wampctl.evicted.rolling_deploy)')
     expect(json.code, json.stderr).toBe(0)
-    expect(JSON.parse(json.stdout)).toMatchObject({ session: b.id, method: 'session_kill', fallback: true, registrations: [{ uri: 'com.svc', outcome: 'killed' }] })
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      session: b.id,
+      method: 'session_kill',
+      fallback: true,
+      registrations: [{ uri: 'com.svc', outcome: 'killed' }],
+    })
     const meta = await opsMeta(router.url)
     const left = await meta.sessionIds()
     expect(left).not.toContain(a.id)

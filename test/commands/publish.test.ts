@@ -17,7 +17,16 @@ describe('wampctl publish', () => {
     }
     await w.subscribe('com.example.news', on)
     await a.subscribe('com.example.news', on)
-    const r = await runCli(['publish', 'com.example.news', 'hello', '42', '{"a":1}', '--kwargs', '{"level":"info"}', ...connFlags(router.url)])
+    const r = await runCli([
+      'publish',
+      'com.example.news',
+      'hello',
+      '42',
+      '{"a":1}',
+      '--kwargs',
+      '{"level":"info"}',
+      ...connFlags(router.url),
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^\d+\n$/)
     await both

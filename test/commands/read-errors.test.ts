@@ -23,7 +23,9 @@ describe('read-side commands: errors are one line on stderr with an exit code', 
     })
     const json = await runCli(['registrations', 'list', '--json', ...connFlags(url)])
     expect(json.code).toBe(1)
-    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'WAMPCTL_CONNECT', message: `could not reach a WAMP router at ${url} (unreachable)`, exit: 1 } })
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: { code: 'WAMPCTL_CONNECT', message: `could not reach a WAMP router at ${url} (unreachable)`, exit: 1 },
+    })
   })
 
   it('refused credentials: exit 1, one line', async () => {

@@ -37,11 +37,33 @@ describe('wampctl registrations list', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
     expect(tableRows(r.stdout)[0]).toEqual(['ID', 'URI', 'MATCH', 'INVOKE', 'CALLEES', 'CALLS', 'CALLS/S', 'INFLIGHT', 'ERRORS', 'SPREAD'])
-    expect(rowOf(r.stdout, addId)).toEqual({ ID: String(addId), URI: 'com.example.add', MATCH: 'exact', INVOKE: 'roundrobin', CALLEES: '3', CALLS: '4', 'CALLS/S': '-', INFLIGHT: '0', ERRORS: '0', SPREAD: '2.00' })
-    expect(rowOf(r.stdout, prefixId)).toMatchObject({ URI: 'com.example', MATCH: 'prefix', INVOKE: 'single', CALLEES: '1', CALLS: '0', SPREAD: '-' })
+    expect(rowOf(r.stdout, addId)).toEqual({
+      ID: String(addId),
+      URI: 'com.example.add',
+      MATCH: 'exact',
+      INVOKE: 'roundrobin',
+      CALLEES: '3',
+      CALLS: '4',
+      'CALLS/S': '-',
+      INFLIGHT: '0',
+      ERRORS: '0',
+      SPREAD: '2.00',
+    })
+    expect(rowOf(r.stdout, prefixId)).toMatchObject({
+      URI: 'com.example',
+      MATCH: 'prefix',
+      INVOKE: 'single',
+      CALLEES: '1',
+      CALLS: '0',
+      SPREAD: '-',
+    })
     const fail = tableRows(r.stdout).find((row) => row[1] === 'com.example.fail')
     expect(fail?.slice(4)).toEqual(['1', '1', '-', '0', '1', '-'])
-    expect(tableRows(r.stdout).map((row) => row[1]).slice(1)).toEqual(['com.example', 'com.example.add', 'com.example.fail'])
+    expect(
+      tableRows(r.stdout)
+        .map((row) => row[1])
+        .slice(1),
+    ).toEqual(['com.example', 'com.example.add', 'com.example.fail'])
   })
 
   it('--json gives the documented shape; --match and --filter select rows', async () => {
@@ -56,11 +78,27 @@ describe('wampctl registrations list', () => {
     expect(rows).toHaveLength(3)
     for (const row of rows) expect(Object.keys(row).sort()).toEqual(LIST_KEYS)
     const add = rows.find((row) => row.id === addId)!
-    expect(add).toEqual({ id: addId, uri: 'com.example.add', match: 'exact', invoke: 'roundrobin', created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), callees: 3, calls: 4, errors: 0, inflight: 0, calls_per_s: null, spread: 2 })
-    expect(JSON.parse(prefix.stdout)).toEqual([expect.objectContaining({ id: prefixId, match: 'prefix', callees: 1, calls: 0, spread: null })])
+    expect(add).toEqual({
+      id: addId,
+      uri: 'com.example.add',
+      match: 'exact',
+      invoke: 'roundrobin',
+      created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      callees: 3,
+      calls: 4,
+      errors: 0,
+      inflight: 0,
+      calls_per_s: null,
+      spread: 2,
+    })
+    expect(JSON.parse(prefix.stdout)).toEqual([
+      expect.objectContaining({ id: prefixId, match: 'prefix', callees: 1, calls: 0, spread: null }),
+    ])
     expect((JSON.parse(filtered.stdout) as Array<{ id: number }>).map((row) => row.id)).toEqual([addId])
     // the callees really are the three sessions
-    const show = JSON.parse((await runCli(['registrations', 'show', String(addId), '--json', ...flags])).stdout) as { callees: Array<{ session: number }> }
+    const show = JSON.parse((await runCli(['registrations', 'show', String(addId), '--json', ...flags])).stdout) as {
+      callees: Array<{ session: number }>
+    }
     expect(show.callees.map((x) => x.session)).toEqual([a.id, b.id, c.id])
   })
 
@@ -116,13 +154,37 @@ describe('wampctl registrations list', () => {
 
   it('without the extensions: rows from the standard meta API, statistics "-" / null, one note on stderr', async () => {
     const { flags, addId } = await setup(false)
-    const [human, json] = await Promise.all([runCli(['registrations', 'list', ...flags]), runCli(['registrations', 'list', '--json', ...flags])])
+    const [human, json] = await Promise.all([
+      runCli(['registrations', 'list', ...flags]),
+      runCli(['registrations', 'list', '--json', ...flags]),
+    ])
     expect(human.code, human.stderr).toBe(0)
-    expect(rowOf(human.stdout, addId)).toEqual({ ID: String(addId), URI: 'com.example.add', MATCH: 'exact', INVOKE: 'roundrobin', CALLEES: '3', CALLS: '-', 'CALLS/S': '-', INFLIGHT: '-', ERRORS: '-', SPREAD: '-' })
+    expect(rowOf(human.stdout, addId)).toEqual({
+      ID: String(addId),
+      URI: 'com.example.add',
+      MATCH: 'exact',
+      INVOKE: 'roundrobin',
+      CALLEES: '3',
+      CALLS: '-',
+      'CALLS/S': '-',
+      INFLIGHT: '-',
+      ERRORS: '-',
+      SPREAD: '-',
+    })
     expect(oneErrorLine(human.stderr)).toMatch(/^wampctl: note: .*statistics are unavailable/)
     expect(json.code, json.stderr).toBe(0)
     expect((JSON.parse(json.stdout) as Array<Record<string, unknown>>).find((row) => row.id === addId)).toEqual({
-      id: addId, uri: 'com.example.add', match: 'exact', invoke: 'roundrobin', created: expect.any(String), callees: 3, calls: null, errors: null, inflight: null, calls_per_s: null, spread: null,
+      id: addId,
+      uri: 'com.example.add',
+      match: 'exact',
+      invoke: 'roundrobin',
+      created: expect.any(String),
+      callees: 3,
+      calls: null,
+      errors: null,
+      inflight: null,
+      calls_per_s: null,
+      spread: null,
     })
     oneErrorLine(json.stderr)
   })
@@ -135,9 +197,32 @@ describe('wampctl registrations show', () => {
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^com\.example\.add {2}\(registration \d+, match exact, invoke roundrobin, created /)
-    expect(tableRows(r.stdout)[1]).toEqual(['SESSION', 'AUTHID', 'STATE', 'WEIGHT', 'CALLS', 'SHARE', 'INFLIGHT', 'ERRORS', 'P50 MS', 'P99 MS'])
-    expect(tableRows(r.stdout).slice(2).map((row) => Number(row[0]))).toEqual([a.id, b.id, c.id])
-    expect(rowOf(r.stdout, a.id, 1)).toMatchObject({ AUTHID: 'worker-a', STATE: 'active', WEIGHT: '1', CALLS: '2', SHARE: `50.0% ${'█'.repeat(10)}${'·'.repeat(10)}`, INFLIGHT: '0', ERRORS: '0' })
+    expect(tableRows(r.stdout)[1]).toEqual([
+      'SESSION',
+      'AUTHID',
+      'STATE',
+      'WEIGHT',
+      'CALLS',
+      'SHARE',
+      'INFLIGHT',
+      'ERRORS',
+      'P50 MS',
+      'P99 MS',
+    ])
+    expect(
+      tableRows(r.stdout)
+        .slice(2)
+        .map((row) => Number(row[0])),
+    ).toEqual([a.id, b.id, c.id])
+    expect(rowOf(r.stdout, a.id, 1)).toMatchObject({
+      AUTHID: 'worker-a',
+      STATE: 'active',
+      WEIGHT: '1',
+      CALLS: '2',
+      SHARE: `50.0% ${'█'.repeat(10)}${'·'.repeat(10)}`,
+      INFLIGHT: '0',
+      ERRORS: '0',
+    })
     expect(rowOf(r.stdout, c.id, 1)).toMatchObject({ AUTHID: 'worker-c', CALLS: '1', SHARE: `25.0% ${'█'.repeat(5)}${'·'.repeat(15)}` })
     expect(rowOf(r.stdout, a.id, 1)['P99 MS']).toMatch(/^\d+(\.\d+)?$/)
   })
@@ -161,9 +246,20 @@ describe('wampctl registrations show', () => {
       [b.id, 'active', 1, 0.25],
       [c.id, 'cordoned', 1, 0.25],
     ])
-    expect(d.callees[0]).toMatchObject({ authid: 'worker-a', authrole: 'anonymous', weight: 1, inflight: 0, errors: 0, p50_ms: expect.any(Number), p99_ms: expect.any(Number) })
+    expect(d.callees[0]).toMatchObject({
+      authid: 'worker-a',
+      authrole: 'anonymous',
+      weight: 1,
+      inflight: 0,
+      errors: 0,
+      p50_ms: expect.any(Number),
+      p99_ms: expect.any(Number),
+    })
     // spread counts only active callees: a (2) vs b (1)
-    const list = JSON.parse((await runCli(['registrations', 'list', '--json', '--sample', '0', ...flags])).stdout) as Array<{ id: number; spread: number }>
+    const list = JSON.parse((await runCli(['registrations', 'list', '--json', '--sample', '0', ...flags])).stdout) as Array<{
+      id: number
+      spread: number
+    }>
     expect(list.find((row) => row.id === addId)!.spread).toBe(2)
   })
 
@@ -183,18 +279,45 @@ describe('wampctl registrations show', () => {
     expect(unknownId.code).toBe(3)
     expect(oneErrorLine(unknownId.stderr)).toContain('4242')
     expect(unknownJson.code).toBe(3)
-    expect(JSON.parse(unknownJson.stdout)).toEqual({ error: { code: 'WAMPCTL_NOT_FOUND', message: "no registration for 'org.nowhere.proc'", exit: 3 } })
+    expect(JSON.parse(unknownJson.stdout)).toEqual({
+      error: { code: 'WAMPCTL_NOT_FOUND', message: "no registration for 'org.nowhere.proc'", exit: 3 },
+    })
   })
 
   it('without the extensions: callees from the standard meta API, state and statistics "-" / null, one note', async () => {
     const { flags, a, b, c } = await setup(false)
-    const [human, json] = await Promise.all([runCli(['registrations', 'show', 'com.example.add', ...flags]), runCli(['registrations', 'show', 'com.example.add', '--json', ...flags])])
+    const [human, json] = await Promise.all([
+      runCli(['registrations', 'show', 'com.example.add', ...flags]),
+      runCli(['registrations', 'show', 'com.example.add', '--json', ...flags]),
+    ])
     expect(human.code, human.stderr).toBe(0)
-    expect(rowOf(human.stdout, b.id, 1)).toEqual({ SESSION: String(b.id), AUTHID: expect.any(String), STATE: '-', WEIGHT: '-', CALLS: '-', SHARE: '-', INFLIGHT: '-', ERRORS: '-', 'P50 MS': '-', 'P99 MS': '-' })
+    expect(rowOf(human.stdout, b.id, 1)).toEqual({
+      SESSION: String(b.id),
+      AUTHID: expect.any(String),
+      STATE: '-',
+      WEIGHT: '-',
+      CALLS: '-',
+      SHARE: '-',
+      INFLIGHT: '-',
+      ERRORS: '-',
+      'P50 MS': '-',
+      'P99 MS': '-',
+    })
     expect(oneErrorLine(human.stderr)).toMatch(/statistics are unavailable/)
     const d = JSON.parse(json.stdout) as { callees: Array<Record<string, unknown>> }
     expect(d.callees.map((x) => x.session)).toEqual([a.id, b.id, c.id])
-    expect(d.callees[0]).toEqual({ session: a.id, authid: 'worker-a', authrole: 'anonymous', state: null, weight: null, calls: null, share: null, inflight: null, errors: null, p50_ms: null, p99_ms: null })
+    expect(d.callees[0]).toEqual({
+      session: a.id,
+      authid: 'worker-a',
+      authrole: 'anonymous',
+      state: null,
+      weight: null,
+      calls: null,
+      share: null,
+      inflight: null,
+      errors: null,
+      p50_ms: null,
+      p99_ms: null,
+    })
   })
 })
-

@@ -20,10 +20,17 @@ function ndjson(stdout: string): Array<Record<string, unknown>> {
 describe('wampctl rollout canary (CLI)', () => {
   it('promotes a healthy canary (exit 0) and retires the old callees with zero failed calls; --json streams NDJSON', async () => {
     const router = await startRouter(ROUTER_OPTIONS)
-    const old = [await startCallee(router.url, 'autobahn', 'old'), await startCallee(router.url, 'wampy', 'old'), await startCallee(router.url, 'autobahn', 'old')]
+    const old = [
+      await startCallee(router.url, 'autobahn', 'old'),
+      await startCallee(router.url, 'wampy', 'old'),
+      await startCallee(router.url, 'autobahn', 'old'),
+    ]
     const load = await startLoad(router.url)
     await load.answered(50)
-    const cli = spawnCli(['rollout', 'canary', URI, '--canary-authid', 'svc-v2', '--wait', '20s', ...FAST, '--json', ...connFlags(router.url, OPS)], { timeoutMs: 40_000 })
+    const cli = spawnCli(
+      ['rollout', 'canary', URI, '--canary-authid', 'svc-v2', '--wait', '20s', ...FAST, '--json', ...connFlags(router.url, OPS)],
+      { timeoutMs: 40_000 },
+    )
     await cli.waitFor((out) => out.includes('"event":"waiting"'), 15_000)
     const canary = await startCallee(router.url, 'autobahn', 'new', { authid: 'svc-v2' })
     const res = await cli.done
@@ -37,12 +44,19 @@ describe('wampctl rollout canary (CLI)', () => {
     expect((result.canary as { session: number }).session).toBe(canary.session)
     expect(lines.filter((l) => l.event === 'step').map((l) => l.percent)).toEqual([25, 50, 100])
     const shares = lines.filter((l) => l.event === 'gate' && l.action === 'advance').map((l) => (l.window as { share: number }).share)
-    console.log(`[cli rollout canary promote] calls ${report.calls} ok ${report.ok} failed ${report.failed}; canary share per step ${shares.map((s) => s.toFixed(3)).join(' ')}`)
+    console.log(
+      `[cli rollout canary promote] calls ${report.calls} ok ${report.ok} failed ${report.failed}; canary share per step ${shares.map((s) => s.toFixed(3)).join(' ')}`,
+    )
     expect(shares).toHaveLength(3)
     expect(shares[0]).toBeGreaterThan(0.05)
     expect(shares[0]).toBeLessThan(0.5)
     expect(shares[2]).toBe(1)
-    expect(lines.filter((l) => l.event === 'retired').map((l) => (l.callee as { session: number }).session).sort()).toEqual(old.map((c) => c.session).sort())
+    expect(
+      lines
+        .filter((l) => l.event === 'retired')
+        .map((l) => (l.callee as { session: number }).session)
+        .sort(),
+    ).toEqual(old.map((c) => c.session).sort())
     expect(report.failed).toBe(0)
     const meta = await opsMeta(router.url)
     const after = await meta.describe(await meta.resolveRegistration(URI))
@@ -59,13 +73,19 @@ describe('wampctl rollout canary (CLI)', () => {
     await meta.setWeight(reg, canary.session, 0) // no traffic to the canary before the rollout starts
     const load = await startLoad(router.url)
     await load.answered(50)
-    const res = await runCli(['rollout', 'canary', URI, '--canary', String(canary.session), ...FAST, ...connFlags(router.url, OPS)], { timeoutMs: 30_000 })
+    const res = await runCli(['rollout', 'canary', URI, '--canary', String(canary.session), ...FAST, ...connFlags(router.url, OPS)], {
+      timeoutMs: 30_000,
+    })
     await load.answered(50)
     const report = await load.stop()
-    console.log(`[cli rollout canary rollback] calls ${report.calls} ok ${report.ok} failed ${report.failed} ${JSON.stringify(report.failures)}; canary invocations ${canary.invocations}`)
+    console.log(
+      `[cli rollout canary rollback] calls ${report.calls} ok ${report.ok} failed ${report.failed} ${JSON.stringify(report.failures)}; canary invocations ${canary.invocations}`,
+    )
 
     expect(res.code).toBe(6)
-    expect(res.stderr).toMatch(/^wampctl: rolled back com\.example\.svc: step 1 \(25%\): canary error rate [\d.]+% \(\d+ of \d+ calls\) is above --max-error-rate 1%/)
+    expect(res.stderr).toMatch(
+      /^wampctl: rolled back com\.example\.svc: step 1 \(25%\): canary error rate [\d.]+% \(\d+ of \d+ calls\) is above --max-error-rate 1%/,
+    )
     expect(res.stdout).toMatch(/step 1\/3: 25%/)
     expect(res.stdout).not.toMatch(/step 2\/3/)
     expect(res.stdout).toMatch(/ROLLED BACK/)
@@ -87,12 +107,18 @@ describe('wampctl rollout canary (CLI)', () => {
     const load = await startLoad(router.url)
     const env = { WAMPCTL_CONFIG_DIR: tempConfigDir() }
     const flags = connFlags(router.url, OPS)
-    const runner = spawnCli(['rollout', 'canary', URI, '--canary', String(canary.session), '--steps', '50,100', '--interval', '60s', '--yes', '--json', ...flags], { env, timeoutMs: 40_000 })
+    const runner = spawnCli(
+      ['rollout', 'canary', URI, '--canary', String(canary.session), '--steps', '50,100', '--interval', '60s', '--yes', '--json', ...flags],
+      { env, timeoutMs: 40_000 },
+    )
     await runner.waitFor((out) => out.includes('"event":"step"'), 15_000)
 
     const status = await runCli(['rollout', 'status', URI, '--json', ...flags], { env })
     expect(status.code).toBe(0)
-    const view = JSON.parse(status.stdout) as { rollout: { kind: string; step: number; percent: number; runner: string; pid: number }; callees: Array<{ session: number; role: string; weight: number; start_weight: number }> }
+    const view = JSON.parse(status.stdout) as {
+      rollout: { kind: string; step: number; percent: number; runner: string; pid: number }
+      callees: Array<{ session: number; role: string; weight: number; start_weight: number }>
+    }
     expect(view.rollout).toMatchObject({ kind: 'canary', step: 1, percent: 50, runner: 'running', pid: runner.pid })
     expect(view.callees.find((c) => c.session === canary.session)).toMatchObject({ role: 'canary', weight: 4 })
     expect(view.callees.find((c) => c.session === old[0]!.session)).toMatchObject({ role: 'old', weight: 3, start_weight: 3 })

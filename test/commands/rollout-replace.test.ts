@@ -10,13 +10,17 @@ describe('wampctl rollout replace (CLI)', () => {
     const old = [await startCallee(router.url, 'wampy', 'old'), await startCallee(router.url, 'autobahn', 'old')]
     const load = await startLoad(router.url)
     await load.answered(30)
-    const cli = spawnCli(['rollout', 'replace', URI, '--count', '2', '--timeout', '30s', '--yes', ...connFlags(router.url, OPS)], { timeoutMs: 40_000 })
+    const cli = spawnCli(['rollout', 'replace', URI, '--count', '2', '--timeout', '30s', '--yes', ...connFlags(router.url, OPS)], {
+      timeoutMs: 40_000,
+    })
     await cli.waitFor((out) => out.includes('waiting for 2 new callee(s)'), 15_000)
     const fresh = [await startCallee(router.url, 'autobahn', 'new'), await startCallee(router.url, 'wampy', 'new')]
     const res = await cli.done
     await load.answered(30)
     const report = await load.stop()
-    console.log(`[cli rollout replace] calls ${report.calls} ok ${report.ok} failed ${report.failed} answers ${JSON.stringify(report.answers)}`)
+    console.log(
+      `[cli rollout replace] calls ${report.calls} ok ${report.ok} failed ${report.failed} answers ${JSON.stringify(report.answers)}`,
+    )
     expect(res.stderr).toBe('')
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/new callee 2\/2/)
@@ -33,7 +37,9 @@ describe('wampctl rollout replace (CLI)', () => {
     const flags = connFlags(router.url, OPS)
     const res = await runCli(['rollout', 'replace', URI, '--count', '1', '--timeout', '500ms', '--yes', ...flags])
     expect(res.code).toBe(5)
-    expect(res.stderr).toMatch(/^wampctl: com\.example\.svc: only 0 of 1 new callee\(s\) came within --timeout 500ms; no callee was drained\n$/)
+    expect(res.stderr).toMatch(
+      /^wampctl: com\.example\.svc: only 0 of 1 new callee\(s\) came within --timeout 500ms; no callee was drained\n$/,
+    )
     const status = await runCli(['rollout', 'status', URI, ...flags])
     expect(status.code).toBe(0)
     expect(status.stdout).toMatch(/no rollout of com\.example\.svc in progress/)

@@ -35,7 +35,9 @@ describe('wampctl router start', () => {
     const staging = await runCli(['call', 'wamp.session.count', '--realm', 'staging', '--json'], { env })
     expect(JSON.parse(staging.stdout)).toEqual({ args: [1], kwargs: {} })
     // --url alone keeps the context's credentials: killing a session needs the admin role.
-    const kill = await runCli(['sessions', 'kill', String(bystander.sessionId), '--yes', '--url', url.replace('127.0.0.1', 'localhost')], { env })
+    const kill = await runCli(['sessions', 'kill', String(bystander.sessionId), '--yes', '--url', url.replace('127.0.0.1', 'localhost')], {
+      env,
+    })
     expect(kill.code, kill.stderr).toBe(0)
     expect(await bystander.nextOf(6)).toEqual([6, {}, 'wamp.close.normal'])
 
@@ -63,7 +65,9 @@ describe('wampctl router start', () => {
     writeFileSync(bad, JSON.stringify({ realms: [{ name: 'r', roles: { ops: { permissions: [{ uri: 'a', allow: ['fly'] }] } } }] }))
     const refused = await runCli(['router', 'start', '--port', '0', '--config', bad], { env: { WAMPCTL_CONFIG_DIR: dir } })
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toBe('wampctl: invalid config: realms[0].roles.ops.permissions[0].allow must be a list of call, register, publish, subscribe\n')
+    expect(refused.stderr).toBe(
+      'wampctl: invalid config: realms[0].roles.ops.permissions[0].allow must be a list of call, register, publish, subscribe\n',
+    )
   })
 
   it('--config serves the realms, roles and principals of the file', async () => {
@@ -72,7 +76,13 @@ describe('wampctl router start', () => {
     writeFileSync(
       config,
       JSON.stringify({
-        realms: [{ name: 'prod', roles: { svc: { permissions: [{ uri: 'com.example.', match: 'prefix', allow: ['call'] }] } }, auth: { anonymous: false, ticket: { billing: { ticket: 't0k', role: 'svc' } } } }],
+        realms: [
+          {
+            name: 'prod',
+            roles: { svc: { permissions: [{ uri: 'com.example.', match: 'prefix', allow: ['call'] }] } },
+            auth: { anonymous: false, ticket: { billing: { ticket: 't0k', role: 'svc' } } },
+          },
+        ],
       }),
     )
     const { proc, url } = await startRouterCli(['--config', config, '--no-context'], dir)
@@ -80,7 +90,9 @@ describe('wampctl router start', () => {
     const anonymous = await runCli(['call', 'wamp.session.count', '--url', url, '--realm', 'prod'], { env: { WAMPCTL_CONFIG_DIR: dir } })
     expect(anonymous.code).toBe(1)
     expect(anonymous.stderr).toMatch(/^wampctl: the router at .* does not accept anonymous authentication on realm 'prod'\n$/)
-    const svc = await runCli(['call', 'wamp.session.count', '--url', url, '--realm', 'prod', '--authid', 'billing', '--ticket', 't0k'], { env: { WAMPCTL_CONFIG_DIR: dir } })
+    const svc = await runCli(['call', 'wamp.session.count', '--url', url, '--realm', 'prod', '--authid', 'billing', '--ticket', 't0k'], {
+      env: { WAMPCTL_CONFIG_DIR: dir },
+    })
     expect(svc.code).toBe(1)
     expect(svc.stderr).toMatch(/^wampctl: not authorized: role 'svc' may not call 'wamp.session.count'\n$/)
     proc.signal('SIGTERM')

@@ -57,7 +57,16 @@ describe('wampctl sessions list', () => {
     const json = await runCli(['sessions', 'list', '--json', ...connFlags(flags[1]!, ADMIN)])
     expect(human.code, human.stderr).toBe(0)
     expect(tableRows(human.stdout)[0]).toEqual(['SESSION', 'AUTHID', 'AUTHROLE', 'AUTHMETHOD', 'TRANSPORT', 'PEER', 'REGS', 'SUBS'])
-    expect(rowOf(human.stdout, a.id)).toEqual({ SESSION: String(a.id), AUTHID: 'worker-a', AUTHROLE: 'anonymous', AUTHMETHOD: 'anonymous', TRANSPORT: 'wamp.2.json', PEER: expect.stringMatching(/^tcp:127\.0\.0\.1:\d+$/), REGS: '1', SUBS: '1' })
+    expect(rowOf(human.stdout, a.id)).toEqual({
+      SESSION: String(a.id),
+      AUTHID: 'worker-a',
+      AUTHROLE: 'anonymous',
+      AUTHMETHOD: 'anonymous',
+      TRANSPORT: 'wamp.2.json',
+      PEER: expect.stringMatching(/^tcp:127\.0\.0\.1:\d+$/),
+      REGS: '1',
+      SUBS: '1',
+    })
     expect(rowOf(human.stdout, b.id)).toMatchObject({ TRANSPORT: 'wamp.2.msgpack', REGS: '2', SUBS: '0' })
     expect(json.code, json.stderr).toBe(0)
     const rows = JSON.parse(json.stdout) as Array<Record<string, unknown>>
@@ -66,7 +75,14 @@ describe('wampctl sessions list', () => {
     expect(rows.map((r) => r.session)).toEqual([a.id, b.id, caller.id].sort((x, y) => x - y))
     expect(rows.map((r) => r.authid)).not.toContain('ops')
     expect(rows.find((r) => r.session === b.id)).toEqual({
-      session: b.id, authid: expect.any(String), authrole: 'anonymous', authmethod: 'anonymous', transport: 'wamp.2.msgpack', peer: expect.stringMatching(/^tcp:/), registrations: 2, subscriptions: 0,
+      session: b.id,
+      authid: expect.any(String),
+      authrole: 'anonymous',
+      authmethod: 'anonymous',
+      transport: 'wamp.2.msgpack',
+      peer: expect.stringMatching(/^tcp:/),
+      registrations: 2,
+      subscriptions: 0,
     })
   })
 
@@ -105,7 +121,21 @@ describe('wampctl sessions show', () => {
       authmethod: 'anonymous',
       authprovider: expect.any(String),
       transport: expect.objectContaining({ protocol: 'wamp.2.json', peer: expect.stringMatching(/^tcp:/) }),
-      registrations: [{ id: expect.any(Number), uri: 'com.svc.echo', match: 'exact', invoke: 'roundrobin', state: 'active', weight: 1, calls: 2, inflight: 0, errors: 0, p50_ms: expect.any(Number), p99_ms: expect.any(Number) }],
+      registrations: [
+        {
+          id: expect.any(Number),
+          uri: 'com.svc.echo',
+          match: 'exact',
+          invoke: 'roundrobin',
+          state: 'active',
+          weight: 1,
+          calls: 2,
+          inflight: 0,
+          errors: 0,
+          p50_ms: expect.any(Number),
+          p99_ms: expect.any(Number),
+        },
+      ],
       subscriptions: [{ id: expect.any(Number), uri: 'com.svc.news', match: 'exact' }],
     })
     expect(JSON.parse(byAuthid.stdout)).toEqual(d)
@@ -117,7 +147,19 @@ describe('wampctl sessions show', () => {
     expect(r.code, r.stderr).toBe(0)
     const d = JSON.parse(r.stdout) as { registrations: Array<Record<string, unknown>> }
     expect(d.registrations.map((x) => x.uri)).toEqual(['com.svc.echo', 'com.svc.ping'])
-    expect(d.registrations[1]).toEqual({ id: expect.any(Number), uri: 'com.svc.ping', match: 'exact', invoke: 'single', state: null, weight: null, calls: null, inflight: null, errors: null, p50_ms: null, p99_ms: null })
+    expect(d.registrations[1]).toEqual({
+      id: expect.any(Number),
+      uri: 'com.svc.ping',
+      match: 'exact',
+      invoke: 'single',
+      state: null,
+      weight: null,
+      calls: null,
+      inflight: null,
+      errors: null,
+      p50_ms: null,
+      p99_ms: null,
+    })
     expect(oneErrorLine(r.stderr)).toMatch(/statistics are unavailable/)
   })
 
@@ -143,7 +185,9 @@ describe('wampctl sessions kill', () => {
     const victim = await WampClient.connect({ url: router.url, realm: 'realm1', authid: 'doomed' })
     const closed = new Promise<string>((resolve) => victim.onClose(resolve))
     const observer = await wampctlClient(router.url, true)
-    const left = new Promise<unknown[]>((resolve) => void observer.subscribe('wamp.session.on_leave', (args) => args[0] === Number(id) && resolve(args)))
+    const left = new Promise<unknown[]>(
+      (resolve) => void observer.subscribe('wamp.session.on_leave', (args) => args[0] === Number(id) && resolve(args)),
+    )
     const id = String(victim.sessionId)
     try {
       const [noYes, anonymous, unknown] = await Promise.all([
@@ -152,7 +196,9 @@ describe('wampctl sessions kill', () => {
         runCli(['sessions', 'kill', '987654321', '--yes', ...connFlags(router.url, ADMIN)]),
       ])
       expect(noYes.code).toBe(4)
-      expect(oneErrorLine(noYes.stderr)).toBe(`wampctl: Kill session ${id} (authid doomed, role anonymous): refusing without confirmation (not a terminal); pass --yes`)
+      expect(oneErrorLine(noYes.stderr)).toBe(
+        `wampctl: Kill session ${id} (authid doomed, role anonymous): refusing without confirmation (not a terminal); pass --yes`,
+      )
       expect(anonymous.code).toBe(1)
       expect(oneErrorLine(anonymous.stderr)).toMatch(/^wampctl: not authorized: /)
       expect(unknown.code).toBe(3)
@@ -160,9 +206,26 @@ describe('wampctl sessions kill', () => {
       expect(victim.isOpen).toBe(true)
       expect((await observer.call('wamp.session.get', [victim.sessionId])).args[0]).toMatchObject({ authid: 'doomed' })
 
-      const killed = await runCli(['sessions', 'kill', id, '--yes', '--reason', 'wamp.close.maintenance', '--message', 'host retired', '--json', ...connFlags(router.url, ADMIN)])
+      const killed = await runCli([
+        'sessions',
+        'kill',
+        id,
+        '--yes',
+        '--reason',
+        'wamp.close.maintenance',
+        '--message',
+        'host retired',
+        '--json',
+        ...connFlags(router.url, ADMIN),
+      ])
       expect(killed.code, killed.stderr).toBe(0)
-      expect(JSON.parse(killed.stdout)).toEqual({ session: Number(id), authid: 'doomed', killed: true, reason: 'wamp.close.maintenance', message: 'host retired' })
+      expect(JSON.parse(killed.stdout)).toEqual({
+        session: Number(id),
+        authid: 'doomed',
+        killed: true,
+        reason: 'wamp.close.maintenance',
+        message: 'host retired',
+      })
       expect(await closed).toBe('wamp.close.maintenance')
       expect((await left)[1]).toBe('doomed')
     } finally {

@@ -65,7 +65,8 @@ describe('setCordon', () => {
     const report = await setCordon(meta, String(a.id), { uri: 'com.b', cordon: true })
     expect(report.registrations.map((r) => r.uri)).toEqual(['com.b'])
     const snap = await meta.snapshot()
-    const stateOf = (uri: string): string | undefined => snap.registrations.find((r) => r.uri === uri)?.callees.find((c) => c.session === a.id)?.state
+    const stateOf = (uri: string): string | undefined =>
+      snap.registrations.find((r) => r.uri === uri)?.callees.find((c) => c.session === a.id)?.state
     expect(stateOf('com.a')).toBe('active')
     expect(stateOf('com.b')).toBe('cordoned')
   })

@@ -4,7 +4,19 @@ import type { CalleeView, RegistrationView } from '../../src/client/views.js'
 import { assertSafe, planDrain } from '../../src/ops/drain-safety.js'
 
 function callee(session: number, state: CalleeView['state'], weight: number | null = 1, inflight: number | null = 0): CalleeView {
-  return { session, authid: null, authrole: null, state, weight, calls: 0, errors: 0, inflight, p50_ms: null, p99_ms: null, last_call_at: null }
+  return {
+    session,
+    authid: null,
+    authrole: null,
+    state,
+    weight,
+    calls: 0,
+    errors: 0,
+    inflight,
+    p50_ms: null,
+    p99_ms: null,
+    last_call_at: null,
+  }
 }
 
 function reg(id: number, uri: string, callees: CalleeView[]): RegistrationView {

@@ -34,7 +34,9 @@ describe('drain', () => {
     await held.waitHeld(2)
     const meta = await opsMeta(router.url)
     const plan = await prepareDrain(meta, String(a.id))
-    expect(plan.registrations.map((r) => [r.uri, r.state, r.inflight, r.other_active, r.safe])).toEqual([['com.work', 'active', 2, [b.id], true]])
+    expect(plan.registrations.map((r) => [r.uri, r.state, r.inflight, r.other_active, r.safe])).toEqual([
+      ['com.work', 'active', 2, [b.id], true],
+    ])
     expect(plan.inflight).toBe(2)
 
     const progress: number[] = []

@@ -31,7 +31,13 @@ describe('evict', () => {
     const meta = await opsMeta(router.url)
     const plan = await planEvict(meta, String(s.id), 'com.a')
     const report = await evict(meta, plan, { uri: 'com.a', reason: 'bad build' })
-    expect(report).toMatchObject({ session: s.id, method: 'remove_callee', fallback: false, reason: 'wampctl.evicted.bad_build', message: 'bad build' })
+    expect(report).toMatchObject({
+      session: s.id,
+      method: 'remove_callee',
+      fallback: false,
+      reason: 'wampctl.evicted.bad_build',
+      message: 'bad build',
+    })
     expect(report.registrations.map((r) => [r.uri, r.outcome])).toEqual([['com.a', 'revoked']])
     expect(await revocationOf(regA)).toBe('wampctl.evicted.bad_build')
     expect((await meta.lookup('com.a')) ?? null).toBeNull()
@@ -66,7 +72,11 @@ describe('evict', () => {
     await a.register('com.a', () => ({ args: ['a'] }))
     const meta = await opsMeta(router.url)
     const report = await evict(meta, await planEvict(meta, String(a.id)), {})
-    expect(report).toMatchObject({ method: 'remove_callee', reason: 'wampctl.evicted', registrations: [{ uri: 'com.a', outcome: 'revoked' }] })
+    expect(report).toMatchObject({
+      method: 'remove_callee',
+      reason: 'wampctl.evicted',
+      registrations: [{ uri: 'com.a', outcome: 'revoked' }],
+    })
     expect((await meta.lookup('com.a')) ?? null).toBeNull()
   })
 

@@ -3,7 +3,19 @@ import type { CalleeView, RegistrationView } from '../../src/client/views.js'
 import { callsPerSecond, spreadOf, summarize } from '../../src/ops/registration-summary.js'
 
 function callee(session: number, calls: number, state: CalleeView['state'] = 'active'): CalleeView {
-  return { session, authid: null, authrole: null, state, weight: 1, calls, errors: 0, inflight: 0, p50_ms: null, p99_ms: null, last_call_at: null }
+  return {
+    session,
+    authid: null,
+    authrole: null,
+    state,
+    weight: 1,
+    calls,
+    errors: 0,
+    inflight: 0,
+    p50_ms: null,
+    p99_ms: null,
+    last_call_at: null,
+  }
 }
 
 function registration(invoke: string, callees: CalleeView[]): RegistrationView {

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { NotFoundError, RolledBackError } from '../../src/client/errors.js'
-import { abortRollout, rolloutStatus, runCanary, runReplace, RolloutStore, type CanaryOptions, type RolloutEvent } from '../../src/ops/rollout/index.js'
+import {
+  abortRollout,
+  rolloutStatus,
+  runCanary,
+  runReplace,
+  RolloutStore,
+  type CanaryOptions,
+  type RolloutEvent,
+} from '../../src/ops/rollout/index.js'
 import { startRouter } from '../support/router.js'
 import { opsMeta, ROUTER_OPTIONS, startCallee, startLoad, until, URI } from './rollout-fixture.js'
 
@@ -124,11 +132,28 @@ describe('rollout status and abort (src/ops/rollout)', () => {
     const load = await startLoad(router.url)
     const s = store()
     await runCanary(meta, keepOptions(canary.session, s))
-    const err = await runReplace(meta, { uri: URI, count: 2, newAuthid: 'svc-v2', minAvailable: 1, timeoutMs: 300, drainTimeoutMs: 5000, store: s }).catch((e: unknown) => e)
+    const err = await runReplace(meta, {
+      uri: URI,
+      count: 2,
+      newAuthid: 'svc-v2',
+      minAvailable: 1,
+      timeoutMs: 300,
+      drainTimeoutMs: 5000,
+      store: s,
+    }).catch((e: unknown) => e)
     expect((err as Error).message).toMatch(/only 1 of 2 new callee/)
     expect(s.read()).toMatchObject({ kind: 'canary', status: 'promoted', old: [{ session: old.session, weight: 3 }] })
     const events: RolloutEvent[] = []
-    const run = runReplace(meta, { uri: URI, count: 2, newAuthid: 'svc-v2', minAvailable: 1, timeoutMs: 20_000, drainTimeoutMs: 5000, store: s, onEvent: (e) => events.push(e) })
+    const run = runReplace(meta, {
+      uri: URI,
+      count: 2,
+      newAuthid: 'svc-v2',
+      minAvailable: 1,
+      timeoutMs: 20_000,
+      drainTimeoutMs: 5000,
+      store: s,
+      onEvent: (e) => events.push(e),
+    })
     await until(() => events.some((e) => e.event === 'waiting'), 'the replace to wait')
     expect(s.read()).toMatchObject({ kind: 'replace', old: [{ session: old.session, weight: 3 }] })
     const second = await startCallee(router.url, 'autobahn', 'new', { authid: 'svc-v2' })

@@ -37,7 +37,11 @@ function options(o: Partial<CanaryOptions> & Pick<CanaryOptions, 'canary' | 'sto
 describe('rollout canary (src/ops/rollout)', () => {
   it('promotes a healthy canary step by step under load and retires the old callees with zero failed calls', async () => {
     const router = await startRouter(ROUTER_OPTIONS)
-    const old = [await startCallee(router.url, 'autobahn', 'old'), await startCallee(router.url, 'wampy', 'old'), await startCallee(router.url, 'autobahn', 'old')]
+    const old = [
+      await startCallee(router.url, 'autobahn', 'old'),
+      await startCallee(router.url, 'wampy', 'old'),
+      await startCallee(router.url, 'autobahn', 'old'),
+    ]
     const load = await startLoad(router.url)
     await load.answered(50)
     const meta = await opsMeta(router.url)
@@ -61,7 +65,9 @@ describe('rollout canary (src/ops/rollout)', () => {
     expect(shares[0]).toBeLessThan(0.5)
     expect(shares[1]).toBeGreaterThan(shares[0]!)
     expect(result.steps[2]!.rest_calls).toBe(0)
-    console.log(`[rollout-canary promote] calls ${report.calls} ok ${report.ok} failed ${report.failed}; shares ${shares.map((x) => x.toFixed(3)).join(' ')}`)
+    console.log(
+      `[rollout-canary promote] calls ${report.calls} ok ${report.ok} failed ${report.failed}; shares ${shares.map((x) => x.toFixed(3)).join(' ')}`,
+    )
     expect(report.failed).toBe(0)
     expect(report.answers.new).toBeGreaterThan(0)
     const after = await meta.describe(await meta.resolveRegistration(URI))
@@ -83,7 +89,9 @@ describe('rollout canary (src/ops/rollout)', () => {
     await load.answered(50)
     const events: RolloutEvent[] = []
     const s = store()
-    const err = await runCanary(meta, options({ canary: { session: canary.session }, store: s, onEvent: (e) => events.push(e) })).catch((e: unknown) => e)
+    const err = await runCanary(meta, options({ canary: { session: canary.session }, store: s, onEvent: (e) => events.push(e) })).catch(
+      (e: unknown) => e,
+    )
     await load.answered(50)
     const report = await load.stop()
 
@@ -94,7 +102,9 @@ describe('rollout canary (src/ops/rollout)', () => {
     expect(events.filter((e) => e.event === 'step')).toHaveLength(1)
     expect(events.filter((e) => e.event === 'gate')).toHaveLength(1)
     const fails = Object.keys(report.failures)
-    console.log(`[rollout-canary rollback] calls ${report.calls} ok ${report.ok} failed ${report.failed} ${JSON.stringify(report.failures)}; canary invocations ${canary.invocations}`)
+    console.log(
+      `[rollout-canary rollback] calls ${report.calls} ok ${report.ok} failed ${report.failed} ${JSON.stringify(report.failures)}; canary invocations ${canary.invocations}`,
+    )
     expect(fails.every((u) => u === FAIL_URI)).toBe(true)
     expect(report.failed).toBeLessThanOrEqual(canary.invocations)
     const after = await meta.describe(reg)
@@ -119,7 +129,17 @@ describe('rollout canary (src/ops/rollout)', () => {
     const interrupt = new AbortController()
     const events: RolloutEvent[] = []
     const s = store()
-    const run = runCanary(meta, options({ canary: { session: canary.session }, store: s, steps: [50, 100], intervalMs: 60_000, signal: interrupt.signal, onEvent: (e) => events.push(e) })).catch((e: unknown) => e)
+    const run = runCanary(
+      meta,
+      options({
+        canary: { session: canary.session },
+        store: s,
+        steps: [50, 100],
+        intervalMs: 60_000,
+        signal: interrupt.signal,
+        onEvent: (e) => events.push(e),
+      }),
+    ).catch((e: unknown) => e)
     await until(() => events.some((e) => e.event === 'step'), 'the first step')
     await load.answered(30)
     interrupt.abort()
@@ -154,7 +174,9 @@ describe('rollout canary (src/ops/rollout)', () => {
     await startCallee(router.url, 'autobahn', 'old')
     const meta = await opsMeta(router.url)
     const s = store()
-    const first = runCanary(meta, options({ canary: { authid: 'later' }, store: s, waitMs: 5000, onIdle: 'rollback' })).catch((e: unknown) => e)
+    const first = runCanary(meta, options({ canary: { authid: 'later' }, store: s, waitMs: 5000, onIdle: 'rollback' })).catch(
+      (e: unknown) => e,
+    )
     await until(() => s.read() !== null, 'the state file')
     const err = await runCanary(meta, options({ canary: { authid: 'later' }, store: s })).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(SafetyError)

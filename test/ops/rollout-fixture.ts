@@ -34,7 +34,12 @@ const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * `reply` is 'fail'. Closed after the test (test/support/clients.ts).
  */
 /** `authid` works with autobahn callees only (anonymous sessions keep the authid they ask for). */
-export async function startCallee(url: string, kind: 'autobahn' | 'wampy', reply: Reply, options: { authid?: string; delayMs?: number; uri?: string } = {}): Promise<TestCallee> {
+export async function startCallee(
+  url: string,
+  kind: 'autobahn' | 'wampy',
+  reply: Reply,
+  options: { authid?: string; delayMs?: number; uri?: string } = {},
+): Promise<TestCallee> {
   const uri = options.uri ?? URI
   const wait = options.delayMs ?? 4
   let invocations = 0
@@ -114,7 +119,10 @@ export interface Load {
  * `workers` callers in a loop, each with one call in flight at all times, until stopped, `maxCalls`
  * calls or `maxMs` — whichever comes first.
  */
-export async function startLoad(url: string, options: { workers?: number; maxCalls?: number; maxMs?: number; uri?: string } = {}): Promise<Load> {
+export async function startLoad(
+  url: string,
+  options: { workers?: number; maxCalls?: number; maxMs?: number; uri?: string } = {},
+): Promise<Load> {
   const uri = options.uri ?? URI
   const caller = await autobahnSession(url, 'json')
   const report: LoadReport = { calls: 0, ok: 0, failed: 0, answers: {}, failures: {} }

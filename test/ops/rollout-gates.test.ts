@@ -8,7 +8,19 @@ import { canaryWeight, evaluateGates, parseRate, parseSteps, rolloutPath, Rollou
 import { newState } from '../../src/ops/rollout/state-file.js'
 
 function callee(session: number, calls: number, errors: number, p99: number | null = 5): CalleeView {
-  return { session, authid: null, authrole: null, state: 'active', weight: 1, calls, errors, inflight: 0, p50_ms: 1, p99_ms: p99, last_call_at: null }
+  return {
+    session,
+    authid: null,
+    authrole: null,
+    state: 'active',
+    weight: 1,
+    calls,
+    errors,
+    inflight: 0,
+    p50_ms: 1,
+    p99_ms: p99,
+    last_call_at: null,
+  }
 }
 
 function reg(callees: CalleeView[]): RegistrationView {
@@ -50,7 +62,8 @@ describe('rollout steps, weights and health gates', () => {
 
   it('breaches on the error rate or p99, is idle without enough calls, passes otherwise', () => {
     const base = reg([callee(1, 0, 0), callee(9, 0, 0)])
-    const judge = (calls: number, errors: number, p99: number | null) => evaluateGates(windowStats(base, reg([callee(1, 100, 0), callee(9, calls, errors, p99)]), 9, new Set([1]), 1000), gates)
+    const judge = (calls: number, errors: number, p99: number | null) =>
+      evaluateGates(windowStats(base, reg([callee(1, 100, 0), callee(9, calls, errors, p99)]), 9, new Set([1]), 1000), gates)
     expect(judge(50, 1, 5).verdict).toBe('breach') // 2% > 1%
     expect(judge(2, 1, 5).verdict).toBe('breach') // errors are evidence even below --min-calls
     expect(judge(3, 0, 5)).toMatchObject({ verdict: 'idle' })
@@ -67,7 +80,17 @@ describe('rollout steps, weights and health gates', () => {
       expect(rolloutPath(dir, 'r/x', '..a/b')).toBe(join(dir, 'rollouts', 'r%2Fx', '%2E%2Ea%2Fb.json'))
       const store = new RolloutStore(dir, 'realm1', 'com.example.svc')
       expect(store.read()).toBeNull()
-      store.write(newState({ kind: 'canary', url: 'ws://x', realm: 'realm1', uri: 'com.example.svc', registration: 7, old: [{ session: 1, authid: null, weight: 2, state: 'active' }], options: {} }))
+      store.write(
+        newState({
+          kind: 'canary',
+          url: 'ws://x',
+          realm: 'realm1',
+          uri: 'com.example.svc',
+          registration: 7,
+          old: [{ session: 1, authid: null, weight: 2, state: 'active' }],
+          options: {},
+        }),
+      )
       expect(store.read()).toMatchObject({ kind: 'canary', registration: 7, old: [{ session: 1, weight: 2 }], pid: process.pid })
       expect(store.abortRequested()).toBe(false)
       store.requestAbort()

@@ -25,7 +25,11 @@ function options(o: Partial<ReplaceOptions> & Pick<ReplaceOptions, 'store'>): Re
 describe('rollout replace (src/ops/rollout)', () => {
   it('swaps 3 instances for 3 under continuous load with zero failed calls', async () => {
     const router = await startRouter(ROUTER_OPTIONS)
-    const old = [await startCallee(router.url, 'autobahn', 'old'), await startCallee(router.url, 'wampy', 'old'), await startCallee(router.url, 'autobahn', 'old')]
+    const old = [
+      await startCallee(router.url, 'autobahn', 'old'),
+      await startCallee(router.url, 'wampy', 'old'),
+      await startCallee(router.url, 'autobahn', 'old'),
+    ]
     const load = await startLoad(router.url)
     await load.answered(50)
     const meta = await opsMeta(router.url)
@@ -33,7 +37,11 @@ describe('rollout replace (src/ops/rollout)', () => {
     const s = store()
     const run = runReplace(meta, options({ store: s, onEvent: (e) => events.push(e) }))
     await until(() => events.some((e) => e.event === 'waiting'), 'the replace to wait for new callees')
-    const fresh = [await startCallee(router.url, 'wampy', 'new'), await startCallee(router.url, 'autobahn', 'new'), await startCallee(router.url, 'wampy', 'new')]
+    const fresh = [
+      await startCallee(router.url, 'wampy', 'new'),
+      await startCallee(router.url, 'autobahn', 'new'),
+      await startCallee(router.url, 'wampy', 'new'),
+    ]
     const result = await run
     await load.answered(50)
     const report = await load.stop()
@@ -72,7 +80,9 @@ describe('rollout replace (src/ops/rollout)', () => {
     const meta = await opsMeta(router.url)
     const events: RolloutEvent[] = []
     const s = store()
-    const run = runReplace(meta, options({ store: s, count: 1, minAvailable: 3, timeoutMs: 1500, onEvent: (e) => events.push(e) })).catch((e: unknown) => e)
+    const run = runReplace(meta, options({ store: s, count: 1, minAvailable: 3, timeoutMs: 1500, onEvent: (e) => events.push(e) })).catch(
+      (e: unknown) => e,
+    )
     await until(() => events.some((e) => e.event === 'waiting'), 'the replace to wait for new callees')
     await startCallee(router.url, 'autobahn', 'new')
     const err = await run

@@ -45,7 +45,10 @@ describe.each(SERIALIZERS)('authentication over %s', (ser) => {
 
 describe('authentication details', () => {
   it('salted wampcra: the client derives the key with the salt, iterations and keylen from the challenge', async () => {
-    const realm: RealmConfig = { name: 'realm1', auth: { wampcra: { salty: { secret: 's3cr3t', salt: 'pepper', iterations: 100, keylen: 32, role: 'admin' } } } }
+    const realm: RealmConfig = {
+      name: 'realm1',
+      auth: { wampcra: { salty: { secret: 's3cr3t', salt: 'pepper', iterations: 100, keylen: 32, role: 'admin' } } },
+    }
     const router = await startRouter({ realms: [realm] })
     const cra = (autobahn as unknown as { auth_cra: { derive_key(s: string, salt: string, i: number, k: number): string } }).auth_cra
     const s = await autobahnSession(router.url, 'json', {

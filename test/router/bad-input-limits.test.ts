@@ -39,21 +39,24 @@ describe.each(SERIALIZERS)('invalid URIs over %s', (ser) => {
 })
 
 describe('invalid URIs covered by pattern registrations', () => {
-  it.each(SERIALIZERS)('over %s: a CALL with an invalid URI is refused even when a prefix or wildcard registration would match it', async (ser) => {
-    const { router, stillServing } = await routerWithBystanders(ser)
-    const callee = await RawPeer.joined(router.url, ser)
-    expect((await callee.register('com', { match: 'prefix' }))[0]).toBe(65)
-    expect((await callee.register('org..double', { match: 'wildcard' }))[0]).toBe(65)
-    callee.serve((inv) => [70, inv[1], {}, ['routed']])
-    const caller = await RawPeer.joined(router.url, ser)
-    for (const uri of ['com.example..double', 'com example', 'com.#', 'com.', 'org..double']) {
-      const reply = await caller.call(uri)
-      expect([uri, reply[0], reply[4]]).toEqual([uri, 8, 'wamp.error.invalid_uri'])
-    }
-    expect((await caller.call('com.example.fine'))[3]).toEqual(['routed'])
-    expect(callee.received.filter((m) => m[0] === 68)).toHaveLength(1)
-    await stillServing()
-  })
+  it.each(SERIALIZERS)(
+    'over %s: a CALL with an invalid URI is refused even when a prefix or wildcard registration would match it',
+    async (ser) => {
+      const { router, stillServing } = await routerWithBystanders(ser)
+      const callee = await RawPeer.joined(router.url, ser)
+      expect((await callee.register('com', { match: 'prefix' }))[0]).toBe(65)
+      expect((await callee.register('org..double', { match: 'wildcard' }))[0]).toBe(65)
+      callee.serve((inv) => [70, inv[1], {}, ['routed']])
+      const caller = await RawPeer.joined(router.url, ser)
+      for (const uri of ['com.example..double', 'com example', 'com.#', 'com.', 'org..double']) {
+        const reply = await caller.call(uri)
+        expect([uri, reply[0], reply[4]]).toEqual([uri, 8, 'wamp.error.invalid_uri'])
+      }
+      expect((await caller.call('com.example.fine'))[3]).toEqual(['routed'])
+      expect(callee.received.filter((m) => m[0] === 68)).toHaveLength(1)
+      await stillServing()
+    },
+  )
 })
 
 describe('strict URIs (router option strictUris)', () => {
@@ -92,7 +95,14 @@ describe.each(SERIALIZERS)('oversize frames over %s (maxMessageSize 4096)', (ser
     await peer.register('com.example.big')
     peer.serve((inv) => [70, inv[1], {}, [(inv[4] as string[])[0] === 'big' ? big : 'small']])
     const caller = await RawPeer.joined(router.url, ser)
-    expect(await caller.call('com.example.big', ['big'])).toEqual([8, 48, expect.any(Number), {}, 'wamp.error.payload_size_exceeded', [expect.any(String)]])
+    expect(await caller.call('com.example.big', ['big'])).toEqual([
+      8,
+      48,
+      expect.any(Number),
+      {},
+      'wamp.error.payload_size_exceeded',
+      [expect.any(String)],
+    ])
     expect(await caller.call('com.example.big', ['small'])).toEqual([50, expect.any(Number), {}, ['small']])
     await stillServing()
   })
@@ -114,7 +124,9 @@ describe('refused connections', () => {
     const { router, stillServing } = await routerWithBystanders()
     const none = await refusedUpgrade(router.url, [])
     expect(none.status).toBe(400)
-    expect(none.body).toMatch(/no supported WAMP subprotocol offered \(got: none\); offer one of wamp\.2\.json, wamp\.2\.msgpack, wamp\.2\.cbor/)
+    expect(none.body).toMatch(
+      /no supported WAMP subprotocol offered \(got: none\); offer one of wamp\.2\.json, wamp\.2\.msgpack, wamp\.2\.cbor/,
+    )
     const other = await refusedUpgrade(router.url, ['mqtt', 'wamp.2.xml'])
     expect(other.status).toBe(400)
     expect(other.body).toMatch(/got: mqtt, wamp\.2\.xml/)
@@ -139,7 +151,11 @@ describe('refused connections', () => {
   it.each(SERIALIZERS)('over %s: an unknown realm is aborted with wamp.error.no_such_realm', async (ser) => {
     const { router, stillServing } = await routerWithBystanders(ser)
     const peer = await RawPeer.open(router.url, ser)
-    expect(await peer.hello('realm-nobody-serves')).toEqual([3, { message: expect.stringContaining('realm-nobody-serves') }, 'wamp.error.no_such_realm'])
+    expect(await peer.hello('realm-nobody-serves')).toEqual([
+      3,
+      { message: expect.stringContaining('realm-nobody-serves') },
+      'wamp.error.no_such_realm',
+    ])
     await peer.closed
     await stillServing()
   })

@@ -100,7 +100,9 @@ describe('registration revocation (wamp.registration.remove_callee)', () => {
     const router = await startRouter({ realms: [authRealm()] })
     const admin = await adminSession(router.url)
     const announcing = await RawPeer.joined(router.url, ser)
-    const silent = await RawPeer.joined(router.url, ser, { roles: { callee: { features: { progressive_call_results: true } }, caller: {} } })
+    const silent = await RawPeer.joined(router.url, ser, {
+      roles: { callee: { features: { progressive_call_results: true } }, caller: {} },
+    })
     const reg = (await announcing.register(URI, { invoke: 'roundrobin' }))[2] as number
     await silent.register(URI, { invoke: 'roundrobin' })
     await admin.call('wamp.registration.remove_callee', [reg, announcing.sessionId])
@@ -116,27 +118,36 @@ describe('registration revocation (wamp.registration.remove_callee)', () => {
     const admin = await adminSession(router.url)
     const callee = await openPeer('wampy', router.url)
     const reg = await callee.register(URI, () => ({ args: ['ok'] }))
-    expect((await failureOf(admin.call('wamp.registration.remove_callee', [reg + 1 === 2 ** 53 ? 1 : reg + 1, callee.id]) as unknown as Promise<unknown>)).uri).toBe(
-      'wamp.error.no_such_registration',
+    expect(
+      (
+        await failureOf(
+          admin.call('wamp.registration.remove_callee', [reg + 1 === 2 ** 53 ? 1 : reg + 1, callee.id]) as unknown as Promise<unknown>,
+        )
+      ).uri,
+    ).toBe('wamp.error.no_such_registration')
+    expect((await failureOf(admin.call('wamp.registration.remove_callee', [reg, admin.id]) as unknown as Promise<unknown>)).uri).toBe(
+      'wamp.error.no_such_session',
     )
-    expect((await failureOf(admin.call('wamp.registration.remove_callee', [reg, admin.id]) as unknown as Promise<unknown>)).uri).toBe('wamp.error.no_such_session')
     expect(await admin.call(URI)).toBe('ok')
   })
 })
 
 describe('caller lost with a call in flight', () => {
-  it.each(SERIALIZERS)('over %s: a callee with call_canceling is interrupted; its late answer is dropped and it keeps serving', async (ser) => {
-    const router = await startRouter()
-    const callee = await RawPeer.joined(router.url, ser)
-    await callee.register(URI)
-    const doomed = await RawPeer.joined(router.url, ser)
-    doomed.send([48, 1, {}, URI])
-    const inv = await callee.nextOf(68)
-    doomed.terminate()
-    expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait' }])
-    callee.send([70, inv[1], {}, ['nobody is listening']])
-    callee.serve((i) => [70, i[1], {}, ['served']])
-    const caller = await openPeer('autobahn', router.url, ser)
-    expect((await caller.call(URI)).args).toEqual(['served'])
-  })
+  it.each(SERIALIZERS)(
+    'over %s: a callee with call_canceling is interrupted; its late answer is dropped and it keeps serving',
+    async (ser) => {
+      const router = await startRouter()
+      const callee = await RawPeer.joined(router.url, ser)
+      await callee.register(URI)
+      const doomed = await RawPeer.joined(router.url, ser)
+      doomed.send([48, 1, {}, URI])
+      const inv = await callee.nextOf(68)
+      doomed.terminate()
+      expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait' }])
+      callee.send([70, inv[1], {}, ['nobody is listening']])
+      callee.serve((i) => [70, i[1], {}, ['served']])
+      const caller = await openPeer('autobahn', router.url, ser)
+      expect((await caller.call(URI)).args).toEqual(['served'])
+    },
+  )
 })

@@ -8,7 +8,13 @@ import { startRouter } from '../support/router.js'
 
 const URI = 'com.example.work'
 
-async function callees(url: string, kind: Parameters<typeof openPeer>[0], ser: Parameters<typeof openPeer>[2], names: string[], invoke: string): Promise<Peer[]> {
+async function callees(
+  url: string,
+  kind: Parameters<typeof openPeer>[0],
+  ser: Parameters<typeof openPeer>[2],
+  names: string[],
+  invoke: string,
+): Promise<Peer[]> {
   const peers: Peer[] = []
   for (const name of names) {
     const p = await openPeer(kind, url, ser)
@@ -135,23 +141,26 @@ describe('conflict rules the clients cannot all express', () => {
 })
 
 describe('UNREGISTER and CANCEL edge cases (raw peer)', () => {
-  it.each(SERIALIZERS)('over %s: unregistering an unknown id, or another session’s registration, is wamp.error.no_such_registration', async (ser) => {
-    const router = await startRouter()
-    const owner = await RawPeer.joined(router.url, ser)
-    const other = await RawPeer.joined(router.url, ser)
-    const reg = (await owner.register(URI, { invoke: 'roundrobin' }))[2] as number
-    for (const id of [reg + 1, reg]) {
-      const r = other.nextRequest()
-      other.send([66, r, id])
-      expect(await other.nextOf(8, 66)).toEqual([8, 66, r, {}, 'wamp.error.no_such_registration', [expect.any(String)]])
-    }
-    const r = owner.nextRequest()
-    owner.send([66, r, reg])
-    expect(await owner.nextOf(67, r)).toEqual([67, r])
-    const again = owner.nextRequest()
-    owner.send([66, again, reg])
-    expect((await owner.nextOf(8, 66))[4]).toBe('wamp.error.no_such_registration')
-  })
+  it.each(SERIALIZERS)(
+    'over %s: unregistering an unknown id, or another session’s registration, is wamp.error.no_such_registration',
+    async (ser) => {
+      const router = await startRouter()
+      const owner = await RawPeer.joined(router.url, ser)
+      const other = await RawPeer.joined(router.url, ser)
+      const reg = (await owner.register(URI, { invoke: 'roundrobin' }))[2] as number
+      for (const id of [reg + 1, reg]) {
+        const r = other.nextRequest()
+        other.send([66, r, id])
+        expect(await other.nextOf(8, 66)).toEqual([8, 66, r, {}, 'wamp.error.no_such_registration', [expect.any(String)]])
+      }
+      const r = owner.nextRequest()
+      owner.send([66, r, reg])
+      expect(await owner.nextOf(67, r)).toEqual([67, r])
+      const again = owner.nextRequest()
+      owner.send([66, again, reg])
+      expect((await owner.nextOf(8, 66))[4]).toBe('wamp.error.no_such_registration')
+    },
+  )
 
   it('a CANCEL for a call already answered, or never made, is ignored', async () => {
     const router = await startRouter()

@@ -51,7 +51,10 @@ describe('fail-over when a callee transport drops without GOODBYE', () => {
     const monitor = await MetaRecorder.start(await openPeer('autobahn', router.url, ser), ['wamp.session.on_leave'])
     const a = await RawPeer.joined(router.url, ser)
     const b = await RawPeer.joined(router.url, ser)
-    for (const [p, name] of [[a, 'a'], [b, 'b']] as const) {
+    for (const [p, name] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const) {
       expect((await p.register(URI, { invoke: 'first' }))[0]).toBe(65)
       p.serve((inv) => [70, inv[1], {}, [name]])
     }
@@ -77,19 +80,22 @@ describe('fail-over when a callee transport drops without GOODBYE', () => {
 })
 
 describe('call rerouting (a callee answering wamp.error.unavailable)', () => {
-  it.each(SERIALIZERS)('over %s: the call goes to another callee; when all are unavailable the caller gets no_available_callee', async (ser) => {
-    const router = await startRouter()
-    const busy = await RawPeer.joined(router.url, ser)
-    const free = await RawPeer.joined(router.url, ser)
-    await busy.register(URI, { invoke: 'roundrobin' })
-    await free.register(URI, { invoke: 'roundrobin' })
-    let freeAnswers = 'ok'
-    busy.serve((inv) => [8, 68, inv[1], {}, 'wamp.error.unavailable'])
-    free.serve((inv) => (freeAnswers === 'ok' ? [70, inv[1], {}, ['free']] : [8, 68, inv[1], {}, 'wamp.error.unavailable']))
-    const caller = await openPeer('wampy', router.url, ser)
-    for (let i = 0; i < 4; i++) expect(await who(caller)).toBe('free')
-    freeAnswers = 'unavailable'
-    const err = await failureOf(caller.call(URI))
-    expect(err.uri).toBe('wamp.error.no_available_callee')
-  })
+  it.each(SERIALIZERS)(
+    'over %s: the call goes to another callee; when all are unavailable the caller gets no_available_callee',
+    async (ser) => {
+      const router = await startRouter()
+      const busy = await RawPeer.joined(router.url, ser)
+      const free = await RawPeer.joined(router.url, ser)
+      await busy.register(URI, { invoke: 'roundrobin' })
+      await free.register(URI, { invoke: 'roundrobin' })
+      let freeAnswers = 'ok'
+      busy.serve((inv) => [8, 68, inv[1], {}, 'wamp.error.unavailable'])
+      free.serve((inv) => (freeAnswers === 'ok' ? [70, inv[1], {}, ['free']] : [8, 68, inv[1], {}, 'wamp.error.unavailable']))
+      const caller = await openPeer('wampy', router.url, ser)
+      for (let i = 0; i < 4; i++) expect(await who(caller)).toBe('free')
+      freeAnswers = 'unavailable'
+      const err = await failureOf(caller.call(URI))
+      expect(err.uri).toBe('wamp.error.no_available_callee')
+    },
+  )
 })

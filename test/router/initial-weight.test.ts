@@ -22,7 +22,9 @@ describe.each(CLIENTS)('REGISTER option _weight with a %s callee (wampctl extens
     expect(await callMany(caller, 4)).toEqual(['stable', 'stable', 'stable', 'stable'])
 
     const admin = await adminSession(router.url)
-    const described = (await admin.call('wampctl.registration.describe', [regId])) as { callees: Array<{ session: number; weight: number }> }
+    const described = (await admin.call('wampctl.registration.describe', [regId])) as {
+      callees: Array<{ session: number; weight: number }>
+    }
     expect(described.callees.map((c) => [c.session, c.weight])).toEqual([
       [stable.id, 1],
       [canary.id, 0],

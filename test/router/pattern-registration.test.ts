@@ -83,7 +83,12 @@ describe('pattern matching details', () => {
     const callee = await openPeer('wampy', router.url)
     await callee.register('com.myapp.myobject1', (inv) => ({ args: [inv.details.procedure] }), { match: 'prefix' })
     const caller = await openPeer('autobahn', router.url) // wampy's own URI check refuses '-'
-    for (const uri of ['com.myapp.myobject1.myprocedure1', 'com.myapp.myobject1-mysubobject1', 'com.myapp.myobject1.mysubobject1.myprocedure1', 'com.myapp.myobject1']) {
+    for (const uri of [
+      'com.myapp.myobject1.myprocedure1',
+      'com.myapp.myobject1-mysubobject1',
+      'com.myapp.myobject1.mysubobject1.myprocedure1',
+      'com.myapp.myobject1',
+    ]) {
       expect((await caller.call(uri)).args).toEqual([uri])
     }
     for (const uri of ['com.myapp.myobject2', 'com.myapp.myobject']) {
@@ -99,7 +104,11 @@ describe('pattern matching details', () => {
     for (const uri of ['com.myapp.myobject1.myprocedure1', 'com.myapp.myobject2.myprocedure1']) {
       expect((await caller.call(uri)).args).toEqual([uri])
     }
-    for (const uri of ['com.myapp.myobject1.myprocedure1.mysubprocedure1', 'com.myapp.myobject1.myprocedure2', 'com.myapp2.myobject1.myprocedure1']) {
+    for (const uri of [
+      'com.myapp.myobject1.myprocedure1.mysubprocedure1',
+      'com.myapp.myobject1.myprocedure2',
+      'com.myapp2.myobject1.myprocedure1',
+    ]) {
       expect((await failureOf(caller.call(uri))).uri).toBe('wamp.error.no_such_procedure')
     }
   })

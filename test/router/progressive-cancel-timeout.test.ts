@@ -15,36 +15,39 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   return { promise, resolve }
 }
 
-describe.each(CLIENTS.flatMap((c) => SERIALIZERS.map((s) => [c, s] as const)))('progressive call results, %s caller over %s', (kind, ser) => {
-  it('progress reaches a caller that asked, in order, before the final result', async () => {
-    const router = await startRouter()
-    const callee = await openPeer('autobahn', router.url, ser) // announces progressive_call_results, not call_canceling
-    await callee.register(URI, (inv) => {
-      expect(inv.progress).toBeTypeOf('function')
-      inv.progress!([1])
-      inv.progress!([2])
-      return { args: ['done'] }
+describe.each(CLIENTS.flatMap((c) => SERIALIZERS.map((s) => [c, s] as const)))(
+  'progressive call results, %s caller over %s',
+  (kind, ser) => {
+    it('progress reaches a caller that asked, in order, before the final result', async () => {
+      const router = await startRouter()
+      const callee = await openPeer('autobahn', router.url, ser) // announces progressive_call_results, not call_canceling
+      await callee.register(URI, (inv) => {
+        expect(inv.progress).toBeTypeOf('function')
+        inv.progress!([1])
+        inv.progress!([2])
+        return { args: ['done'] }
+      })
+      const caller = await openPeer(kind, router.url, ser)
+      const progress: Payload[] = []
+      const result = await caller.call(URI, [], {}, { onProgress: (p) => progress.push(p) })
+      expect(progress.map((p) => p.args)).toEqual([[1], [2]])
+      expect(result.args).toEqual(['done'])
     })
-    const caller = await openPeer(kind, router.url, ser)
-    const progress: Payload[] = []
-    const result = await caller.call(URI, [], {}, { onProgress: (p) => progress.push(p) })
-    expect(progress.map((p) => p.args)).toEqual([[1], [2]])
-    expect(result.args).toEqual(['done'])
-  })
 
-  it('a caller that did not ask gets only the final result and the callee is not asked for progress', async () => {
-    const router = await startRouter()
-    const callee = await openPeer('autobahn', router.url, ser)
-    const seen: Invocation[] = []
-    await callee.register(URI, (inv) => {
-      seen.push(inv)
-      return { args: ['done'] }
+    it('a caller that did not ask gets only the final result and the callee is not asked for progress', async () => {
+      const router = await startRouter()
+      const callee = await openPeer('autobahn', router.url, ser)
+      const seen: Invocation[] = []
+      await callee.register(URI, (inv) => {
+        seen.push(inv)
+        return { args: ['done'] }
+      })
+      const caller = await openPeer(kind, router.url, ser)
+      expect((await caller.call(URI)).args).toEqual(['done'])
+      expect(seen[0]!.progress).toBeUndefined()
     })
-    const caller = await openPeer(kind, router.url, ser)
-    expect((await caller.call(URI)).args).toEqual(['done'])
-    expect(seen[0]!.progress).toBeUndefined()
-  })
-})
+  },
+)
 
 describe('progressive results on the wire', () => {
   it.each(SERIALIZERS)('over %s: receive_progress is forwarded only to callees that announced progressive_call_results', async (ser) => {
@@ -54,7 +57,10 @@ describe('progressive results on the wire', () => {
     await announcing.register('com.example.p1')
     await silent.register('com.example.p2')
     const caller = await RawPeer.joined(router.url, ser)
-    for (const [peer, uri] of [[announcing, 'com.example.p1'], [silent, 'com.example.p2']] as const) {
+    for (const [peer, uri] of [
+      [announcing, 'com.example.p1'],
+      [silent, 'com.example.p2'],
+    ] as const) {
       const r = caller.nextRequest()
       caller.send([48, r, { receive_progress: true }, uri])
       const inv = await peer.nextOf(68)
@@ -95,24 +101,27 @@ describe('progressive results on the wire', () => {
 })
 
 describe.each(SERIALIZERS)('call canceling over %s', (ser) => {
-  it.each(['skip', 'killnowait'] as const)('%s (wampy caller): the caller gets wamp.error.canceled at once; the late answer is dropped', async (mode) => {
-    const router = await startRouter()
-    const callee = await RawPeer.joined(router.url, ser) // announces call_canceling
-    await callee.register(URI)
-    const caller = await wampySession(router.url, ser)
-    const pending = caller.call(URI, ['x'])
-    const request = caller.getOpStatus().reqId
-    const inv = await callee.nextOf(68)
-    caller.cancel(request, { mode })
-    const err = await failureOf(pending)
-    expect(err.uri).toBe('wamp.error.canceled')
-    expect(typeof err.args[0]).toBe('string')
-    if (mode === 'killnowait') expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait' }])
-    callee.send([70, inv[1], {}, ['too late']]) // dropped by the router
-    callee.serve((i) => [70, i[1], {}, ['next']])
-    expect((await caller.call(URI)).argsList).toEqual(['next'])
-    if (mode === 'skip') expect(callee.received.some((m) => m[0] === 69)).toBe(false)
-  })
+  it.each(['skip', 'killnowait'] as const)(
+    '%s (wampy caller): the caller gets wamp.error.canceled at once; the late answer is dropped',
+    async (mode) => {
+      const router = await startRouter()
+      const callee = await RawPeer.joined(router.url, ser) // announces call_canceling
+      await callee.register(URI)
+      const caller = await wampySession(router.url, ser)
+      const pending = caller.call(URI, ['x'])
+      const request = caller.getOpStatus().reqId
+      const inv = await callee.nextOf(68)
+      caller.cancel(request, { mode })
+      const err = await failureOf(pending)
+      expect(err.uri).toBe('wamp.error.canceled')
+      expect(typeof err.args[0]).toBe('string')
+      if (mode === 'killnowait') expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait' }])
+      callee.send([70, inv[1], {}, ['too late']]) // dropped by the router
+      callee.serve((i) => [70, i[1], {}, ['next']])
+      expect((await caller.call(URI)).argsList).toEqual(['next'])
+      if (mode === 'skip') expect(callee.received.some((m) => m[0] === 69)).toBe(false)
+    },
+  )
 
   it('kill: the callee is interrupted and the caller gets whatever the callee answers', async () => {
     const router = await startRouter()
@@ -162,26 +171,32 @@ describe.each(SERIALIZERS)('call timeout over %s', (ser) => {
 })
 
 describe('caller disclosure', () => {
-  it.each(SERIALIZERS)('over %s: the caller is disclosed only when it asks (disclose_me) or the callee registered with disclose_caller', async (ser) => {
-    const router = await startRouter()
-    const plain = await RawPeer.joined(router.url, ser)
-    const curious = await RawPeer.joined(router.url, ser)
-    await plain.register('com.example.plain')
-    await curious.register('com.example.curious', { disclose_caller: true })
-    plain.serve((inv) => [70, inv[1], {}, [inv[3]]])
-    curious.serve((inv) => [70, inv[1], {}, [inv[3]]])
-    const caller = await wampySession(router.url, ser)
-    const me = { caller: caller.getSessionId(), caller_authid: `anonymous-${caller.getSessionId()}`, caller_authrole: 'anonymous' }
-    expect((await caller.call('com.example.plain')).argsList).toEqual([{}])
-    expect((await caller.call('com.example.plain', null, { disclose_me: true })).argsList).toEqual([me])
-    expect((await caller.call('com.example.curious')).argsList).toEqual([me])
-  })
+  it.each(SERIALIZERS)(
+    'over %s: the caller is disclosed only when it asks (disclose_me) or the callee registered with disclose_caller',
+    async (ser) => {
+      const router = await startRouter()
+      const plain = await RawPeer.joined(router.url, ser)
+      const curious = await RawPeer.joined(router.url, ser)
+      await plain.register('com.example.plain')
+      await curious.register('com.example.curious', { disclose_caller: true })
+      plain.serve((inv) => [70, inv[1], {}, [inv[3]]])
+      curious.serve((inv) => [70, inv[1], {}, [inv[3]]])
+      const caller = await wampySession(router.url, ser)
+      const me = { caller: caller.getSessionId(), caller_authid: `anonymous-${caller.getSessionId()}`, caller_authrole: 'anonymous' }
+      expect((await caller.call('com.example.plain')).argsList).toEqual([{}])
+      expect((await caller.call('com.example.plain', null, { disclose_me: true })).argsList).toEqual([me])
+      expect((await caller.call('com.example.curious')).argsList).toEqual([me])
+    },
+  )
 
   it('disclose_caller is per callee: in a shared registration only the callee that asked sees the caller', async () => {
     const router = await startRouter()
     const a = await autobahnSession(router.url)
     const b = await autobahnSession(router.url)
-    await a.register(URI, (_a, _k, d) => (d as { caller?: number }).caller ?? null, { invoke: 'roundrobin', disclose_caller: true } as never)
+    await a.register(URI, (_a, _k, d) => (d as { caller?: number }).caller ?? null, {
+      invoke: 'roundrobin',
+      disclose_caller: true,
+    } as never)
     await b.register(URI, (_a, _k, d) => (d as { caller?: number }).caller ?? null, { invoke: 'roundrobin' })
     const caller = await autobahnSession(router.url)
     expect([await caller.call(URI), await caller.call(URI)]).toEqual([caller.id, null])

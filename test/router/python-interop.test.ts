@@ -16,7 +16,8 @@ const DEADLINE_MS = 20_000
 
 const children: ChildProcess[] = []
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL')
+  for (const c of children.splice(0))
+    if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL')
 })
 
 interface FixtureOutput {
@@ -63,24 +64,34 @@ function runFixture(url: string, serializer: string): Promise<FixtureOutput> {
 describe('python3-autobahn interop', () => {
   // msgpack: Python rejects a float where the spec wants an integer id, so this also proves the
   // router writes ids beyond 32 bits as msgpack integers.
-  it.each(['json', 'msgpack'])('over %s: two Python round-robin callees share one registration that lookup and list_callees report', async (ser) => {
-    const router = await startRouter()
-    const meta = await MetaRecorder.start(await openPeer('autobahn', router.url), ['wamp.registration.on_create', 'wamp.registration.on_register', 'wamp.session.on_leave'])
-    const out = await runFixture(router.url, ser)
+  it.each(['json', 'msgpack'])(
+    'over %s: two Python round-robin callees share one registration that lookup and list_callees report',
+    async (ser) => {
+      const router = await startRouter()
+      const meta = await MetaRecorder.start(await openPeer('autobahn', router.url), [
+        'wamp.registration.on_create',
+        'wamp.registration.on_register',
+        'wamp.session.on_leave',
+      ])
+      const out = await runFixture(router.url, ser)
 
-    expect(out.serializer).toBe(ser)
-    expect(new Set(out.sessions).size).toBe(2)
-    expect(out.registrations[0]).toBe(out.registrations[1])
-    expect(out.lookup).toBe(out.registrations[0])
-    expect(out.lookup_miss).toBeNull()
-    expect(out.callees).toEqual(out.sessions)
-    expect(out.count).toBe(2)
-    expect(out.results).toEqual(['a', 'b', 'a', 'b'])
+      expect(out.serializer).toBe(ser)
+      expect(new Set(out.sessions).size).toBe(2)
+      expect(out.registrations[0]).toBe(out.registrations[1])
+      expect(out.lookup).toBe(out.registrations[0])
+      expect(out.lookup_miss).toBeNull()
+      expect(out.callees).toEqual(out.sessions)
+      expect(out.count).toBe(2)
+      expect(out.results).toEqual(['a', 'b', 'a', 'b'])
 
-    // The router saw the same thing through its meta events.
-    const created = await meta.waitForTopic('wamp.registration.on_create')
-    expect(created.args).toEqual([out.sessions[0], expect.objectContaining({ id: out.lookup, uri: 'com.example.python.echo', match: 'exact', invoke: 'roundrobin' })])
-    expect(meta.of('wamp.registration.on_register').map((e) => e.args)).toEqual(out.sessions.map((s) => [s, out.lookup]))
-    for (const s of out.sessions) await meta.waitForTopic('wamp.session.on_leave', 0, s)
-  })
+      // The router saw the same thing through its meta events.
+      const created = await meta.waitForTopic('wamp.registration.on_create')
+      expect(created.args).toEqual([
+        out.sessions[0],
+        expect.objectContaining({ id: out.lookup, uri: 'com.example.python.echo', match: 'exact', invoke: 'roundrobin' }),
+      ])
+      expect(meta.of('wamp.registration.on_register').map((e) => e.args)).toEqual(out.sessions.map((s) => [s, out.lookup]))
+      for (const s of out.sessions) await meta.waitForTopic('wamp.session.on_leave', 0, s)
+    },
+  )
 })

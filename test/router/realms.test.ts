@@ -9,7 +9,7 @@ import { startRouter } from '../support/router.js'
 /** Realms are isolated: registrations, events, meta events and meta procedures stay in their realm. */
 
 describe('multi-realm isolation', () => {
-  it("meta events go only to the realm of the session that caused them", async () => {
+  it('meta events go only to the realm of the session that caused them', async () => {
     const router = await startRouter({ realms: ['realm1', 'realm2'] })
     const meta2 = await MetaRecorder.start(await openPeer('autobahn', router.url, 'json', { realm: 'realm2' }), ALL_META_EVENTS)
     const one = await openPeer('wampy', router.url, 'msgpack') // realm1
@@ -17,7 +17,10 @@ describe('multi-realm isolation', () => {
     await one.subscribe('com.example.topic', () => {})
     await one.leave()
     const witness = await RawPeer.joined(router.url, 'cbor', {}, 'realm2')
-    await meta2.waitFor((e) => e.topic === 'wamp.session.on_join' && (e.args[0] as { session: number }).session === witness.sessionId, 'on_join of the realm2 witness')
+    await meta2.waitFor(
+      (e) => e.topic === 'wamp.session.on_join' && (e.args[0] as { session: number }).session === witness.sessionId,
+      'on_join of the realm2 witness',
+    )
     expect(meta2.events.map((e) => e.topic)).toEqual(['wamp.session.on_join'])
   })
 
@@ -56,7 +59,12 @@ describe('multi-realm isolation', () => {
 
   it("an admin of one realm cannot kill another realm's session", async () => {
     const router = await startRouter({ realms: [authRealm('realm1'), authRealm('realm2')] })
-    const admin2 = await autobahnSession(router.url, 'json', { realm: 'realm2', authid: 'admin', authmethods: ['ticket'], onchallenge: () => ADMIN_TICKET })
+    const admin2 = await autobahnSession(router.url, 'json', {
+      realm: 'realm2',
+      authid: 'admin',
+      authmethods: ['ticket'],
+      onchallenge: () => ADMIN_TICKET,
+    })
     const victim = await openPeer('wampy', router.url, 'json', { realm: 'realm1' })
     const err = await failureOf(admin2.call('wamp.session.kill', [victim.id]) as unknown as Promise<unknown>)
     expect(err.uri).toBe('wamp.error.no_such_session')

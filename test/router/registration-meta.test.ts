@@ -8,7 +8,8 @@ import { startRouter } from '../support/router.js'
 /** wamp.registration.* procedures and events: exact spec shapes and order. */
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
-const topicsAndArgs = (m: MetaRecorder): Array<[string, unknown[]]> => m.events.map((e) => [e.topic.replace('wamp.registration.', ''), e.args])
+const topicsAndArgs = (m: MetaRecorder): Array<[string, unknown[]]> =>
+  m.events.map((e) => [e.topic.replace('wamp.registration.', ''), e.args])
 
 async function call(peer: Peer, uri: string, args: unknown[] = []): Promise<unknown> {
   return (await peer.call(uri, args)).args[0]
@@ -91,7 +92,10 @@ describe('registration meta events in context', () => {
   it('remove_callee publishes on_unregister (and on_delete for the last callee)', async () => {
     const router = await startRouter({ realms: [authRealm()] })
     const admin = await adminSession(router.url)
-    const meta = await MetaRecorder.start(await openPeer('autobahn', router.url), ['wamp.registration.on_unregister', 'wamp.registration.on_delete'])
+    const meta = await MetaRecorder.start(await openPeer('autobahn', router.url), [
+      'wamp.registration.on_unregister',
+      'wamp.registration.on_delete',
+    ])
     const a = await openPeer('autobahn', router.url)
     const id = await a.register('com.example.r', () => ({}))
     await admin.call('wamp.registration.remove_callee', [id, a.id])

@@ -132,7 +132,8 @@ describe('roundrobin fairness under random churn', () => {
     }
     expect(served.length).toBeGreaterThan(40)
 
-    const presentThroughout = (name: string, from: number, to: number): boolean => joined.get(name)! <= from && (left.get(name) ?? Infinity) > to
+    const presentThroughout = (name: string, from: number, to: number): boolean =>
+      joined.get(name)! <= from && (left.get(name) ?? Infinity) > to
     for (let i = 0; i < served.length; i++) {
       const x = served[i]!
       const j = served.indexOf(x, i + 1)
@@ -140,7 +141,10 @@ describe('roundrobin fairness under random churn', () => {
       const between = served.slice(i + 1, j)
       for (const y of joined.keys()) {
         if (y === x || !presentThroughout(y, i, j)) continue
-        expect(between.filter((s) => s === y), `${y} between turns ${i} and ${j} of ${x}: ${served.join(',')}`).toHaveLength(1)
+        expect(
+          between.filter((s) => s === y),
+          `${y} between turns ${i} and ${j} of ${x}: ${served.join(',')}`,
+        ).toHaveLength(1)
       }
     }
     // Nobody served after leaving, and a newcomer is served within one round of joining.

@@ -43,7 +43,10 @@ describe('session meta procedures', () => {
     expect(new Set((await a.call('wamp.session.list')) as number[])).toEqual(new Set([admin.id, a.id, w.id]))
     expect(new Set((await a.call('wamp.session.list', [['anonymous']])) as number[])).toEqual(new Set([a.id, w.id]))
     expect(await a.call('wamp.session.list', [['admin']])).toEqual([admin.id])
-    expect(await w.call('wamp.session.get', [admin.id])).toEqual({ args: [details(admin.id, 'admin', 'admin', 'ticket', 'wamp.2.json')], kwargs: {} })
+    expect(await w.call('wamp.session.get', [admin.id])).toEqual({
+      args: [details(admin.id, 'admin', 'admin', 'ticket', 'wamp.2.json')],
+      kwargs: {},
+    })
     expect(await a.call('wamp.session.get', [a.id])).toEqual(details(a.id, 'alice', 'anonymous', 'anonymous', 'wamp.2.msgpack'))
     const missing = await failureOf(a.call('wamp.session.get', [123456789]) as unknown as Promise<unknown>)
     expect(missing.uri).toBe('wamp.error.no_such_session')
@@ -60,18 +63,26 @@ describe('session meta procedures', () => {
     expect(await victim.nextOf(6)).toEqual([6, { message: 'make room' }, 'com.example.evicted'])
     victim.send([6, {}, 'wamp.close.goodbye_and_out'])
     expect((await victim.closed).code).toBe(1000)
-    expect((await meta.waitForTopic('wamp.session.on_leave', 0, victim.sessionId)).args).toEqual([victim.sessionId, `anonymous-${victim.sessionId}`, 'anonymous'])
-    expect((await failureOf(admin.call('wamp.session.kill', [admin.id]) as unknown as Promise<unknown>)).uri).toBe('wamp.error.no_such_session')
-    expect((await failureOf(admin.call('wamp.session.kill', [victim.sessionId]) as unknown as Promise<unknown>)).uri).toBe('wamp.error.no_such_session')
+    expect((await meta.waitForTopic('wamp.session.on_leave', 0, victim.sessionId)).args).toEqual([
+      victim.sessionId,
+      `anonymous-${victim.sessionId}`,
+      'anonymous',
+    ])
+    expect((await failureOf(admin.call('wamp.session.kill', [admin.id]) as unknown as Promise<unknown>)).uri).toBe(
+      'wamp.error.no_such_session',
+    )
+    expect((await failureOf(admin.call('wamp.session.kill', [victim.sessionId]) as unknown as Promise<unknown>)).uri).toBe(
+      'wamp.error.no_such_session',
+    )
   })
 
   it('kill without a reason uses wamp.close.normal; an invalid reason URI is refused', async () => {
     const router = await startRouter({ realms: [authRealm()] })
     const admin = await adminSession(router.url)
     const victim = await RawPeer.joined(router.url)
-    expect((await failureOf(admin.call('wamp.session.kill', [victim.sessionId], { reason: 'not a uri' }) as unknown as Promise<unknown>)).uri).toBe(
-      'wamp.error.invalid_uri',
-    )
+    expect(
+      (await failureOf(admin.call('wamp.session.kill', [victim.sessionId], { reason: 'not a uri' }) as unknown as Promise<unknown>)).uri,
+    ).toBe('wamp.error.invalid_uri')
     await admin.call('wamp.session.kill', [victim.sessionId])
     expect(await victim.nextOf(6)).toEqual([6, {}, 'wamp.close.normal'])
   })
@@ -80,7 +91,10 @@ describe('session meta procedures', () => {
     const router = await startRouter({ realms: [authRealm()] })
     const admin = await adminSession(router.url)
     const meta = await MetaRecorder.start(await openPeer('autobahn', router.url), ['wamp.session.on_leave'])
-    const twins = [await RawPeer.joined(router.url, 'json', { authid: 'twin' }), await RawPeer.joined(router.url, 'msgpack', { authid: 'twin' })]
+    const twins = [
+      await RawPeer.joined(router.url, 'json', { authid: 'twin' }),
+      await RawPeer.joined(router.url, 'msgpack', { authid: 'twin' }),
+    ]
     const other = await openPeer('wampy', router.url)
     const killed = (await admin.call('wamp.session.kill_by_authid', ['twin'])) as number[]
     expect(new Set(killed)).toEqual(new Set(twins.map((t) => t.sessionId)))
@@ -107,7 +121,12 @@ describe('session meta procedures', () => {
     const router = await startRouter({ realms: [authRealm()] })
     const admin = await adminSession(router.url)
     const heard: string[] = []
-    for (const topic of ['wamp.session.on_leave', 'wamp.registration.on_unregister', 'wamp.registration.on_delete', 'wamp.subscription.on_delete']) {
+    for (const topic of [
+      'wamp.session.on_leave',
+      'wamp.registration.on_unregister',
+      'wamp.registration.on_delete',
+      'wamp.subscription.on_delete',
+    ]) {
       await admin.subscribe(topic, () => heard.push(topic))
     }
     const victims = [await RawPeer.joined(router.url), await RawPeer.joined(router.url, 'msgpack')]
@@ -168,7 +187,9 @@ describe('WELCOME', () => {
     const router = await startRouter({ extensions: false })
     const peer = await RawPeer.open(router.url)
     const welcome = await peer.hello()
-    expect((welcome[2] as { roles: { dealer: { features: Record<string, unknown> } } }).roles.dealer.features.x_wampctl_operations).toBeUndefined()
+    expect(
+      (welcome[2] as { roles: { dealer: { features: Record<string, unknown> } } }).roles.dealer.features.x_wampctl_operations,
+    ).toBeUndefined()
     const reply = await peer.call('wampctl.registration.snapshot')
     expect(reply[4]).toBe('wamp.error.no_such_procedure')
   })

@@ -52,7 +52,12 @@ describe.each(CLIENTS.flatMap((c) => SERIALIZERS.map((s) => [c, s] as const)))('
     expect(new Set((await call(q, 'wamp.subscription.match', ['com.example.t.x'])) as number[])).toEqual(new Set([exact, prefix, wildcard]))
     expect(await call(q, 'wamp.subscription.match', ['com.example.t.y'])).toEqual([prefix])
     expect(await call(q, 'wamp.subscription.match', ['org.none'])).toBeNull()
-    expect(await call(q, 'wamp.subscription.get', [prefix])).toEqual({ id: prefix, created: expect.stringMatching(ISO), uri: 'com.example.t', match: 'prefix' })
+    expect(await call(q, 'wamp.subscription.get', [prefix])).toEqual({
+      id: prefix,
+      created: expect.stringMatching(ISO),
+      uri: 'com.example.t',
+      match: 'prefix',
+    })
     expect(await call(q, 'wamp.subscription.list_subscribers', [exact])).toEqual([a.id, b.id])
     expect(await call(q, 'wamp.subscription.count_subscribers', [exact])).toBe(2)
     expect(await call(q, 'wamp.subscription.count_subscribers', [wildcard])).toBe(1)
@@ -75,7 +80,10 @@ describe('subscription meta in context', () => {
 
   it('an explicit UNSUBSCRIBE publishes on_unsubscribe and on_delete (raw peer)', async () => {
     const router = await startRouter()
-    const meta = await MetaRecorder.start(await openPeer('autobahn', router.url), ['wamp.subscription.on_unsubscribe', 'wamp.subscription.on_delete'])
+    const meta = await MetaRecorder.start(await openPeer('autobahn', router.url), [
+      'wamp.subscription.on_unsubscribe',
+      'wamp.subscription.on_delete',
+    ])
     const p = await RawPeer.joined(router.url, 'cbor')
     p.send([32, 1, {}, 'com.example.u'])
     const id = (await p.nextOf(33, 1))[2]

@@ -2,8 +2,18 @@ import type { Peer } from './peers.js'
 
 /** Meta events recorded in arrival order by a monitor session, and bounded waits on them. */
 
-export const REGISTRATION_EVENTS = ['wamp.registration.on_create', 'wamp.registration.on_register', 'wamp.registration.on_unregister', 'wamp.registration.on_delete']
-export const SUBSCRIPTION_EVENTS = ['wamp.subscription.on_create', 'wamp.subscription.on_subscribe', 'wamp.subscription.on_unsubscribe', 'wamp.subscription.on_delete']
+export const REGISTRATION_EVENTS = [
+  'wamp.registration.on_create',
+  'wamp.registration.on_register',
+  'wamp.registration.on_unregister',
+  'wamp.registration.on_delete',
+]
+export const SUBSCRIPTION_EVENTS = [
+  'wamp.subscription.on_create',
+  'wamp.subscription.on_subscribe',
+  'wamp.subscription.on_unsubscribe',
+  'wamp.subscription.on_delete',
+]
 export const SESSION_EVENTS = ['wamp.session.on_join', 'wamp.session.on_leave']
 export const ALL_META_EVENTS = [...SESSION_EVENTS, ...REGISTRATION_EVENTS, ...SUBSCRIPTION_EVENTS]
 
@@ -62,7 +72,10 @@ export class MetaRecorder {
 
   /** Waits for `topic` whose args[i] equals `value` (e.g. on_leave for a session id). */
   waitForTopic(topic: string, index?: number, value?: unknown): Promise<MetaEvent> {
-    return this.waitFor((e) => e.topic === topic && (index === undefined || e.args[index] === value), `${topic}${index === undefined ? '' : ` with args[${index}] = ${String(value)}`}`)
+    return this.waitFor(
+      (e) => e.topic === topic && (index === undefined || e.args[index] === value),
+      `${topic}${index === undefined ? '' : ` with args[${index}] = ${String(value)}`}`,
+    )
   }
 }
 

@@ -57,7 +57,9 @@ export interface Peer {
 }
 
 export async function openPeer(kind: ClientKind, url: string, ser: SerializerName = 'json', options: AutobahnOptions = {}): Promise<Peer> {
-  return kind === 'autobahn' ? autobahnPeer(await autobahnSession(url, ser, options)) : wampyPeer(await wampySession(url, ser, options.realm))
+  return kind === 'autobahn'
+    ? autobahnPeer(await autobahnSession(url, ser, options))
+    : wampyPeer(await wampySession(url, ser, options.realm))
 }
 
 /** What a call rejection or thrown handler error becomes, whichever client raised it. */
@@ -107,7 +109,13 @@ function autobahnPeer(s: AbSession): Peer {
       const reg = await s.register(
         uri,
         async (args: unknown, kwargs: unknown, details: unknown) => {
-          const d = details as { procedure?: string; caller?: number; caller_authid?: string; caller_authrole?: string; progress?: (a: unknown[]) => void }
+          const d = details as {
+            procedure?: string
+            caller?: number
+            caller_authid?: string
+            caller_authrole?: string
+            progress?: (a: unknown[]) => void
+          }
           const inv: Invocation = {
             args: (args as unknown[]) ?? [],
             kwargs: (kwargs as Dict) ?? {},
@@ -148,7 +156,8 @@ function autobahnPeer(s: AbSession): Peer {
     async subscribe(topic, handler, options) {
       const sub = await s.subscribe(
         topic,
-        (args, kwargs, details) => handler({ args: (args as unknown[]) ?? [], kwargs: (kwargs as Dict) ?? {}, details: details as unknown as Dict }),
+        (args, kwargs, details) =>
+          handler({ args: (args as unknown[]) ?? [], kwargs: (kwargs as Dict) ?? {}, details: details as unknown as Dict }),
         options as autobahn.ISubscribeOptions,
       )
       return (sub as unknown as { id: number }).id
@@ -186,7 +195,10 @@ function numbers<T>(v: T): T {
 }
 
 function wampyPeer(w: Wampy): Peer {
-  const payloadOf = (args: unknown[] | undefined, kwargs: Dict | undefined): Dict => ({ argsList: args ?? [], ...(kwargs !== undefined ? { argsDict: kwargs } : {}) })
+  const payloadOf = (args: unknown[] | undefined, kwargs: Dict | undefined): Dict => ({
+    argsList: args ?? [],
+    ...(kwargs !== undefined ? { argsDict: kwargs } : {}),
+  })
   return {
     kind: 'wampy',
     id: Number(w.getSessionId()!),
@@ -194,8 +206,13 @@ function wampyPeer(w: Wampy): Peer {
       const r = await w.register(
         uri,
         async (data) => {
-          const inv: Invocation = { args: numbers(data.argsList ?? []), kwargs: numbers(data.argsDict ?? {}), details: numbers(data.details) }
-          if (data.details.receive_progress === true) inv.progress = (a) => data.result_handler({ argsList: a, options: { progress: true } })
+          const inv: Invocation = {
+            args: numbers(data.argsList ?? []),
+            kwargs: numbers(data.argsDict ?? {}),
+            details: numbers(data.details),
+          }
+          if (data.details.receive_progress === true)
+            inv.progress = (a) => data.result_handler({ argsList: a, options: { progress: true } })
           try {
             const out = await handler(inv)
             const result: Dict = {}
@@ -216,7 +233,9 @@ function wampyPeer(w: Wampy): Peer {
     },
     async call(uri, args, kwargs, options = {}) {
       const { onProgress, ...opts } = options
-      if (onProgress !== undefined) opts.progress_callback = (r: { argsList?: unknown[]; argsDict?: Dict }) => onProgress({ args: numbers(r.argsList ?? []), kwargs: numbers(r.argsDict ?? {}) })
+      if (onProgress !== undefined)
+        opts.progress_callback = (r: { argsList?: unknown[]; argsDict?: Dict }) =>
+          onProgress({ args: numbers(r.argsList ?? []), kwargs: numbers(r.argsDict ?? {}) })
       try {
         const hasPayload = args !== undefined || kwargs !== undefined
         const r = await w.call(uri, hasPayload ? (payloadOf(args, kwargs) as never) : undefined, opts)
@@ -226,7 +245,11 @@ function wampyPeer(w: Wampy): Peer {
       }
     },
     async subscribe(topic, handler, options) {
-      const r = await w.subscribe(topic, (e) => handler({ args: numbers(e.argsList ?? []), kwargs: numbers(e.argsDict ?? {}), details: numbers(e.details) }), options)
+      const r = await w.subscribe(
+        topic,
+        (e) => handler({ args: numbers(e.argsList ?? []), kwargs: numbers(e.argsDict ?? {}), details: numbers(e.details) }),
+        options,
+      )
       return Number(r.subscriptionId)
     },
     async publish(topic, args, kwargs, options) {

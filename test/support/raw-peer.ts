@@ -17,9 +17,12 @@ export const PROTOCOL: Record<SerializerName, string> = {
 }
 
 const packr = new Packr({ useRecords: false, variableMapSize: true, int64AsType: 'number', mapsAsObjects: true })
-const cbor = new CborEncoder({ useRecords: false, int64AsNumber: true, mapsAsObjects: true, variableMapSize: true } as ConstructorParameters<
-  typeof CborEncoder
->[0])
+const cbor = new CborEncoder({
+  useRecords: false,
+  int64AsNumber: true,
+  mapsAsObjects: true,
+  variableMapSize: true,
+} as ConstructorParameters<typeof CborEncoder>[0])
 
 export function encodeFor(ser: SerializerName, message: unknown): Buffer | string {
   if (ser === 'json') return JSON.stringify(message)
@@ -36,7 +39,9 @@ function decodeFrom(ser: SerializerName, data: Buffer): unknown {
 /** HELLO.Details.roles of a raw peer: every client role, callee with progressive results and canceling. */
 export const FULL_ROLES = {
   caller: { features: { progressive_call_results: true, call_canceling: true, caller_identification: true } },
-  callee: { features: { progressive_call_results: true, call_canceling: true, caller_identification: true, registration_revocation: true } },
+  callee: {
+    features: { progressive_call_results: true, call_canceling: true, caller_identification: true, registration_revocation: true },
+  },
   publisher: { features: { publisher_exclusion: true, publisher_identification: true, subscriber_blackwhite_listing: true } },
   subscriber: { features: { pattern_based_subscription: true, publisher_identification: true } },
 }
@@ -86,7 +91,12 @@ export class RawPeer {
   }
 
   /** Open and join `realm`: resolves with the WELCOME. */
-  static async joined(url: string, ser: SerializerName = 'json', details: Record<string, unknown> = {}, realm = 'realm1'): Promise<RawPeer> {
+  static async joined(
+    url: string,
+    ser: SerializerName = 'json',
+    details: Record<string, unknown> = {},
+    realm = 'realm1',
+  ): Promise<RawPeer> {
     const peer = await RawPeer.open(url, ser)
     const welcome = await peer.hello(realm, details)
     if (welcome[0] !== 2) throw new Error(`expected WELCOME, got ${JSON.stringify(welcome)}`)
@@ -128,7 +138,10 @@ export class RawPeer {
 
   /** The next message of type `code` (and optionally for request `request` at index `at`). */
   nextOf(code: number, request?: number, at = 1): Promise<Message> {
-    return this.next((m) => m[0] === code && (request === undefined || m[at] === request), `message ${code}${request === undefined ? '' : ` for request ${request}`}`)
+    return this.next(
+      (m) => m[0] === code && (request === undefined || m[at] === request),
+      `message ${code}${request === undefined ? '' : ` for request ${request}`}`,
+    )
   }
 
   async hello(realm = 'realm1', details: Record<string, unknown> = {}): Promise<Message> {
@@ -146,7 +159,12 @@ export class RawPeer {
   }
 
   /** CALL; resolves with the final RESULT or the ERROR. */
-  async call(procedure: string, args?: unknown[], kwargs?: Record<string, unknown>, options: Record<string, unknown> = {}): Promise<Message> {
+  async call(
+    procedure: string,
+    args?: unknown[],
+    kwargs?: Record<string, unknown>,
+    options: Record<string, unknown> = {},
+  ): Promise<Message> {
     const r = this.nextRequest()
     const m: Message = [48, r, options, procedure]
     if (args !== undefined || kwargs !== undefined) m.push(args ?? [])
@@ -157,7 +175,9 @@ export class RawPeer {
 
   callReply(request: number): Promise<Message> {
     return this.next(
-      (m) => (m[0] === 50 && m[1] === request && (m[2] as { progress?: boolean }).progress !== true) || (m[0] === 8 && m[1] === 48 && m[2] === request),
+      (m) =>
+        (m[0] === 50 && m[1] === request && (m[2] as { progress?: boolean }).progress !== true) ||
+        (m[0] === 8 && m[1] === 48 && m[2] === request),
       `RESULT/ERROR for call ${request}`,
     )
   }

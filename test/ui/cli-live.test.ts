@@ -15,7 +15,8 @@ describe('wampctl top / dashboard / demo without a terminal', () => {
     expect(r.code).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines).toHaveLength(2)
-    for (const l of lines) expect(l).toMatch(/^\d{4}-\d\d-\d\dT\S+Z cli\.add invoke=roundrobin callees=2 calls\/s=\d+\.\d inflight=\d+ errors=0 spread=\S+$/)
+    for (const l of lines)
+      expect(l).toMatch(/^\d{4}-\d\d-\d\dT\S+Z cli\.add invoke=roundrobin callees=2 calls\/s=\d+\.\d inflight=\d+ errors=0 spread=\S+$/)
     expect(r.stdout).not.toContain('\u001b[') // no escape sequences in a pipe
   })
 
@@ -25,13 +26,18 @@ describe('wampctl top / dashboard / demo without a terminal', () => {
     await load(router, ['cli.json'], 40)
     const r = await runCli(['top', ...connFlags(router.url, ADMIN), '--json', '--count', '2', '--interval', '300'])
     expect(r.code).toBe(0)
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(records).toHaveLength(2)
     const rec = records[1]
     expect(rec.mode).toBe('live')
     expect(rec.registrations).toHaveLength(1)
     expect(rec.registrations[0]).toMatchObject({ uri: 'cli.json', invoke: 'roundrobin', errors: 0 })
-    expect(rec.registrations[0].callees).toEqual([expect.objectContaining({ session: a.session, authid: 'j-1', state: 'active', weight: 1, share: 1 })])
+    expect(rec.registrations[0].callees).toEqual([
+      expect.objectContaining({ session: a.session, authid: 'j-1', state: 'active', weight: 1, share: 1 }),
+    ])
     expect(rec.registrations[0].calls_per_s).toBeGreaterThan(0)
   })
 
@@ -78,14 +84,18 @@ describe('wampctl top / dashboard / demo without a terminal', () => {
     const demo = spawnCli(['demo', '--port', '0', '--rate', '50'], { timeoutMs: 20_000, env: { WAMPCTL_CONFIG_DIR: config } })
     await demo.waitFor((out) => out.includes('Ctrl-C stops everything.'))
     const url = /router listening on (ws:\/\/\S+) /.exec(demo.stdout)![1]!
-    expect(demo.stdout).toContain('services: demo.add (roundrobin, 3 instances), demo.lookup (first, 2 instances), demo.quote (random, 2 instances)')
+    expect(demo.stdout).toContain(
+      'services: demo.add (roundrobin, 3 instances), demo.lookup (first, 2 instances), demo.quote (random, 2 instances)',
+    )
     expect(demo.stdout).toContain('  wampctl registrations show demo.add')
     expect(demo.stdout).toMatch(/ {2}wampctl drain \d+ --uri demo\.add/)
     expect(demo.stdout).toContain('  wampctl top')
     // the context it wrote lets the CLI in another terminal work without flags
     const top = await runCli(['top', '--count', '1', '--interval', '1200', '--json'], { env: { WAMPCTL_CONFIG_DIR: config } })
     expect(top.code).toBe(0)
-    const uris = (JSON.parse(top.stdout) as { registrations: Array<{ uri: string; callees: unknown[] }> }).registrations.map((r) => `${r.uri}:${r.callees.length}`)
+    const uris = (JSON.parse(top.stdout) as { registrations: Array<{ uri: string; callees: unknown[] }> }).registrations.map(
+      (r) => `${r.uri}:${r.callees.length}`,
+    )
     expect(uris.sort()).toEqual(['demo.add:3', 'demo.lookup:2', 'demo.quote:2'])
     const client = await WampClient.connect({ url, realm: 'realm1' })
     const closed = new Promise<string>((resolve) => client.onClose(resolve))

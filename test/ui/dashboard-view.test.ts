@@ -4,18 +4,54 @@ import { barData, calleeTable, dashboardData, fitCells, lineSeries, registration
 
 function model(): LiveModel {
   const m = new LiveModel()
-  const callee = (session: number, authid: string) => ({ session, authid, authrole: 'x', state: 'active' as const, weight: 1, calls: 0, errors: 0, inflight: 0, p50_ms: 1, p99_ms: 3.25, last_call_at: null })
+  const callee = (session: number, authid: string) => ({
+    session,
+    authid,
+    authrole: 'x',
+    state: 'active' as const,
+    weight: 1,
+    calls: 0,
+    errors: 0,
+    inflight: 0,
+    p50_ms: 1,
+    p99_ms: 3.25,
+    last_call_at: null,
+  })
   m.applySnapshot({
     at: 'x',
     realm: 'realm1',
     extensions: true,
     registrations: [
-      { id: 7, uri: 'zeta.svc', match: 'exact', invoke: 'roundrobin', created: null, callees: [callee(1, 'z-1'), callee(2, 'z-2-with-a-long-authid')] },
+      {
+        id: 7,
+        uri: 'zeta.svc',
+        match: 'exact',
+        invoke: 'roundrobin',
+        created: null,
+        callees: [callee(1, 'z-1'), callee(2, 'z-2-with-a-long-authid')],
+      },
       { id: 8, uri: 'alpha.svc', match: 'exact', invoke: 'random', created: null, callees: [callee(3, 'a-1')] },
     ],
   })
-  m.applyTick({ seq: 1, at: new Date(1000).toISOString(), interval_ms: 1000, callees: [[7, 1, 30, 0, 0, 1, 3.25], [7, 2, 10, 0, 0, 1, 3.25], [8, 3, 5, 0, 0, 1, 3.25]] })
-  m.applyTick({ seq: 2, at: new Date(2000).toISOString(), interval_ms: 1000, callees: [[7, 1, 60, 0, 0, 1, 3.25], [7, 2, 20, 0, 0, 1, 3.25]] })
+  m.applyTick({
+    seq: 1,
+    at: new Date(1000).toISOString(),
+    interval_ms: 1000,
+    callees: [
+      [7, 1, 30, 0, 0, 1, 3.25],
+      [7, 2, 10, 0, 0, 1, 3.25],
+      [8, 3, 5, 0, 0, 1, 3.25],
+    ],
+  })
+  m.applyTick({
+    seq: 2,
+    at: new Date(2000).toISOString(),
+    interval_ms: 1000,
+    callees: [
+      [7, 1, 60, 0, 0, 1, 3.25],
+      [7, 2, 20, 0, 0, 1, 3.25],
+    ],
+  })
   return m
 }
 

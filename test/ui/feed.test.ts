@@ -60,7 +60,11 @@ describe('live feed against a real router with real callees', () => {
     await until(on(feed), () => feed.model.ticks >= 2, 'two ticks')
 
     const joined = await callee(router, 'feed.svc', 'svc-3')
-    await until(on(feed), () => calleeRows(feed.model, reg().id).some((x) => x.session === joined.session && x.authid === 'svc-3'), 'the new callee with its authid')
+    await until(
+      on(feed),
+      () => calleeRows(feed.model, reg().id).some((x) => x.session === joined.session && x.authid === 'svc-3'),
+      'the new callee with its authid',
+    )
     await gone.client.close()
     await until(on(feed), () => calleeRows(feed.model, reg().id).every((x) => x.session !== gone.session), 'the callee that left to go')
     expect(calleeRows(feed.model, reg().id).map((x) => x.authid)).toEqual(['svc-1', 'svc-3'])

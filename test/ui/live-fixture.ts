@@ -41,13 +41,23 @@ export interface TestCallee {
 }
 
 /** One callee session registered on `uri`: answers after `delayMs`. */
-export async function callee(router: Router, uri: string, authid: string, invoke: 'roundrobin' | 'random' | 'first' = 'roundrobin', delayMs = 2): Promise<TestCallee> {
+export async function callee(
+  router: Router,
+  uri: string,
+  authid: string,
+  invoke: 'roundrobin' | 'random' | 'first' = 'roundrobin',
+  delayMs = 2,
+): Promise<TestCallee> {
   const client = await WampClient.connect({ url: router.url, realm: 'realm1', authid })
   clients.push(client)
-  await client.register(uri, async (args) => {
-    await new Promise((r) => setTimeout(r, delayMs))
-    return args[0] ?? null
-  }, { invoke })
+  await client.register(
+    uri,
+    async (args) => {
+      await new Promise((r) => setTimeout(r, delayMs))
+      return args[0] ?? null
+    },
+    { invoke },
+  )
   return { client, session: client.sessionId, authid }
 }
 
@@ -61,7 +71,12 @@ export async function load(router: Router, uris: string[], rate = 100): Promise<
 }
 
 /** Resolves once `predicate` holds, checked on every change `subscribe` reports; rejects after `timeoutMs`. */
-export function until(subscribe: (listener: () => void) => () => void, predicate: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+export function until(
+  subscribe: (listener: () => void) => () => void,
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 8000,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let off: () => void = () => {}
     const timer = setTimeout(() => {
@@ -69,7 +84,7 @@ export function until(subscribe: (listener: () => void) => () => void, predicate
       reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))
     }, timeoutMs)
     const check = (): void => {
-      let ok = false
+      let ok: boolean
       try {
         ok = predicate()
       } catch {

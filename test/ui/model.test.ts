@@ -9,7 +9,20 @@ import { throttle } from '../../src/ui/live/throttle.js'
 
 /** Synthetic snapshots and ticks in the exact wire shapes (the feed test drives a real router). */
 function callee(session: number, calls: number, extra: Partial<SnapshotView['registrations'][0]['callees'][0]> = {}) {
-  return { session, authid: `c-${session}`, authrole: 'anonymous', state: 'active' as const, weight: 1, calls, errors: 0, inflight: 0, p50_ms: 1, p99_ms: 2, last_call_at: null, ...extra }
+  return {
+    session,
+    authid: `c-${session}`,
+    authrole: 'anonymous',
+    state: 'active' as const,
+    weight: 1,
+    calls,
+    errors: 0,
+    inflight: 0,
+    p50_ms: 1,
+    p99_ms: 2,
+    last_call_at: null,
+    ...extra,
+  }
 }
 
 function snapshot(regs: Array<{ id: number; uri: string; invoke?: string; callees: ReturnType<typeof callee>[] }>): SnapshotView {
@@ -17,7 +30,14 @@ function snapshot(regs: Array<{ id: number; uri: string; invoke?: string; callee
     at: '2026-01-01T00:00:00.000Z',
     realm: 'realm1',
     extensions: true,
-    registrations: regs.map((r) => ({ id: r.id, uri: r.uri, match: 'exact', invoke: r.invoke ?? 'roundrobin', created: null, callees: r.callees })),
+    registrations: regs.map((r) => ({
+      id: r.id,
+      uri: r.uri,
+      match: 'exact',
+      invoke: r.invoke ?? 'roundrobin',
+      created: null,
+      callees: r.callees,
+    })),
   }
 }
 
@@ -31,7 +51,12 @@ describe('LiveModel', () => {
     const m = new LiveModel()
     m.applySnapshot(snapshot([{ id: 1, uri: 'a', callees: [callee(10, 100), callee(11, 50)] }]))
     m.applyTick(tick(1_000, [[1, 10, 150, 0, 2, 1, 3]]))
-    m.applyTick(tick(3_000, [[1, 10, 250, 1, 0, 1, 4], [1, 11, 90, 0, 1, 1, 2]]))
+    m.applyTick(
+      tick(3_000, [
+        [1, 10, 250, 1, 0, 1, 4],
+        [1, 11, 90, 0, 1, 1, 2],
+      ]),
+    )
     const rows = calleeRows(m, 1)
     expect(rows.map((r) => r.session)).toEqual([10, 11])
     // first tick: 50 calls over the tick's interval (1 s); second: 100 over 2 s (from the ticks' times)
@@ -56,7 +81,12 @@ describe('LiveModel', () => {
 
   it('keeps history and the counter baseline of known callees across a snapshot, and drops what the snapshot lacks', () => {
     const m = new LiveModel()
-    m.applySnapshot(snapshot([{ id: 1, uri: 'a', callees: [callee(10, 0), callee(11, 0)] }, { id: 2, uri: 'b', callees: [callee(12, 0)] }]))
+    m.applySnapshot(
+      snapshot([
+        { id: 1, uri: 'a', callees: [callee(10, 0), callee(11, 0)] },
+        { id: 2, uri: 'b', callees: [callee(12, 0)] },
+      ]),
+    )
     m.applyTick(tick(1_000, [[1, 10, 10, 0, 0, 1, 1]]))
     // calls happened after that tick; the snapshot sees 30 but the next tick must still count 20 more, not 0
     m.applySnapshot(snapshot([{ id: 1, uri: 'a', callees: [callee(10, 30, { state: 'cordoned' }), callee(13, 7)] }]))
@@ -78,7 +108,13 @@ describe('LiveModel', () => {
         { id: 2, uri: 'first', invoke: 'first', callees: [callee(20, 0), callee(21, 0)] },
       ]),
     )
-    m.applyTick(tick(1_000, [[1, 10, 30, 0, 0, 1, 1], [1, 11, 10, 0, 0, 1, 1], [2, 20, 40, 0, 0, 1, 1]]))
+    m.applyTick(
+      tick(1_000, [
+        [1, 10, 30, 0, 0, 1, 1],
+        [1, 11, 10, 0, 0, 1, 1],
+        [2, 20, 40, 0, 0, 1, 1],
+      ]),
+    )
     const rows = calleeRows(m, 1)
     expect(rows.map((r) => r.share)).toEqual([0.75, 0.25, 0])
     const byUri = Object.fromEntries(registrationRows(m).map((r) => [r.uri, r]))
@@ -93,7 +129,12 @@ describe('LiveModel', () => {
 
   it('patches the structure from meta events until the next snapshot', () => {
     const m = new LiveModel()
-    m.applySnapshot(snapshot([{ id: 1, uri: 'a', callees: [callee(10, 0), callee(11, 0)] }, { id: 2, uri: 'b', callees: [callee(10, 0)] }]))
+    m.applySnapshot(
+      snapshot([
+        { id: 1, uri: 'a', callees: [callee(10, 0), callee(11, 0)] },
+        { id: 2, uri: 'b', callees: [callee(10, 0)] },
+      ]),
+    )
     const v = m.version
     m.addRegistration({ id: 3, uri: 'c', invoke: 'random' })
     m.removeCallee(1, 11)
@@ -111,7 +152,20 @@ describe('LiveModel', () => {
 
   it('without statistics (standard meta API) rates, in flight and errors are unknown', () => {
     const m = new LiveModel()
-    const s = snapshot([{ id: 1, uri: 'a', callees: [callee(10, 0, { calls: null as unknown as number, inflight: null as unknown as number, errors: null as unknown as number, state: 'unknown' as 'active' })] }])
+    const s = snapshot([
+      {
+        id: 1,
+        uri: 'a',
+        callees: [
+          callee(10, 0, {
+            calls: null as unknown as number,
+            inflight: null as unknown as number,
+            errors: null as unknown as number,
+            state: 'unknown' as 'active',
+          }),
+        ],
+      },
+    ])
     m.applySnapshot({ ...s, extensions: false })
     const r = registrationRows(m)[0]!
     expect([r.rate, r.inflight, r.errors, r.spread]).toEqual([null, null, null, null])
@@ -159,7 +213,11 @@ describe('rows, history, sparkline, throttle', () => {
       vi.useFakeTimers()
       let now = 0
       let runs = 0
-      const t = throttle(() => runs++, 100, () => now)
+      const t = throttle(
+        () => runs++,
+        100,
+        () => now,
+      )
       for (let i = 0; i < 50; i++) t.schedule()
       expect(runs).toBe(1)
       now = 100

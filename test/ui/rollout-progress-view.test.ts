@@ -27,9 +27,26 @@ async function frameWhere(lastFrame: () => string | undefined, check: (f: string
 describe('rollout live view (ink)', () => {
   it('shows the step, the weights, canary against rest, the time to the next step, then the rollback', async () => {
     const store = new ViewStore()
-    const { lastFrame, unmount } = render(createElement(ProgressView, { store, title: 'rollout canary com.example.svc', gates: 'error rate ≤ 1%' }))
-    store.apply({ event: 'canary', uri: 'com.example.svc', registration: 1, canary: { session: 42, authid: 'svc-v2' }, old: [{ session: 1, authid: null, weight: 1, state: 'active' }] })
-    store.apply({ event: 'step', step: 1, steps: 3, percent: 25, canary_weight: 0.333333, old_weights: [{ session: 1, weight: 1 }], interval_ms: 30_000, next_step_at: new Date(Date.now() + 30_000).toISOString() })
+    const { lastFrame, unmount } = render(
+      createElement(ProgressView, { store, title: 'rollout canary com.example.svc', gates: 'error rate ≤ 1%' }),
+    )
+    store.apply({
+      event: 'canary',
+      uri: 'com.example.svc',
+      registration: 1,
+      canary: { session: 42, authid: 'svc-v2' },
+      old: [{ session: 1, authid: null, weight: 1, state: 'active' }],
+    })
+    store.apply({
+      event: 'step',
+      step: 1,
+      steps: 3,
+      percent: 25,
+      canary_weight: 0.333333,
+      old_weights: [{ session: 1, weight: 1 }],
+      interval_ms: 30_000,
+      next_step_at: new Date(Date.now() + 30_000).toISOString(),
+    })
     store.apply({ event: 'sample', step: 1, percent: 25, window, next_step_in_ms: 20_000 })
     const frame = await frameWhere(lastFrame, (f) => f.includes('canary share'))
     expect(frame).toContain('canary session 42 (svc-v2)')
@@ -38,8 +55,22 @@ describe('rollout live view (ink)', () => {
     expect(frame).toContain('25% of the traffic · canary weight 0.333 · old weights 1')
     expect(frame).toMatch(/canary\s+40\s+2\s+5%\s+12\.5 ms\s+1/)
     expect(frame).toMatch(/rest\s+120\s+0\s+0%\s+8 ms\s+3/)
-    store.apply({ event: 'gate', step: 1, percent: 25, window, action: 'rollback', verdict: 'breach', reason: 'canary error rate 5% (2 of 40 calls) is above --max-error-rate 1% (rest: 0%)' })
-    store.apply({ event: 'rollback', reason: 'step 1 (25%): …', restored: [{ session: 1, weight: 1 }], canary: { session: 42, authid: 'svc-v2' }, canary_drained: true })
+    store.apply({
+      event: 'gate',
+      step: 1,
+      percent: 25,
+      window,
+      action: 'rollback',
+      verdict: 'breach',
+      reason: 'canary error rate 5% (2 of 40 calls) is above --max-error-rate 1% (rest: 0%)',
+    })
+    store.apply({
+      event: 'rollback',
+      reason: 'step 1 (25%): …',
+      restored: [{ session: 1, weight: 1 }],
+      canary: { session: 42, authid: 'svc-v2' },
+      canary_drained: true,
+    })
     const after = await frameWhere(lastFrame, (f) => f.includes('rolled back'))
     expect(after).toContain('last gate: breach')
     expect(after).toContain('ROLLED BACK')
@@ -48,15 +79,19 @@ describe('rollout live view (ink)', () => {
   })
 
   it('plain lines: one per event that matters, none for samples and drain progress', () => {
-    const lines = ([
-      { event: 'sample', step: 1, percent: 25, window, next_step_in_ms: 1 },
-      { event: 'drain-progress', session: 1, inflight: 3 },
-      { event: 'gate', step: 2, percent: 50, window, action: 'hold', verdict: 'idle', reason: 'no evidence' },
-      { event: 'retired', callee: { session: 5, authid: null }, outcome: 'timeout', elapsed_ms: 30_000, drained: false },
-    ] as RolloutEvent[]).map(eventLine)
+    const lines = (
+      [
+        { event: 'sample', step: 1, percent: 25, window, next_step_in_ms: 1 },
+        { event: 'drain-progress', session: 1, inflight: 3 },
+        { event: 'gate', step: 2, percent: 50, window, action: 'hold', verdict: 'idle', reason: 'no evidence' },
+        { event: 'retired', callee: { session: 5, authid: null }, outcome: 'timeout', elapsed_ms: 30_000, drained: false },
+      ] as RolloutEvent[]
+    ).map(eventLine)
     expect(lines[0]).toBeNull()
     expect(lines[1]).toBeNull()
-    expect(lines[2]).toBe('step 2 50%: idle (holding the step for another interval) — canary 5% errors of 40 calls, p99 12.5 ms | rest 0% errors of 120 calls, p99 8 ms | canary share 25% — no evidence')
+    expect(lines[2]).toBe(
+      'step 2 50%: idle (holding the step for another interval) — canary 5% errors of 40 calls, p99 12.5 ms | rest 0% errors of 120 calls, p99 8 ms | canary share 25% — no evidence',
+    )
     expect(lines[3]).toMatch(/session 5: drain timed out after 30s; it stays cordoned/)
   })
 })

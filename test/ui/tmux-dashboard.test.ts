@@ -14,7 +14,11 @@ afterEach(() => {
 describe('wampctl dashboard in tmux', () => {
   it('shows the registration, its callees and their shares; Tab cycles; drains one from the keyboard; q exits cleanly', async () => {
     const router = await liveRouter({ statsIntervalMs: 250 })
-    const add = [await callee(router, 'dash.add', 'add-1'), await callee(router, 'dash.add', 'add-2'), await callee(router, 'dash.add', 'add-3')]
+    const add = [
+      await callee(router, 'dash.add', 'add-1'),
+      await callee(router, 'dash.add', 'add-2'),
+      await callee(router, 'dash.add', 'add-3'),
+    ]
     await callee(router, 'dash.zeta', 'zeta-1', 'random')
     await load(router, ['dash.add', 'dash.zeta'], 80)
     const meta = await adminMeta(router)
@@ -22,13 +26,28 @@ describe('wampctl dashboard in tmux', () => {
 
     screen = new TmuxScreen('dashboard')
     screen.start(
-      [process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'dashboard', '--url', router.url, '--realm', 'realm1', '--authid', ADMIN.authid, '--secret', ADMIN.secret],
+      [
+        process.execPath,
+        join(REPO_ROOT, 'bin', 'run.js'),
+        'dashboard',
+        '--url',
+        router.url,
+        '--realm',
+        'realm1',
+        '--authid',
+        ADMIN.authid,
+        '--secret',
+        ADMIN.secret,
+      ],
       { WAMPCTL_CONFIG_DIR: tempConfigDir(), NCURSES_NO_UTF8_ACS: '1' },
     )
     // Registrations in URI order, the first selected; its callees with their shares; the charts titled for it.
     const row = (authid: string, state = 'active') => new RegExp(`\\d+\\s+${authid}\\s+${state}\\s+1\\s+\\d+%`)
     const first = await screen.waitForScreen(
-      (s) => /> dash\.add\s+roundrobin\s+3\s+[1-9]\d*\.\d/.test(s) && ['add-1', 'add-2', 'add-3'].every((a) => row(a).test(s)) && /[1-9]\d?%/.test(s),
+      (s) =>
+        /> dash\.add\s+roundrobin\s+3\s+[1-9]\d*\.\d/.test(s) &&
+        ['add-1', 'add-2', 'add-3'].every((a) => row(a).test(s)) &&
+        /[1-9]\d?%/.test(s),
       'dash.add with its callees and shares',
     )
     expect(first).toMatch(/ {2}dash\.zeta\s+random\s+1\s/)
@@ -39,7 +58,10 @@ describe('wampctl dashboard in tmux', () => {
     expect(first).toMatch(/┌─ events/) // box borders drawn as lines (NCURSES_NO_UTF8_ACS=1)
 
     screen.keys('Tab')
-    await screen.waitForScreen((s) => /> dash\.zeta\s/.test(s) && s.includes('callees of dash.zeta') && row('zeta-1').test(s), 'Tab to dash.zeta')
+    await screen.waitForScreen(
+      (s) => /> dash\.zeta\s/.test(s) && s.includes('callees of dash.zeta') && row('zeta-1').test(s),
+      'Tab to dash.zeta',
+    )
     screen.keys('Tab')
     await screen.waitForScreen((s) => /> dash\.add\s/.test(s) && s.includes('callees of dash.add'), 'Tab back to dash.add')
 
@@ -47,7 +69,10 @@ describe('wampctl dashboard in tmux', () => {
     screen.keys('j')
     await screen.waitForScreen((s) => new RegExp(`>2\\s+${target}\\s+add-2`).test(s), 'add-2 selected')
     screen.keys('d')
-    await screen.waitForScreen((s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of dash.add?`) && s.includes('[y/n]'), 'the confirmation box')
+    await screen.waitForScreen(
+      (s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of dash.add?`) && s.includes('[y/n]'),
+      'the confirmation box',
+    )
     screen.keys('y')
     const drained = await screen.waitForScreen(
       (s) => new RegExp(`${target}\\s+add-2\\s+(?:draining|cordoned)`).test(s) && s.includes(`cordoned dash.add ${target}`),

@@ -14,7 +14,11 @@ afterEach(() => {
 describe('wampctl top in tmux', () => {
   it('shows the registration, its callees and their shares; drains one from the keyboard; q exits cleanly', async () => {
     const router = await liveRouter({ statsIntervalMs: 250 })
-    const add = [await callee(router, 'tmux.add', 'add-1'), await callee(router, 'tmux.add', 'add-2'), await callee(router, 'tmux.add', 'add-3')]
+    const add = [
+      await callee(router, 'tmux.add', 'add-1'),
+      await callee(router, 'tmux.add', 'add-2'),
+      await callee(router, 'tmux.add', 'add-3'),
+    ]
     await callee(router, 'tmux.lookup', 'lookup-1', 'first')
     await load(router, ['tmux.add', 'tmux.lookup'], 80)
     const meta = await adminMeta(router)
@@ -22,10 +26,25 @@ describe('wampctl top in tmux', () => {
 
     screen = new TmuxScreen('top')
     screen.start(
-      [process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'top', '--url', router.url, '--realm', 'realm1', '--authid', ADMIN.authid, '--secret', ADMIN.secret],
+      [
+        process.execPath,
+        join(REPO_ROOT, 'bin', 'run.js'),
+        'top',
+        '--url',
+        router.url,
+        '--realm',
+        'realm1',
+        '--authid',
+        ADMIN.authid,
+        '--secret',
+        ADMIN.secret,
+      ],
       { WAMPCTL_CONFIG_DIR: tempConfigDir() },
     )
-    const list = await screen.waitForScreen((s) => /tmux\.add\s+roundrobin\s+3\s+[1-9]\d*\.\d\s/.test(s) && /tmux\.lookup\s+first\s+1\s/.test(s), 'both registrations with calls/s')
+    const list = await screen.waitForScreen(
+      (s) => /tmux\.add\s+roundrobin\s+3\s+[1-9]\d*\.\d\s/.test(s) && /tmux\.lookup\s+first\s+1\s/.test(s),
+      'both registrations with calls/s',
+    )
     expect(list).toContain('wampctl top')
     expect(list).toContain('live: stats every 250 ms')
     expect(list).toContain('↑↓ j/k move  Enter open  / filter  s sort  q quit')
@@ -36,7 +55,10 @@ describe('wampctl top in tmux', () => {
     await screen.waitForScreen((s) => s.includes('sort: uri') && /> tmux\.add\s/.test(s), 'sorted by URI, tmux.add selected')
     screen.keys('Enter')
     const row = (authid: string, state = 'active') => new RegExp(`\\d+\\s+${authid}\\s+${state}\\s+1\\s+[█·]{20}\\s+\\d+%`)
-    const detail = await screen.waitForScreen((s) => ['add-1', 'add-2', 'add-3'].every((a) => row(a).test(s)) && /[1-9]\d?%/.test(s), 'the callees with their shares')
+    const detail = await screen.waitForScreen(
+      (s) => ['add-1', 'add-2', 'add-3'].every((a) => row(a).test(s)) && /[1-9]\d?%/.test(s),
+      'the callees with their shares',
+    )
     expect(detail).toContain('tmux.add  (roundrobin, exact, id')
     expect(detail).toContain('c cordon  u uncordon  d drain  e evict')
     const order = ['add-1', 'add-2', 'add-3'].map((a) => detail.indexOf(a))
@@ -46,9 +68,15 @@ describe('wampctl top in tmux', () => {
     screen.keys('j')
     await screen.waitForScreen((s) => new RegExp(`>\\s+2\\s+${target}\\s+add-2`).test(s), 'add-2 selected')
     screen.keys('d')
-    await screen.waitForScreen((s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of tmux.add? [y/n]`), 'the confirmation')
+    await screen.waitForScreen(
+      (s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of tmux.add? [y/n]`),
+      'the confirmation',
+    )
     screen.keys('y')
-    const drained = await screen.waitForScreen((s) => row('add-2', '(?:draining|cordoned)').test(s) && s.includes(`drained tmux.add ${target}`), 'add-2 drained on screen')
+    const drained = await screen.waitForScreen(
+      (s) => row('add-2', '(?:draining|cordoned)').test(s) && s.includes(`drained tmux.add ${target}`),
+      'add-2 drained on screen',
+    )
     expect(drained).toMatch(row('add-1'))
     expect(drained).toMatch(row('add-3'))
     const snap = await meta.snapshot()
@@ -61,10 +89,17 @@ describe('wampctl top in tmux', () => {
 
   it('demo --top shows the demo load moving and stops cleanly (exit 0) on SIGTERM', async () => {
     screen = new TmuxScreen('demo')
-    screen.start([process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'demo', '--port', '0', '--top', '--rate', '60'], { WAMPCTL_CONFIG_DIR: tempConfigDir() })
+    screen.start([process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'demo', '--port', '0', '--top', '--rate', '60'], {
+      WAMPCTL_CONFIG_DIR: tempConfigDir(),
+    })
     const rate = (s: string): number => Number(/demo\.add\s+roundrobin\s+3\s+(\d+\.\d)\s/.exec(s)?.[1] ?? 0)
-    const first = await screen.waitForScreen((s) => rate(s) > 0 && /demo\.lookup\s+first\s+2\s/.test(s) && /demo\.quote\s+random\s+2\s/.test(s), 'the demo registrations under load')
-    expect(first).toMatch(/demo router ws:\/\/127\.0\.0\.1:\d+\/ws · 60 calls\/s · elsewhere try: wampctl registrations show demo\.add · wampctl drain \d+ --uri demo\.add/)
+    const first = await screen.waitForScreen(
+      (s) => rate(s) > 0 && /demo\.lookup\s+first\s+2\s/.test(s) && /demo\.quote\s+random\s+2\s/.test(s),
+      'the demo registrations under load',
+    )
+    expect(first).toMatch(
+      /demo router ws:\/\/127\.0\.0\.1:\d+\/ws · 60 calls\/s · elsewhere try: wampctl registrations show demo\.add · wampctl drain \d+ --uri demo\.add/,
+    )
     // the numbers move: a later screen differs in the demo.add line
     const line = (s: string): string => s.split('\n').find((l) => /demo\.add\s+roundrobin/.test(l)) ?? ''
     await screen.waitForScreen((s) => line(s) !== line(first) && rate(s) > 0, 'the demo.add line to change')

@@ -33,7 +33,19 @@ export class TmuxScreen {
     writeFileSync(conf, 'set -g status off\n')
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`)
     const inner = `${['env', ...envArgs, ...argv].map(shellQuote).join(' ')}; echo $? > ${shellQuote(this.exitFile)}`
-    const r = this.tmux('-f', conf, 'new-session', '-d', '-x', String(width), '-y', String(height), '-s', this.name, `sh -c ${shellQuote(inner)}`)
+    const r = this.tmux(
+      '-f',
+      conf,
+      'new-session',
+      '-d',
+      '-x',
+      String(width),
+      '-y',
+      String(height),
+      '-s',
+      this.name,
+      `sh -c ${shellQuote(inner)}`,
+    )
     if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`)
   }
 
@@ -63,9 +75,8 @@ export class TmuxScreen {
   /** Poll the screen until `predicate` holds (bounded); returns that screen. */
   async waitForScreen(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs
-    let screen = ''
     for (;;) {
-      screen = this.capture()
+      const screen = this.capture()
       if (predicate(screen)) return screen
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${screen}`)
       await new Promise((r) => setTimeout(r, 100))
@@ -78,7 +89,8 @@ export class TmuxScreen {
     for (;;) {
       const text = existsSync(this.exitFile) ? readFileSync(this.exitFile, 'utf8').trim() : ''
       if (text !== '' && !this.hasSession()) return Number(text)
-      if (Date.now() > deadline) throw new Error(`the command in tmux did not exit within ${timeoutMs} ms (status file: '${text}'); screen:\n${this.capture()}`)
+      if (Date.now() > deadline)
+        throw new Error(`the command in tmux did not exit within ${timeoutMs} ms (status file: '${text}'); screen:\n${this.capture()}`)
       await new Promise((r) => setTimeout(r, 100))
     }
   }

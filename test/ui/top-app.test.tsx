@@ -56,7 +56,14 @@ function demoSource(): FakeSource {
     extensions: true,
     registrations: [
       { id: 1, uri: 'svc.cold', match: 'exact', invoke: 'first', created: null, callees: [c(21, 'cold-1', 0)] },
-      { id: 2, uri: 'svc.hot', match: 'exact', invoke: 'roundrobin', created: null, callees: [c(11, 'hot-1', 0), c(12, 'hot-2', 0), c(13, 'hot-3', 0)] },
+      {
+        id: 2,
+        uri: 'svc.hot',
+        match: 'exact',
+        invoke: 'roundrobin',
+        created: null,
+        callees: [c(11, 'hot-1', 0), c(12, 'hot-2', 0), c(13, 'hot-3', 0)],
+      },
       { id: 3, uri: 'alpha.mid', match: 'exact', invoke: 'random', created: null, callees: [c(31, 'mid-1', 0)] },
     ],
   }
@@ -247,7 +254,12 @@ describe('TopApp (ink)', () => {
 
   it('says so on screen when it is polling a router without the extensions', async () => {
     const s = new FakeSource('polling', 2000)
-    s.model.applySnapshot({ at: 'x', realm: 'realm1', extensions: false, registrations: [{ id: 5, uri: 'std.svc', match: 'exact', invoke: 'single', created: null, callees: [] }] })
+    s.model.applySnapshot({
+      at: 'x',
+      realm: 'realm1',
+      extensions: false,
+      registrations: [{ id: 5, uri: 'std.svc', match: 'exact', invoke: 'single', created: null, callees: [] }],
+    })
     const { lastFrame } = setup(s)
     const f = await frameWith(lastFrame, has('std.svc'), 'the table')
     expect(f).toContain('polling the standard meta API every 2000 ms: this router has no wampctl extensions')
@@ -259,6 +271,10 @@ describe('TopApp (ink)', () => {
     await frameWith(lastFrame, has('svc.hot'), 'the table')
     expect(isUnmounted()).toBe(false)
     stdin.write('q')
-    await frameWith(() => (isUnmounted() ? 'unmounted' : ''), (x) => x === 'unmounted', 'the app to unmount')
+    await frameWith(
+      () => (isUnmounted() ? 'unmounted' : ''),
+      (x) => x === 'unmounted',
+      'the app to unmount',
+    )
   })
 })

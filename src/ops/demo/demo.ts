@@ -100,7 +100,8 @@ export function nextSteps(demo: Pick<RunningDemo, 'url' | 'instances' | 'context
     `  services: ${summarize(demo.instances)}`,
     `  load: ${rate} calls/s from session 'demo-load'`,
   ]
-  if (demo.contextPath !== undefined) lines.push(`  context 'demo' written to ${demo.contextPath}: wampctl in another terminal needs no flags`)
+  if (demo.contextPath !== undefined)
+    lines.push(`  context 'demo' written to ${demo.contextPath}: wampctl in another terminal needs no flags`)
   lines.push(
     '',
     'try, in another terminal:',

@@ -65,17 +65,20 @@ export function startLoad(client: WampClient, options: LoadOptions): RunningLoad
       const m = pick()
       inflight++
       stats.sent++
-      client.call(m.uri, m.args()).then(
-        () => {
-          stats.ok++
-        },
-        () => {
-          stats.failed++
-        },
-      ).finally(() => {
-        inflight--
-        if (inflight === 0) idle?.()
-      })
+      client
+        .call(m.uri, m.args())
+        .then(
+          () => {
+            stats.ok++
+          },
+          () => {
+            stats.failed++
+          },
+        )
+        .finally(() => {
+          inflight--
+          if (inflight === 0) idle?.()
+        })
     }
   }, periodMs)
 

@@ -36,8 +36,19 @@ export async function abortRollout(meta: MetaClient, store: RolloutStore, uri: s
   if (state === null) throw new NotFoundError(`no rollout of ${uri} is recorded (no ${store.path})`)
   store.requestAbort()
   // A kept (promoted) record has no runner any more; a running one is asked to stop first.
-  const runner = state.status === 'promoted' ? 'gone' : await waitForRunner(store, state.pid === process.pid ? null : () => runnerAlive(state), options.waitMs ?? 5000)
-  const result: AbortResult = { uri: state.uri, registration: state.registration, kind: state.kind, runner, restored: [], canary: null, skipped: [] }
+  const runner =
+    state.status === 'promoted'
+      ? 'gone'
+      : await waitForRunner(store, state.pid === process.pid ? null : () => runnerAlive(state), options.waitMs ?? 5000)
+  const result: AbortResult = {
+    uri: state.uri,
+    registration: state.registration,
+    kind: state.kind,
+    runner,
+    restored: [],
+    canary: null,
+    skipped: [],
+  }
   let callees: CalleeView[] = []
   try {
     callees = (await meta.describe(state.registration)).callees

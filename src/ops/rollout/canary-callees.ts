@@ -10,7 +10,9 @@ export function pickCanary(reg: RegistrationView, selector: CanarySelector, excl
   if ('session' in selector) return reg.callees.find((c) => c.session === selector.session && !exclude.has(c.session))
   const matches = reg.callees.filter((c) => c.authid === selector.authid && !exclude.has(c.session))
   if (matches.length > 1) {
-    throw new UsageError(`${matches.length} callees of ${reg.uri} have authid '${selector.authid}' (sessions ${matches.map((c) => c.session).join(', ')}): pick one with --canary SESSION`)
+    throw new UsageError(
+      `${matches.length} callees of ${reg.uri} have authid '${selector.authid}' (sessions ${matches.map((c) => c.session).join(', ')}): pick one with --canary SESSION`,
+    )
   }
   return matches[0]
 }

@@ -71,7 +71,13 @@ export class CanaryRun {
       const canary = this.canary ?? (await this.waitForCanary())
       this.canary = canary
       this.save({ canary, status: 'running' })
-      this.emit({ event: 'canary', uri: this.reg.uri, registration: this.reg.id, canary: ref(canary), old: this.old.map((c) => ({ ...ref(c), weight: c.weight, state: c.state })) })
+      this.emit({
+        event: 'canary',
+        uri: this.reg.uri,
+        registration: this.reg.id,
+        canary: ref(canary),
+        old: this.old.map((c) => ({ ...ref(c), weight: c.weight, state: c.state })),
+      })
       await this.walkSteps()
       return await this.finish()
     } catch (err) {
@@ -86,7 +92,15 @@ export class CanaryRun {
   private async waitForCanary(): Promise<CalleeRecord> {
     const want = 'session' in this.o.canary ? `session ${this.o.canary.session}` : `authid '${this.o.canary.authid}'`
     const deadline = Math.min(Date.now() + this.o.waitMs, this.deadline)
-    this.emit({ event: 'waiting', uri: this.reg.uri, registration: this.reg.id, for: `the canary (${want})`, have: 0, want: 1, deadline: new Date(deadline).toISOString() })
+    this.emit({
+      event: 'waiting',
+      uri: this.reg.uri,
+      registration: this.reg.id,
+      for: `the canary (${want})`,
+      have: 0,
+      want: 1,
+      deadline: new Date(deadline).toISOString(),
+    })
     const waker = new Waker()
     const unsubscribe = await this.meta.client
       .subscribe('wamp.registration.on_register', (args) => {
@@ -94,9 +108,16 @@ export class CanaryRun {
       })
       .catch(() => async () => {}) // no permission to watch meta events: polling alone will do
     try {
-      const found = await waitFor(async () => pickCanary(await this.meta.describe(this.reg.id), this.o.canary, this.oldSessions), { deadline, pollMs: POLL_MS, waker, signal: this.control.signal })
+      const found = await waitFor(async () => pickCanary(await this.meta.describe(this.reg.id), this.o.canary, this.oldSessions), {
+        deadline,
+        pollMs: POLL_MS,
+        waker,
+        signal: this.control.signal,
+      })
       if (found === undefined) {
-        throw new TimeoutError(`the canary (${want}) did not register on ${this.reg.uri} within ${formatDuration(this.o.waitMs)}; nothing was changed`)
+        throw new TimeoutError(
+          `the canary (${want}) did not register on ${this.reg.uri} within ${formatDuration(this.o.waitMs)}; nothing was changed`,
+        )
       }
       return record(found)
     } finally {
@@ -111,7 +132,16 @@ export class CanaryRun {
     for (let i = 0; i < steps.length; i++) {
       const percent = steps[i]!
       const weight = await this.applyStep(i, percent)
-      const rec: StepRecord = { step: i + 1, percent, canary_weight: weight, windows: 0, canary_calls: 0, canary_errors: 0, rest_calls: 0, share: null }
+      const rec: StepRecord = {
+        step: i + 1,
+        percent,
+        canary_weight: weight,
+        windows: 0,
+        canary_calls: 0,
+        canary_errors: 0,
+        rest_calls: 0,
+        share: null,
+      }
       this.steps.push(rec)
       for (;;) {
         const { window, gate } = await this.observe(i, percent)
@@ -120,7 +150,12 @@ export class CanaryRun {
         rec.canary_errors += window.canary.errors
         rec.rest_calls += window.rest.calls
         rec.share = rec.canary_calls + rec.rest_calls === 0 ? null : rec.canary_calls / (rec.canary_calls + rec.rest_calls)
-        const action = gate.verdict === 'breach' || (gate.verdict === 'idle' && this.o.onIdle === 'rollback') ? 'rollback' : gate.verdict === 'idle' && this.o.onIdle === 'hold' ? 'hold' : 'advance'
+        const action =
+          gate.verdict === 'breach' || (gate.verdict === 'idle' && this.o.onIdle === 'rollback')
+            ? 'rollback'
+            : gate.verdict === 'idle' && this.o.onIdle === 'hold'
+              ? 'hold'
+              : 'advance'
         this.emit({ event: 'gate', step: i + 1, percent, window, action, ...gate })
         if (action === 'rollback') throw new Breach(`step ${i + 1} (${percent}%): ${gate.reason}`)
         if (action === 'advance') break
@@ -154,8 +189,20 @@ export class CanaryRun {
     }
     const nextAt = new Date(Date.now() + this.o.intervalMs).toISOString()
     this.save({ status: 'running', step_index: index, percent, canary_weight: weight, next_step_at: nextAt })
-    const oldWeights: WeightRef[] = old.map((c) => ({ session: c.session, weight: percent < 100 ? present.get(c.session)!.weight ?? c.weight : 0 }))
-    this.emit({ event: 'step', step: index + 1, steps: this.o.steps.length, percent, canary_weight: weight, old_weights: oldWeights, interval_ms: this.o.intervalMs, next_step_at: nextAt })
+    const oldWeights: WeightRef[] = old.map((c) => ({
+      session: c.session,
+      weight: percent < 100 ? (present.get(c.session)!.weight ?? c.weight) : 0,
+    }))
+    this.emit({
+      event: 'step',
+      step: index + 1,
+      steps: this.o.steps.length,
+      percent,
+      canary_weight: weight,
+      old_weights: oldWeights,
+      interval_ms: this.o.intervalMs,
+      next_step_at: nextAt,
+    })
     return weight
   }
 
@@ -172,11 +219,18 @@ export class CanaryRun {
       await sleep(nap, this.control.signal)
       if (this.o.sampleMs !== null && Date.now() < end) {
         const mid = await this.describe()
-        this.emit({ event: 'sample', step: index + 1, percent, window: windowStats(before, mid, this.canary!.session, this.oldSessions, Date.now() - t0), next_step_in_ms: Math.max(0, end - Date.now()) })
+        this.emit({
+          event: 'sample',
+          step: index + 1,
+          percent,
+          window: windowStats(before, mid, this.canary!.session, this.oldSessions, Date.now() - t0),
+          next_step_in_ms: Math.max(0, end - Date.now()),
+        })
       }
     }
     const after = await this.describe()
-    if (!after.callees.some((c) => c.session === this.canary!.session)) throw new Breach(`the canary (session ${this.canary!.session}) left ${this.reg.uri}`)
+    if (!after.callees.some((c) => c.session === this.canary!.session))
+      throw new Breach(`the canary (session ${this.canary!.session}) left ${this.reg.uri}`)
     const window = windowStats(before, after, this.canary!.session, this.oldSessions, Date.now() - t0)
     const gate = evaluateGates(window, this.o.gates)
     this.save({ last_gate: { step: index + 1, percent, verdict: gate.verdict, reason: gate.reason, at: new Date().toISOString() } })
@@ -190,14 +244,26 @@ export class CanaryRun {
     const now = await this.describe()
     const present = this.old.filter((c) => now.callees.some((x) => x.session === c.session))
     this.emit({ event: 'promoted', canary: ref(canary), old: present.map(ref) })
-    const result: CanaryResult = { uri: this.reg.uri, registration: this.reg.id, outcome: 'promoted', canary: ref(canary), steps: this.steps, retired: [], kept: [], elapsed_ms: 0 }
+    const result: CanaryResult = {
+      uri: this.reg.uri,
+      registration: this.reg.id,
+      outcome: 'promoted',
+      canary: ref(canary),
+      steps: this.steps,
+      retired: [],
+      kept: [],
+      elapsed_ms: 0,
+    }
     if (this.o.onSuccess === 'keep') {
       result.kept = present.map(ref)
     } else {
       this.save({ status: 'retiring' })
       for (let i = 0; i < present.length; i++) {
         const c = present[i]!
-        const out = await retireCallee(this.meta, this.control, this.reg.id, ref(c), this.o.drainTimeoutMs, (e) => this.emit(e), { index: i + 1, of: present.length })
+        const out = await retireCallee(this.meta, this.control, this.reg.id, ref(c), this.o.drainTimeoutMs, (e) => this.emit(e), {
+          index: i + 1,
+          of: present.length,
+        })
         result.retired.push({ ...ref(c), outcome: out.outcome })
         this.save({ retired: [...this.state.retired, c.session] })
       }
@@ -220,14 +286,28 @@ export class CanaryRun {
     if (this.state.status === 'retiring') {
       // Promoted already: nothing to roll back; the old callees not yet retired keep weight 0.
       this.o.store.remove()
-      return err instanceof StopReason ? new WampctlError(`${this.reg.uri}: ${err.message} while retiring the old callees; the canary serves, the rest stay registered at weight 0`, 'WAMPCTL_INTERRUPTED', 1) : err
+      return err instanceof StopReason
+        ? new WampctlError(
+            `${this.reg.uri}: ${err.message} while retiring the old callees; the canary serves, the rest stay registered at weight 0`,
+            'WAMPCTL_INTERRUPTED',
+            1,
+          )
+        : err
     }
     if (!this.touched) {
       if (!this.control.aborted) this.o.store.remove()
-      if (err instanceof StopReason) return new WampctlError(`${this.reg.uri}: ${err.message} before any weight changed`, 'WAMPCTL_INTERRUPTED', 1)
+      if (err instanceof StopReason)
+        return new WampctlError(`${this.reg.uri}: ${err.message} before any weight changed`, 'WAMPCTL_INTERRUPTED', 1)
       return err
     }
-    const reason = err instanceof Breach ? err.message : err instanceof OutOfTime ? `--timeout ${formatDuration(this.o.timeoutMs ?? 0)} ran out` : err instanceof StopReason ? err.message : `error: ${(err as Error).message}`
+    const reason =
+      err instanceof Breach
+        ? err.message
+        : err instanceof OutOfTime
+          ? `--timeout ${formatDuration(this.o.timeoutMs ?? 0)} ran out`
+          : err instanceof StopReason
+            ? err.message
+            : `error: ${(err as Error).message}`
     try {
       await this.rollBack(reason)
     } catch (rollbackErr) {
@@ -262,11 +342,16 @@ export class CanaryRun {
     if (present.has(canary.session)) {
       await this.control.actAlways(() => this.meta.setWeight(this.reg.id, canary.session, 0))
       try {
-        const r = await this.control.actAlways(() => this.meta.drain(canary.session, this.reg.id, { timeout_ms: this.o.drainTimeoutMs, then: 'none' }))
+        const r = await this.control.actAlways(() =>
+          this.meta.drain(canary.session, this.reg.id, { timeout_ms: this.o.drainTimeoutMs, then: 'none' }),
+        )
         drained = r?.drained ?? false
       } catch (err) {
         if (!(err instanceof CallError && err.uri === 'wampctl.error.drain_timeout')) throw err
-        this.emit({ event: 'note', message: `the canary's calls in flight did not all finish within ${formatDuration(this.o.drainTimeoutMs)}; it stays cordoned and they keep running` })
+        this.emit({
+          event: 'note',
+          message: `the canary's calls in flight did not all finish within ${formatDuration(this.o.drainTimeoutMs)}; it stays cordoned and they keep running`,
+        })
       }
     }
     if (!this.control.aborted) this.o.store.remove()

@@ -75,15 +75,22 @@ export async function runCanary(meta: MetaClient, options: CanaryOptions): Promi
   requireWeightedPolicy(reg)
   const kept = requireNoRollout(options.store, options.uri)
   if (kept !== null) {
-    options.onEvent?.({ event: 'note', message: `superseding the kept record of the canary rollout started ${kept.started_at} (its old callees stay as they are now)` })
+    options.onEvent?.({
+      event: 'note',
+      message: `superseding the kept record of the canary rollout started ${kept.started_at} (its old callees stay as they are now)`,
+    })
   }
   const found = pickCanary(reg, options.canary, new Set())
   const old = reg.callees.filter((c) => c.session !== found?.session).map(record)
   if (activeWeight(old) === 0) {
-    throw new SafetyError(`no callee of ${reg.uri} besides the canary takes calls (active with a weight above 0): there is nothing to compare the canary with or to fall back on`)
+    throw new SafetyError(
+      `no callee of ${reg.uri} besides the canary takes calls (active with a weight above 0): there is nothing to compare the canary with or to fall back on`,
+    )
   }
   if (found !== undefined && found.state !== 'active') {
-    throw new SafetyError(`the canary (session ${found.session}) is ${found.state} on ${reg.uri}: 'wampctl uncordon ${found.session}' first, or start a fresh instance`)
+    throw new SafetyError(
+      `the canary (session ${found.session}) is ${found.state} on ${reg.uri}: 'wampctl uncordon ${found.session}' first, or start a fresh instance`,
+    )
   }
   return new CanaryRun(meta, options, reg, old, found === undefined ? undefined : record(found)).run()
 }

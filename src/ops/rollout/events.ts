@@ -21,7 +21,16 @@ export type RolloutEvent =
   /** The canary was found; `old` are the callees it is measured against. */
   | { event: 'canary'; uri: string; registration: number; canary: CalleeRef; old: Array<CalleeRef & { weight: number; state: string }> }
   /** A step began: the canary's weight was set for `percent`% of the traffic. */
-  | { event: 'step'; step: number; steps: number; percent: number; canary_weight: number; old_weights: WeightRef[]; interval_ms: number; next_step_at: string }
+  | {
+      event: 'step'
+      step: number
+      steps: number
+      percent: number
+      canary_weight: number
+      old_weights: WeightRef[]
+      interval_ms: number
+      next_step_at: string
+    }
   /** Live figures within the current window (only when sampling is asked for: the TTY view). */
   | { event: 'sample'; step: number; percent: number; window: WindowStats; next_step_in_ms: number }
   /** A window ended: the gates' verdict. `idle` windows repeat the step (unless --on-idle says otherwise). */

@@ -44,7 +44,12 @@ export function requireNoRollout(store: RolloutStore, uri: string): RolloutState
   if (state === null) return null
   if (state.status === 'promoted') return state
   const alive = runnerAlive(state)
-  const who = alive === true ? `still running (pid ${state.pid})` : alive === false ? `left over by pid ${state.pid}, which is gone` : `running on ${state.host} (pid ${state.pid})`
+  const who =
+    alive === true
+      ? `still running (pid ${state.pid})`
+      : alive === false
+        ? `left over by pid ${state.pid}, which is gone`
+        : `running on ${state.host} (pid ${state.pid})`
   throw new SafetyError(
     `a ${state.kind} rollout of ${uri} started ${state.started_at} is ${who}: see 'wampctl rollout status ${uri}', or 'wampctl rollout abort ${uri}' to restore the starting weights (state file ${store.path})`,
   )

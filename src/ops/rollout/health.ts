@@ -44,7 +44,13 @@ export interface GateResult {
  * What changed between two describes of one registration, for the canary against `rest` (the old
  * callees). A callee missing from `before` counts from zero; one missing from `after` is left out.
  */
-export function windowStats(before: RegistrationView, after: RegistrationView, canary: number, rest: ReadonlySet<number>, elapsedMs: number): WindowStats {
+export function windowStats(
+  before: RegistrationView,
+  after: RegistrationView,
+  canary: number,
+  rest: ReadonlySet<number>,
+  elapsedMs: number,
+): WindowStats {
   const base = new Map(before.callees.map((c) => [c.session, c]))
   const side = (callees: CalleeView[]): SideStats => {
     let calls = 0
@@ -75,15 +81,27 @@ export function evaluateGates(w: WindowStats, gates: Gates): GateResult {
   const c = w.canary
   const rest = w.rest.error_rate === null ? 'no calls' : pct(w.rest.error_rate)
   if (c.calls > 0 && c.error_rate !== null && c.error_rate > gates.maxErrorRate) {
-    return { verdict: 'breach', reason: `canary error rate ${pct(c.error_rate)} (${c.errors} of ${c.calls} calls) is above --max-error-rate ${pct(gates.maxErrorRate)} (rest: ${rest})` }
+    return {
+      verdict: 'breach',
+      reason: `canary error rate ${pct(c.error_rate)} (${c.errors} of ${c.calls} calls) is above --max-error-rate ${pct(gates.maxErrorRate)} (rest: ${rest})`,
+    }
   }
   if (c.calls < gates.minCalls) {
-    return { verdict: 'idle', reason: `the canary served ${c.calls} call(s) in the window, fewer than --min-calls ${gates.minCalls}: no evidence of health` }
+    return {
+      verdict: 'idle',
+      reason: `the canary served ${c.calls} call(s) in the window, fewer than --min-calls ${gates.minCalls}: no evidence of health`,
+    }
   }
   if (gates.maxP99Ms !== null && c.p99_ms !== null && c.p99_ms > gates.maxP99Ms) {
-    return { verdict: 'breach', reason: `canary p99 ${c.p99_ms} ms is above --max-p99 ${gates.maxP99Ms} ms (rest: ${w.rest.p99_ms ?? '-'} ms)` }
+    return {
+      verdict: 'breach',
+      reason: `canary p99 ${c.p99_ms} ms is above --max-p99 ${gates.maxP99Ms} ms (rest: ${w.rest.p99_ms ?? '-'} ms)`,
+    }
   }
-  return { verdict: 'pass', reason: `canary error rate ${pct(c.error_rate ?? 0)} over ${c.calls} calls, p99 ${c.p99_ms ?? '-'} ms (rest: ${rest}, p99 ${w.rest.p99_ms ?? '-'} ms)` }
+  return {
+    verdict: 'pass',
+    reason: `canary error rate ${pct(c.error_rate ?? 0)} over ${c.calls} calls, p99 ${c.p99_ms ?? '-'} ms (rest: ${rest}, p99 ${w.rest.p99_ms ?? '-'} ms)`,
+  }
 }
 
 /** 0.0125 → "1.25%". */

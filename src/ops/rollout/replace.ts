@@ -58,7 +58,13 @@ export async function runReplace(meta: MetaClient, o: ReplaceOptions): Promise<R
     uri: reg.uri,
     registration,
     old: inheritStart(old.map(record), kept),
-    options: { count: o.count, new_authid: o.newAuthid, min_available: o.minAvailable, timeout_ms: o.timeoutMs, drain_timeout_ms: o.drainTimeoutMs },
+    options: {
+      count: o.count,
+      new_authid: o.newAuthid,
+      min_available: o.minAvailable,
+      timeout_ms: o.timeoutMs,
+      drain_timeout_ms: o.drainTimeoutMs,
+    },
   })
   o.store.write(state)
   const run = new ReplaceRun(meta, o, reg, state, kept, isNew, new RunControl(o.store, o.signal))
@@ -93,12 +99,25 @@ class ReplaceRun {
         const c = old[i]!
         if (!(await this.waitForRoom(c))) continue // it left by itself
         const left = this.deadline - Date.now()
-        const out = await retireCallee(this.meta, this.control, this.reg.id, c, Math.max(1, Math.min(this.o.drainTimeoutMs, left)), (e) => this.emit(e), { index: i + 1, of: old.length })
+        const out = await retireCallee(
+          this.meta,
+          this.control,
+          this.reg.id,
+          c,
+          Math.max(1, Math.min(this.o.drainTimeoutMs, left)),
+          (e) => this.emit(e),
+          { index: i + 1, of: old.length },
+        )
         this.result.retired.push(out)
         this.save({ retired: [...this.state.retired, c.session] })
         if (out.outcome === 'timeout') {
-          const why = Date.now() >= this.deadline ? `--timeout ${formatDuration(this.o.timeoutMs)} ran out` : `its drain timed out after ${formatDuration(this.o.drainTimeoutMs)}`
-          throw new TimeoutError(`${this.reg.uri}: ${why} while session ${c.session} still had ${out.inflight} call(s) in flight; it stays cordoned (no call was dropped); ${this.progress(old.length)}`)
+          const why =
+            Date.now() >= this.deadline
+              ? `--timeout ${formatDuration(this.o.timeoutMs)} ran out`
+              : `its drain timed out after ${formatDuration(this.o.drainTimeoutMs)}`
+          throw new TimeoutError(
+            `${this.reg.uri}: ${why} while session ${c.session} still had ${out.inflight} call(s) in flight; it stays cordoned (no call was dropped); ${this.progress(old.length)}`,
+          )
         }
       }
       this.o.store.remove()
@@ -110,7 +129,8 @@ class ReplaceRun {
         if (untouched && this.kept !== null) this.o.store.write(this.kept)
         else this.o.store.remove()
       }
-      if (err instanceof StopReason) throw new WampctlError(`${this.reg.uri}: ${err.message}; ${this.progress(old.length)}`, 'WAMPCTL_INTERRUPTED', 1)
+      if (err instanceof StopReason)
+        throw new WampctlError(`${this.reg.uri}: ${err.message}; ${this.progress(old.length)}`, 'WAMPCTL_INTERRUPTED', 1)
       throw err
     } finally {
       this.control.dispose()
@@ -126,7 +146,15 @@ class ReplaceRun {
   private async waitForNew(): Promise<void> {
     const want = this.o.count
     const what = this.o.newAuthid !== null ? `${want} new callee(s) with authid '${this.o.newAuthid}'` : `${want} new callee(s) to register`
-    this.emit({ event: 'waiting', uri: this.reg.uri, registration: this.reg.id, for: what, have: 0, want, deadline: new Date(this.deadline).toISOString() })
+    this.emit({
+      event: 'waiting',
+      uri: this.reg.uri,
+      registration: this.reg.id,
+      for: what,
+      have: 0,
+      want,
+      deadline: new Date(this.deadline).toISOString(),
+    })
     const ok = await this.watch(async (reg) => {
       const fresh = reg.callees.filter((c) => this.isNew(c) && takesCalls(c))
       for (const c of fresh) {
@@ -139,7 +167,9 @@ class ReplaceRun {
       return fresh.length >= want ? true : undefined
     })
     if (ok === undefined) {
-      throw new TimeoutError(`${this.reg.uri}: only ${this.seen.size} of ${what.replace(/ to register$/, '')} came within --timeout ${formatDuration(this.o.timeoutMs)}; no callee was drained`)
+      throw new TimeoutError(
+        `${this.reg.uri}: only ${this.seen.size} of ${what.replace(/ to register$/, '')} came within --timeout ${formatDuration(this.o.timeoutMs)}; no callee was drained`,
+      )
     }
   }
 
@@ -150,12 +180,18 @@ class ReplaceRun {
       if (!reg.callees.some((x) => x.session === c.session)) return false
       const others = reg.callees.filter((x) => x.session !== c.session && takesCalls(x)).length
       if (others >= this.o.minAvailable) return true
-      if (!told) this.emit({ event: 'holding', reason: `draining session ${c.session} now would leave ${others} active callee(s), fewer than --min-available ${this.o.minAvailable}` })
+      if (!told)
+        this.emit({
+          event: 'holding',
+          reason: `draining session ${c.session} now would leave ${others} active callee(s), fewer than --min-available ${this.o.minAvailable}`,
+        })
       told = true
       return undefined
     })
     if (ok === undefined) {
-      throw new TimeoutError(`${this.reg.uri}: --timeout ${formatDuration(this.o.timeoutMs)} ran out waiting to keep --min-available ${this.o.minAvailable} active callees before draining session ${c.session}; ${this.progress(this.state.old.length)}`)
+      throw new TimeoutError(
+        `${this.reg.uri}: --timeout ${formatDuration(this.o.timeoutMs)} ran out waiting to keep --min-available ${this.o.minAvailable} active callees before draining session ${c.session}; ${this.progress(this.state.old.length)}`,
+      )
     }
     return ok
   }
@@ -169,7 +205,12 @@ class ReplaceRun {
       })
       .catch(() => async () => {})
     try {
-      return await waitFor(async () => check(await this.meta.describe(this.reg.id)), { deadline: this.deadline, pollMs: POLL_MS, waker, signal: this.control.signal })
+      return await waitFor(async () => check(await this.meta.describe(this.reg.id)), {
+        deadline: this.deadline,
+        pollMs: POLL_MS,
+        waker,
+        signal: this.control.signal,
+      })
     } finally {
       await unsubscribe()
     }

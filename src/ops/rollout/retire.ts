@@ -27,7 +27,9 @@ export async function retireCallee(
   emit({ event: 'retire', callee, index: position.index, of: position.of })
   try {
     const r = await control.act(() =>
-      meta.drain(callee.session, registration, { timeout_ms: timeoutMs, then: 'unregister' }, (p) => emit({ event: 'drain-progress', session: p.session, inflight: p.inflight })),
+      meta.drain(callee.session, registration, { timeout_ms: timeoutMs, then: 'unregister' }, (p) =>
+        emit({ event: 'drain-progress', session: p.session, inflight: p.inflight }),
+      ),
     )
     emit({ event: 'retired', callee, outcome: r.outcome, elapsed_ms: r.elapsed_ms, drained: r.drained })
     return { ...callee, outcome: 'unregistered', inflight: 0 }

@@ -142,7 +142,9 @@ export class RolloutStore {
 }
 
 /** A fresh state for a rollout about to start. */
-export function newState(fields: Pick<RolloutState, 'kind' | 'url' | 'realm' | 'uri' | 'registration' | 'old' | 'options'> & Partial<RolloutState>): RolloutState {
+export function newState(
+  fields: Pick<RolloutState, 'kind' | 'url' | 'realm' | 'uri' | 'registration' | 'old' | 'options'> & Partial<RolloutState>,
+): RolloutState {
   const now = new Date().toISOString()
   return {
     version: 1,

@@ -16,7 +16,8 @@ export function parseSteps(text: string): number[] {
 export function parseRate(text: string, what: string): number {
   const t = text.trim()
   const n = t.endsWith('%') ? Number(t.slice(0, -1)) / 100 : Number(t)
-  if (t.length === 0 || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`bad ${what} '${text}': a fraction from 0 to 1 (0.01) or a percentage (1%)`)
+  if (t.length === 0 || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`bad ${what} '${text}': a fraction from 0 to 1 (0.01) or a percentage (1%)`)
   return n
 }
 

@@ -15,10 +15,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       done()
       reject(signal!.reason)
     }
-    const timer = setTimeout(() => {
-      done()
-      resolve()
-    }, Math.max(0, ms))
+    const timer = setTimeout(
+      () => {
+        done()
+        resolve()
+      },
+      Math.max(0, ms),
+    )
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
@@ -53,7 +56,10 @@ export class Waker {
  * Poll `check` until it returns a value (not undefined), re-checking every `pollMs` or when
  * `waker` is kicked. Returns undefined at the deadline (epoch ms); rejects when `signal` aborts.
  */
-export async function waitFor<T>(check: () => Promise<T | undefined>, opts: { deadline: number; pollMs: number; waker?: Waker; signal?: AbortSignal }): Promise<T | undefined> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  opts: { deadline: number; pollMs: number; waker?: Waker; signal?: AbortSignal },
+): Promise<T | undefined> {
   const waker = opts.waker ?? new Waker()
   for (;;) {
     if (opts.signal?.aborted) throw opts.signal.reason

@@ -21,7 +21,8 @@ export function drain(realm: Realm, call: MetaCall): Promise<MetaResult> {
   const timeoutMs = opts.timeout_ms ?? 30_000
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new InvalidArgumentError('timeout_ms must be a number of milliseconds')
   const then = (opts.then ?? 'none') as Then
-  if (then !== 'unregister' && then !== 'kill' && then !== 'none') throw new InvalidArgumentError(`then must be unregister, kill or none, not ${JSON.stringify(opts.then)}`)
+  if (then !== 'unregister' && then !== 'kill' && then !== 'none')
+    throw new InvalidArgumentError(`then must be unregister, kill or none, not ${JSON.stringify(opts.then)}`)
 
   const session = callees[0]!.session
   const registrations = callees.map((c) => c.registration.id)
@@ -64,7 +65,15 @@ export function drain(realm: Realm, call: MetaCall): Promise<MetaResult> {
         elapsed_ms: Math.round(performance.now() - started),
       }
       if (drained) resolve({ args: [res] })
-      else reject(new RouterError('WAMPCTL_ERR_DRAIN_TIMEOUT', ErrorUri.drainTimeout, `${res.inflight} call(s) still in flight after ${timeoutMs} ms; the callee stays cordoned`, res as unknown as Record<string, unknown>))
+      else
+        reject(
+          new RouterError(
+            'WAMPCTL_ERR_DRAIN_TIMEOUT',
+            ErrorUri.drainTimeout,
+            `${res.inflight} call(s) still in flight after ${timeoutMs} ms; the callee stays cordoned`,
+            res as unknown as Record<string, unknown>,
+          ),
+        )
     }
     const timer = setTimeout(() => complete(false), timeoutMs)
     for (const c of callees) unwatch.push(realm.dealer.watchInflight(c, report))

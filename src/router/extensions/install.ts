@@ -100,7 +100,15 @@ function startTicker(realm: Realm, intervalMs: number): () => void {
       for (const c of reg.callees) {
         if (seen.get(c) === c.stats.version) continue
         seen.set(c, c.stats.version)
-        callees.push([reg.id, c.session.id, c.stats.calls, c.stats.errors, c.stats.inflight, c.stats.percentileMs(0.5), c.stats.percentileMs(0.99)])
+        callees.push([
+          reg.id,
+          c.session.id,
+          c.stats.calls,
+          c.stats.errors,
+          c.stats.inflight,
+          c.stats.percentileMs(0.5),
+          c.stats.percentileMs(0.99),
+        ])
       }
     }
     const payload: StatsTick = { seq: ++seq, at: new Date().toISOString(), interval_ms: intervalMs, callees }

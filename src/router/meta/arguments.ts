@@ -14,7 +14,8 @@ export function idArg(args: unknown[], i: number, name: string): number {
 
 export function stringArg(args: unknown[], i: number, name: string): string {
   const v = args[i]
-  if (typeof v !== 'string') throw new InvalidArgumentError(`argument ${i + 1} (${name}) must be a string, got ${JSON.stringify(v) ?? 'nothing'}`)
+  if (typeof v !== 'string')
+    throw new InvalidArgumentError(`argument ${i + 1} (${name}) must be a string, got ${JSON.stringify(v) ?? 'nothing'}`)
   return v
 }
 

@@ -2,7 +2,17 @@ import { ACTION_KEYS, confirmQuestion, type ActionTarget, type CalleeAction, typ
 import { clock, type LiveEvent } from '../live/event-log.js'
 import type { LiveSource } from '../live/feed.js'
 import { throttle } from '../live/throttle.js'
-import { barData, CALLEE_HEADERS, calleeTable, dashboardData, fitCells, lineSeries, REGISTRATION_HEADERS, registrationTable, type DashboardData } from './view.js'
+import {
+  barData,
+  CALLEE_HEADERS,
+  calleeTable,
+  dashboardData,
+  fitCells,
+  lineSeries,
+  REGISTRATION_HEADERS,
+  registrationTable,
+  type DashboardData,
+} from './view.js'
 import { CALLEE_KEYS, createWidgets, REGISTRATION_KEYS } from './widgets.js'
 
 export interface RunDashboardOptions {
@@ -33,7 +43,8 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
   let lastSeq = 0
   let data: DashboardData = dashboardData(source.model, selectedId, samples)
 
-  const mode = source.mode === 'live' ? `live, stats every ${source.intervalMs} ms` : `POLLING every ${source.intervalMs} ms: no wampctl extensions`
+  const mode =
+    source.mode === 'live' ? `live, stats every ${source.intervalMs} ms` : `POLLING every ${source.intervalMs} ms: no wampctl extensions`
   /** Labels longer than their box wrap into it: cut them to fit. */
   const label = (el: { setLabel(t: string): void; width: number | string }, text: string): void => {
     const max = Math.max(8, (typeof el.width === 'number' ? el.width : 80) - 4)
@@ -51,7 +62,10 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
     calleeIndex = Math.max(0, Math.min(calleeIndex, data.callees.length - 1))
     const uri = data.registration?.uri ?? '(no registration)'
     label(w.registrations, ` registrations (${data.registrations.length}) — ${mode} `)
-    w.registrations.setData({ headers: REGISTRATION_HEADERS, data: fitCells(registrationTable(data.registrations, data.selected), w.registrationWidths) })
+    w.registrations.setData({
+      headers: REGISTRATION_HEADERS,
+      data: fitCells(registrationTable(data.registrations, data.selected), w.registrationWidths),
+    })
     if (data.registrations.length > 0) w.registrations.rows.select(data.selected)
     label(w.callees, ` callees of ${uri} — ${CALLEE_KEYS} `)
     w.callees.setData({ headers: CALLEE_HEADERS, data: fitCells(calleeTable(data.callees, calleeIndex), w.calleeWidths) })
@@ -96,7 +110,10 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
     const ask = (key: string): void => {
       const c = data.callees[calleeIndex]
       if (pending !== null || data.registration === undefined || c === undefined) return
-      pending = { action: ACTION_KEYS[key]!, target: { registration: data.registration.id, uri: data.registration.uri, session: c.session, authid: c.authid } }
+      pending = {
+        action: ACTION_KEYS[key]!,
+        target: { registration: data.registration.id, uri: data.registration.uri, session: c.session, authid: c.authid },
+      }
       w.prompt.setContent(` ${confirmQuestion(pending.action, pending.target)}`)
       w.prompt.show()
       w.screen.render()

@@ -71,7 +71,15 @@ export function fitCells(rows: string[][], widths: number[]): string[][] {
 
 /** Table rows; the selected one is marked with ">" (visible in a plain text capture too). */
 export function registrationTable(rows: RegistrationRow[], selected = -1): string[][] {
-  return rows.map((r, i) => [`${i === selected ? '>' : ' '} ${r.uri}`, r.invoke, String(r.callees), fmtRate(r.rate), fmtCount(r.inflight), fmtCount(r.errors), fmtSpread(r.spread)])
+  return rows.map((r, i) => [
+    `${i === selected ? '>' : ' '} ${r.uri}`,
+    r.invoke,
+    String(r.callees),
+    fmtRate(r.rate),
+    fmtCount(r.inflight),
+    fmtCount(r.errors),
+    fmtSpread(r.spread),
+  ])
 }
 
 export const CALLEE_HEADERS = [' #', 'SESSION', 'AUTHID', 'STATE', 'WEIGHT', 'SHARE', 'CALLS/S', 'IN FLIGHT', 'P99 MS']

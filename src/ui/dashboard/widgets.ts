@@ -29,7 +29,11 @@ export const CALLEE_KEYS = 'j/k select · c cordon · u uncordon · d drain · e
  * registrations and the selected registration's callees below left, the meta event log below
  * right; a y/n prompt box hidden until an action asks.
  */
-export function createWidgets(blessed: Blessed, contrib: Contrib, output?: { input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream }): DashboardWidgets {
+export function createWidgets(
+  blessed: Blessed,
+  contrib: Contrib,
+  output?: { input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream },
+): DashboardWidgets {
   const screen = blessed.screen({
     smartCSR: true,
     fullUnicode: true,

@@ -53,7 +53,9 @@ export function metaActions(meta: MetaClient): CalleeActions {
     },
     async drain(t, progress) {
       progress(`draining ${short(t)}…`)
-      const r = await meta.drain(t.session, t.registration, { timeout_ms: DRAIN_TIMEOUT_MS, then: 'none' }, (p) => progress(`draining ${short(t)}: ${p.inflight} in flight`))
+      const r = await meta.drain(t.session, t.registration, { timeout_ms: DRAIN_TIMEOUT_MS, then: 'none' }, (p) =>
+        progress(`draining ${short(t)}: ${p.inflight} in flight`),
+      )
       return `drained ${short(t)} in ${r.elapsed_ms} ms (stays cordoned; u uncordons)`
     },
     async evict(t) {

@@ -81,7 +81,12 @@ export class LiveFeed implements LiveSource {
   /** Subscribe, take the first snapshot, and keep the model current until stop(). */
   static async start(meta: MetaClient, options: LiveFeedOptions = {}): Promise<LiveFeed> {
     const caps = await meta.capabilitiesOf()
-    const feed = new LiveFeed(meta, caps.extensions ? 'live' : 'polling', caps.extensions ? (caps.statsIntervalMs ?? 1000) : (options.intervalMs ?? 1000), options)
+    const feed = new LiveFeed(
+      meta,
+      caps.extensions ? 'live' : 'polling',
+      caps.extensions ? (caps.statsIntervalMs ?? 1000) : (options.intervalMs ?? 1000),
+      options,
+    )
     meta.client.onClose((reason) => {
       feed.closed = true
       feed.problem = `the router closed the connection (${reason})`

@@ -35,7 +35,11 @@ export function ProgressView({ store, title, gates }: ProgressViewProps): React.
       </Text>
       <Text>
         <Text color={s.phase === 'rolled back' ? 'red' : s.phase.startsWith('promoted') ? 'green' : 'cyan'}>{s.phase}</Text>
-        {step !== null && !s.done ? <Text dimColor>{`   next ${step.percent === 100 ? 'check' : 'step'} in ${formatDuration(Math.max(0, step.next_step_at - now))}`}</Text> : null}
+        {step !== null && !s.done ? (
+          <Text
+            dimColor
+          >{`   next ${step.percent === 100 ? 'check' : 'step'} in ${formatDuration(Math.max(0, step.next_step_at - now))}`}</Text>
+        ) : null}
       </Text>
       {step !== null ? (
         <Text>
@@ -48,7 +52,9 @@ export function ProgressView({ store, title, gates }: ProgressViewProps): React.
           <Text bold>{row('', 'calls', 'errors', 'error rate', 'p99', 'in flight')}</Text>
           <Text>{sideRow('canary', s.window.canary)}</Text>
           <Text>{sideRow('rest', s.window.rest)}</Text>
-          <Text dimColor>{`canary share ${s.window.share === null ? '-' : pct(s.window.share)} over ${formatDuration(s.window.elapsed_ms)}`}</Text>
+          <Text
+            dimColor
+          >{`canary share ${s.window.share === null ? '-' : pct(s.window.share)} over ${formatDuration(s.window.elapsed_ms)}`}</Text>
         </Box>
       ) : null}
       {s.verdict !== null ? (
@@ -68,7 +74,14 @@ export function ProgressView({ store, title, gates }: ProgressViewProps): React.
 }
 
 function sideRow(name: string, x: SideStats): string {
-  return row(name, String(x.calls), String(x.errors), x.error_rate === null ? '-' : pct(x.error_rate), x.p99_ms === null ? '-' : `${x.p99_ms} ms`, String(x.inflight))
+  return row(
+    name,
+    String(x.calls),
+    String(x.errors),
+    x.error_rate === null ? '-' : pct(x.error_rate),
+    x.p99_ms === null ? '-' : `${x.p99_ms} ms`,
+    String(x.inflight),
+  )
 }
 
 function row(...cells: string[]): string {

@@ -44,7 +44,10 @@ export async function createReporter(choice: ReporterChoice): Promise<RolloutRep
     Promise.all([import('ink'), import('react'), import('./progress-view.js'), import('./view-state.js')]),
   )
   const store = new ViewStore()
-  const app = render(createElement(ProgressView, { store, title: choice.title, gates: choice.gates }), { exitOnCtrlC: false, patchConsole: false })
+  const app = render(createElement(ProgressView, { store, title: choice.title, gates: choice.gates }), {
+    exitOnCtrlC: false,
+    patchConsole: false,
+  })
   return {
     samples: true,
     event: (e) => store.apply(e),

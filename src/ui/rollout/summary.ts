@@ -1,5 +1,12 @@
 import { formatDuration } from '../../ops/duration.js'
-import { pct, type AbortResult, type CanaryResult, type ReplaceResult, type RolloutStatusView, type StatusCallee } from '../../ops/rollout/index.js'
+import {
+  pct,
+  type AbortResult,
+  type CanaryResult,
+  type ReplaceResult,
+  type RolloutStatusView,
+  type StatusCallee,
+} from '../../ops/rollout/index.js'
 import { renderTable } from '../table.js'
 import { num } from './lines.js'
 
@@ -48,10 +55,20 @@ export function statusView(v: RolloutStatusView): string {
   if (r === null) {
     out.push(`no rollout of ${v.uri} in progress${v.registration === null ? '' : ` (registration ${v.registration}, invoke ${v.invoke})`}`)
   } else {
-    const runner = r.runner === 'finished' ? `finished; old callees kept at weight 0 ('wampctl rollout abort ${v.uri}' brings them back)` : r.runner === 'running' ? `running (pid ${r.pid})` : r.runner === 'gone' ? `GONE (pid ${r.pid} ended without finishing: 'wampctl rollout abort ${v.uri}' restores)` : `on ${r.host} (pid ${r.pid})`
+    const runner =
+      r.runner === 'finished'
+        ? `finished; old callees kept at weight 0 ('wampctl rollout abort ${v.uri}' brings them back)`
+        : r.runner === 'running'
+          ? `running (pid ${r.pid})`
+          : r.runner === 'gone'
+            ? `GONE (pid ${r.pid} ended without finishing: 'wampctl rollout abort ${v.uri}' restores)`
+            : `on ${r.host} (pid ${r.pid})`
     out.push(`${r.kind} rollout of ${v.uri}: ${r.status}, started ${r.started_at}, runner ${runner}`)
     if (r.kind === 'canary') {
-      const step = r.step === null ? 'not started' : `step ${r.step}/${r.steps.length} (${r.percent}%), canary weight ${r.canary_weight === null ? '-' : num(r.canary_weight)}`
+      const step =
+        r.step === null
+          ? 'not started'
+          : `step ${r.step}/${r.steps.length} (${r.percent}%), canary weight ${r.canary_weight === null ? '-' : num(r.canary_weight)}`
       const next = r.next_step_at === null ? '' : `, next check ${r.next_step_at}`
       out.push(`canary session ${r.canary ?? '-'}: ${step}${next}`)
       if (r.last_gate !== null) out.push(`last gate (step ${r.last_gate.step}): ${r.last_gate.verdict} — ${r.last_gate.reason}`)

@@ -7,7 +7,15 @@ const LOG_LINES = 8
 export interface ViewState {
   phase: string
   canary: string | null
-  step: { step: number; steps: number; percent: number; canary_weight: number; old_weights: WeightRef[]; interval_ms: number; next_step_at: number } | null
+  step: {
+    step: number
+    steps: number
+    percent: number
+    canary_weight: number
+    old_weights: WeightRef[]
+    interval_ms: number
+    next_step_at: number
+  } | null
   /** Figures of the current window (live) or of the last one judged. */
   window: WindowStats | null
   /** The last gate verdict, with its reason. */
@@ -41,7 +49,15 @@ export class ViewStore {
         break
       case 'step':
         s.phase = `step ${e.step}/${e.steps}`
-        s.step = { step: e.step, steps: e.steps, percent: e.percent, canary_weight: e.canary_weight, old_weights: e.old_weights, interval_ms: e.interval_ms, next_step_at: Date.parse(e.next_step_at) }
+        s.step = {
+          step: e.step,
+          steps: e.steps,
+          percent: e.percent,
+          canary_weight: e.canary_weight,
+          old_weights: e.old_weights,
+          interval_ms: e.interval_ms,
+          next_step_at: Date.parse(e.next_step_at),
+        }
         s.window = null
         break
       case 'sample':

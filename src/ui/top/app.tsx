@@ -45,7 +45,8 @@ export function TopApp({ source, actions, banner, maxFps = 10, width, height, in
   }, [source, version, exit])
 
   const chrome = 4 + (banner !== undefined ? 1 : 0) + (source.mode === 'polling' ? 1 : 0) + (source.problem !== null ? 1 : 0)
-  const bodyHeight = (st: typeof s): number => Math.max(3, lines - chrome - (st.editing || st.filter !== '' ? 1 : 0) - (st.openId === null ? 2 : 4))
+  const bodyHeight = (st: typeof s): number =>
+    Math.max(3, lines - chrome - (st.editing || st.filter !== '' ? 1 : 0) - (st.openId === null ? 2 : 4))
 
   const run = (p: Prompt): void => {
     const show = (line: string): void => {
@@ -71,8 +72,7 @@ export function TopApp({ source, actions, banner, maxFps = 10, width, height, in
   })
 
   const view = viewOf(source.model, s, SPARK_SAMPLES)
-  const modeLine =
-    source.mode === 'live' ? `live: stats every ${source.intervalMs} ms` : `polling every ${source.intervalMs} ms`
+  const modeLine = source.mode === 'live' ? `live: stats every ${source.intervalMs} ms` : `polling every ${source.intervalMs} ms`
   return (
     <Box flexDirection="column" width={cols}>
       <Text wrap="truncate-end">

@@ -49,7 +49,13 @@ export async function launchTop(options: TopLaunchOptions): Promise<void> {
       return
     }
     const { runTop } = await importForTerminal(() => import('./run-top.js'))
-    const running = runTop({ source: feed, actions: metaActions(options.meta), banner: options.banner, sort: options.sort, filter: options.filter })
+    const running = runTop({
+      source: feed,
+      actions: metaActions(options.meta),
+      banner: options.banner,
+      sort: options.sort,
+      filter: options.filter,
+    })
     void options.stop?.then(() => running.stop())
     await running.done
   } finally {

@@ -48,7 +48,11 @@ export function calleeColumns(width: number): CalleeLayout {
   const wide = width >= WIDE
   const gap = wide ? '  ' : ' '
   const barWidth = wide ? 20 : 10
-  const col = (header: string, short: string, w: number, ws: number, align: 'left' | 'right'): Column => ({ header: wide ? header : short, width: wide ? w : ws, align })
+  const col = (header: string, short: string, w: number, ws: number, align: 'left' | 'right'): Column => ({
+    header: wide ? header : short,
+    width: wide ? w : ws,
+    align,
+  })
   const columns = [
     col('#', '#', 3, 2, 'right'),
     col('SESSION', 'SESSION', 16, 16, 'left'),

@@ -20,7 +20,10 @@ export function windowStart(count: number, selected: number, height: number): nu
 
 /** The registrations table; only the visible window is rendered (1,000 registrations cost 30 lines). */
 export function RegistrationTable({ rows, selected, width, height }: RegistrationTableProps) {
-  const columns = listColumns(width, rows.reduce((n, r) => Math.max(n, r.uri.length), 0))
+  const columns = listColumns(
+    width,
+    rows.reduce((n, r) => Math.max(n, r.uri.length), 0),
+  )
   const h = Math.max(1, height)
   const start = windowStart(rows.length, selected, h)
   const visible = rows.slice(start, start + h)
@@ -29,7 +32,7 @@ export function RegistrationTable({ rows, selected, width, height }: Registratio
       <Text bold wrap="truncate-end">
         {'  ' + header(columns)}
       </Text>
-      {rows.length === 0 ? <Text dimColor>  (no registrations)</Text> : null}
+      {rows.length === 0 ? <Text dimColor> (no registrations)</Text> : null}
       {visible.map((r, i) => {
         const isSelected = start + i === selected
         const values = [r.uri, r.invoke, String(r.callees), fmtRate(r.rate), fmtCount(r.inflight), fmtCount(r.errors), fmtSpread(r.spread)]

@@ -50,7 +50,7 @@ export function RegistrationView({ registration, callees, selected, width, heigh
       <Text bold wrap="truncate-end">
         {'  ' + header(cols, gap)}
       </Text>
-      {callees.length === 0 ? <Text dimColor>  (no callees)</Text> : null}
+      {callees.length === 0 ? <Text dimColor> (no callees)</Text> : null}
       {callees.slice(start, start + h).map((c, i) => {
         const isSelected = start + i === selected
         const cell = (k: number, text: string): string => fit(text, cols[k]!.width, cols[k]!.align)

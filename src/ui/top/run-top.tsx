@@ -36,14 +36,24 @@ export function runTop(options: RunTopOptions): RunningTop {
   const maxFps = options.maxFps ?? 10
   const alt = options.alternateScreen ?? stdout.isTTY === true
   if (alt) stdout.write(ENTER_ALT)
-  const instance = render(<TopApp source={options.source} actions={options.actions} banner={options.banner} maxFps={maxFps} initialSort={options.sort} initialFilter={options.filter} />, {
-    stdout,
-    stdin: options.stdin ?? process.stdin,
-    maxFps,
-    patchConsole: false,
-    exitOnCtrlC: true,
-    onRender: options.onRender,
-  })
+  const instance = render(
+    <TopApp
+      source={options.source}
+      actions={options.actions}
+      banner={options.banner}
+      maxFps={maxFps}
+      initialSort={options.sort}
+      initialFilter={options.filter}
+    />,
+    {
+      stdout,
+      stdin: options.stdin ?? process.stdin,
+      maxFps,
+      patchConsole: false,
+      exitOnCtrlC: true,
+      onRender: options.onRender,
+    },
+  )
   let restored = false
   const restore = (): void => {
     if (restored) return

@@ -1,6 +1,15 @@
 import { ACTION_KEYS, type ActionTarget, type CalleeAction } from '../live/actions.js'
 import type { LiveModel } from '../live/model.js'
-import { calleeRows, nextSortKey, registrationRow, registrationRows, sortAndFilter, type CalleeRow, type RegistrationRow, type SortKey } from '../live/rows.js'
+import {
+  calleeRows,
+  nextSortKey,
+  registrationRow,
+  registrationRows,
+  sortAndFilter,
+  type CalleeRow,
+  type RegistrationRow,
+  type SortKey,
+} from '../live/rows.js'
 
 export interface Prompt {
   action: CalleeAction
@@ -117,7 +126,10 @@ export function applyKey(s: TopState, input: string, key: Key, view: TopView, pa
   else if (key.escape === true || key.leftArrow === true || key.backspace === true || key.delete === true) s.openId = null
   else if (ACTION_KEYS[input] !== undefined && view.open !== undefined && view.callees[view.calleeIndex] !== undefined) {
     const c = view.callees[view.calleeIndex]!
-    s.prompt = { action: ACTION_KEYS[input]!, target: { registration: view.open.id, uri: view.open.uri, session: c.session, authid: c.authid } }
+    s.prompt = {
+      action: ACTION_KEYS[input]!,
+      target: { registration: view.open.id, uri: view.open.uri, session: c.session, authid: c.authid },
+    }
   }
   return { kind: 'none' }
 }
