@@ -1,5 +1,3 @@
-import type { Socket } from 'node:net'
-import type { WebSocket } from 'ws'
 import { CloseUri, ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode, messageName } from '../protocol/message-codes.js'
 import { beginAuthentication, type AuthConfig, type AuthStep } from './authenticator.js'
@@ -7,8 +5,9 @@ import { HandshakeError, PayloadSizeExceededError, ProtocolViolationError, Route
 import { parseInbound, type Dict, type Inbound } from './inbound.js'
 import type { Realm } from './realm.js'
 import type { Serializer } from './serializers.js'
-import { readFeatures, Session, type Identity, type SessionTransport, type TransportInfo } from './session.js'
-import { corkForThisTick, type Corkable } from './write-batcher.js'
+import { readFeatures, Session, type Identity, type SessionTransport } from './session.js'
+import type { FrameTransport, TransportInfo } from './transport.js'
+import { corkForThisTick } from './write-batcher.js'
 
 /** What a connection needs from the router that accepted it. */
 export interface ConnectionHost {
@@ -37,29 +36,27 @@ const ANSWERABLE: ReadonlySet<number> = new Set([
 ])
 
 /**
- * One WebSocket carrying WAMP sessions: decodes and checks each frame once, runs the session
+ * One transport (WebSocket, RawSocket) carrying WAMP sessions: decodes and checks each frame once, runs the session
  * state machine (HELLO → [CHALLENGE/AUTHENTICATE] → WELCOME → … → GOODBYE), dispatches to the
  * realm's dealer and broker, and maps every failure to its ERROR or ABORT here, in one place.
  */
-export class Connection implements SessionTransport, Corkable {
-  readonly socket: Socket
-  corked = false
+export class Connection implements SessionTransport {
+  readonly info: TransportInfo
   private state: State = 'idle'
   private session: Session | undefined
   private pending: { realm: Realm; sessionId: number; roles: Dict; step: Extract<AuthStep, { kind: 'challenge' }> } | undefined
   private closeTimer: NodeJS.Timeout | undefined
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly transport: FrameTransport,
     readonly serializer: Serializer,
-    readonly info: TransportInfo,
     private readonly host: ConnectionHost,
   ) {
-    this.socket = (ws as unknown as { _socket: Socket })._socket
-    ws.on('message', (data: Buffer) => this.onFrame(data))
-    ws.on('close', () => this.onClose())
-    ws.on('error', () => {
-      /* a broken socket ends in 'close'; nothing to add */
+    this.info = transport.info
+    transport.attach({
+      frame: (data) => this.onFrame(data),
+      pong: () => {},
+      closed: () => this.onClose(),
     })
   }
 
@@ -76,9 +73,9 @@ export class Connection implements SessionTransport, Corkable {
 
   sendEncoded(data: Buffer | string): void {
     if (this.state === 'closed') return
-    if (this.ws.bufferedAmount > this.host.maxBufferedBytes) return this.tooSlow()
-    corkForThisTick(this)
-    this.ws.send(data, { binary: this.serializer.binary })
+    if (this.transport.bufferedAmount > this.host.maxBufferedBytes) return this.tooSlow()
+    corkForThisTick(this.transport)
+    this.transport.send(data, this.serializer.binary)
   }
 
   /** The router ends the session (kill, shutdown): GOODBYE, then wait briefly for the peer's GOODBYE. */
@@ -87,7 +84,7 @@ export class Connection implements SessionTransport, Corkable {
     this.session = undefined
     this.send([MessageCode.GOODBYE, message === undefined ? {} : { message }, reason])
     this.state = 'closing'
-    this.closeTimer = setTimeout(() => this.ws.close(1000, 'session closed'), 2000)
+    this.closeTimer = setTimeout(() => this.transport.close('normal', 'session closed'), 2000)
     this.closeTimer.unref()
   }
 
@@ -97,14 +94,14 @@ export class Connection implements SessionTransport, Corkable {
     this.leaveRealm()
     this.send([MessageCode.ABORT, { message }, reason])
     this.state = 'closing'
-    this.ws.close(reason === ErrorUri.protocolViolation ? 1002 : 1000, truncate(message, 120))
+    this.transport.close(reason === ErrorUri.protocolViolation ? 'protocol-error' : 'normal', message)
   }
 
   private tooSlow(): void {
     this.host.onInternalError(new Error('peer too slow: send buffer limit exceeded, dropping its session'), this.info.peer)
     this.leaveRealm()
     this.state = 'closed'
-    this.ws.terminate()
+    this.transport.terminate()
   }
 
   // ── Incoming ────────────────────────────────────────────────────────────────────────────
@@ -165,7 +162,7 @@ export class Connection implements SessionTransport, Corkable {
         case MessageCode.ABORT:
           this.leaveRealm()
           this.state = 'closing'
-          this.ws.close(1000)
+          this.transport.close('normal', '')
           return
         default:
           throw new ProtocolViolationError(`${messageName(msg.type)} is not allowed once the session is established`)
@@ -181,7 +178,7 @@ export class Connection implements SessionTransport, Corkable {
       if (msg.type === MessageCode.ABORT) {
         this.pending = undefined
         this.state = 'closing'
-        this.ws.close(1000)
+        this.transport.close('normal', '')
         return
       }
       throw new ProtocolViolationError(`${messageName(msg.type)} while authenticating: expected AUTHENTICATE`)
@@ -189,7 +186,7 @@ export class Connection implements SessionTransport, Corkable {
     if (this.state === 'closing' && msg.type === MessageCode.GOODBYE) {
       // The peer's answer to our GOODBYE: the transport is done.
       clearTimeout(this.closeTimer)
-      this.ws.close(1000)
+      this.transport.close('normal', '')
     }
     // Anything else while closing is dropped: the session is already gone.
   }
@@ -280,15 +277,4 @@ export class Connection implements SessionTransport, Corkable {
     this.state = 'closed'
     this.host.connectionClosed(this)
   }
-}
-
-function truncate(s: string, n: number): string {
-  // WebSocket close reasons are limited to 123 bytes.
-  const b = Buffer.from(s)
-  return b.length <= n
-    ? s
-    : b
-        .subarray(0, n)
-        .toString('utf8')
-        .replace(/\uFFFD$/, '')
 }

@@ -14,6 +14,7 @@ import { subscriptionMetaProcedures } from './meta/subscription-meta.js'
 import { Realm } from './realm.js'
 import { serializerFor, subprotocols } from './serializers.js'
 import { welcomeRoles } from './features.js'
+import { WebSocketTransport } from './websocket-transport.js'
 
 export interface ListenOptions {
   host?: string
@@ -189,7 +190,7 @@ export class Router implements ConnectionHost {
         protocol,
         peer: `tcp:${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
       }
-      const c = new Connection(ws, serializerFor(protocol)!, info, this)
+      const c = new Connection(new WebSocketTransport(ws, info), serializerFor(protocol)!, this)
       this.connections.add(c)
     })
   }

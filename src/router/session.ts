@@ -4,6 +4,9 @@ import type { Realm } from './realm.js'
 import type { Callee } from './registration.js'
 import type { Serializer } from './serializers.js'
 import type { Subscription } from './subscription.js'
+import type { TransportInfo } from './transport.js'
+
+export type { TransportInfo } from './transport.js'
 
 /** What a session needs from the connection it runs over. */
 export interface SessionTransport {
@@ -14,13 +17,6 @@ export interface SessionTransport {
   sendEncoded(data: Buffer | string): void
   /** The router ends this session: GOODBYE with `reason` (kill, shutdown); the realm has already let it go. */
   goodbye(reason: string, message?: string): void
-}
-
-export interface TransportInfo {
-  type: 'websocket'
-  protocol: string
-  peer: string
-  http_headers_received?: Record<string, string>
 }
 
 export interface Identity {
