@@ -2,6 +2,7 @@ import { ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode } from '../protocol/message-codes.js'
 import { Authorizer, type RoleConfig } from './authorizer.js'
 import { Broker } from './broker.js'
+import type { RouterCounters } from './counters.js'
 import { Dealer } from './dealer.js'
 import { NotAuthorizedError, RouterError } from './errors.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
@@ -15,6 +16,8 @@ export interface RealmOptions {
   strictUris: boolean
   /** Keep per-callee call statistics (RouterOptions.callStats). */
   callStats: boolean
+  /** The router's counters (sessions, events dropped…). */
+  counters: RouterCounters
   /** Log an unexpected failure (a bug); the router keeps serving. */
   onInternalError: (err: unknown, context: string) => void
 }
@@ -31,6 +34,7 @@ export class Realm {
   readonly authorizer: Authorizer
   readonly strictUris: boolean
   readonly callStats: boolean
+  readonly counters: RouterCounters
   /** The router's own procedures: wamp.* meta API and wampctl.* extensions. */
   readonly meta = new Map<string, MetaProcedure>()
   private readonly cancelers = new Map<Session, Set<() => void>>()
@@ -42,6 +46,7 @@ export class Realm {
     this.name = options.name
     this.strictUris = options.strictUris
     this.callStats = options.callStats
+    this.counters = options.counters
     this.authorizer = new Authorizer(options.roles)
     this.dealer = new Dealer(this)
     this.broker = new Broker(this)
@@ -54,6 +59,7 @@ export class Realm {
   join(session: Session): void {
     this.authorizer.prepare(session)
     this.sessions.set(session.id, session)
+    this.counters.sessionsOpened++
     this.publishMeta('wamp.session.on_join', [session.details()])
   }
 
@@ -65,6 +71,7 @@ export class Realm {
     if (!this.sessions.has(session.id)) return
     session.closed = true
     this.sessions.delete(session.id)
+    this.counters.sessionsClosed++
     const cancel = this.cancelers.get(session)
     if (cancel !== undefined) {
       this.cancelers.delete(session)

@@ -5,6 +5,7 @@ import { CloseUri } from '../protocol/error-uris.js'
 import type { AuthConfig } from './authenticator.js'
 import { normalizeRealm, type Logger, type RouterOptions } from './config.js'
 import { Connection, type ConnectionHost } from './connection.js'
+import { RouterCounters } from './counters.js'
 import { RouterConfigError } from './errors.js'
 import { installExtensions } from './extensions/install.js'
 import { freshId } from './ids.js'
@@ -34,6 +35,8 @@ export class Router implements ConnectionHost {
   readonly maxMessageSize: number
   readonly maxBufferedBytes: number
   readonly extensions: boolean
+  /** Messages, drops and failures since start, read by the admin listener at scrape time. */
+  readonly counters = new RouterCounters()
   private readonly auth = new Map<string, AuthConfig>()
   private readonly connections = new Set<Connection>()
   private readonly logger: Logger
@@ -61,6 +64,7 @@ export class Router implements ConnectionHost {
         roles: cfg.roles,
         strictUris: options.strictUris ?? false,
         callStats,
+        counters: this.counters,
         onInternalError: (err, ctx) => this.onInternalError(err, ctx),
       })
       realm.addProcedures(sessionMetaProcedures(realm))
@@ -140,6 +144,18 @@ export class Router implements ConnectionHost {
       })
       http.closeAllConnections()
     })
+  }
+
+  /** Bytes received and sent over every transport since start (live sockets read now). */
+  transportBytes(): { in: number; out: number } {
+    let bytesIn = this.counters.closedBytesIn
+    let bytesOut = this.counters.closedBytesOut
+    for (const c of this.connections) {
+      const bytes = c.bytes
+      bytesIn += bytes.in
+      bytesOut += bytes.out
+    }
+    return { in: bytesIn, out: bytesOut }
   }
 
   realm(name: string): Realm | undefined {
