@@ -30,6 +30,15 @@ export interface CalleeStats {
   calls: number
   errors: number
   inflight: number
+  /**
+   * Age in ms of this callee's oldest call in flight, null when none: a callee that answers pings
+   * but not invocations shows here as an age that keeps growing. Absent from routers before it.
+   */
+  oldest_inflight_ms?: number | null
+  /** Calls the router gave up on (caller's timeout or invocation deadline); also counted in errors. */
+  timeouts?: number
+  /** The callee's invocation deadline in ms (REGISTER `_deadline_ms` or the realm's), 0 = none. */
+  deadline_ms?: number
   /** Latency percentiles of finished calls, in milliseconds; null before the first call. */
   p50_ms: number | null
   p99_ms: number | null

@@ -9,6 +9,8 @@ const BUCKET_COUNT = 128 // 2^(128/4) µs ≈ 71 minutes: anything longer lands 
 export class CallStats {
   calls = 0
   errors = 0
+  /** Calls the router gave up on for lack of an answer in time (also counted in errors). */
+  timeouts = 0
   inflight = 0
   /** Epoch ms of the last invocation, 0 if none. */
   lastCallAt = 0
@@ -37,10 +39,14 @@ export class CallStats {
     this.version++
   }
 
-  /** A call that ended without an answer from the callee (callee lost): counts as an error, no latency. */
-  abandoned(): void {
+  /**
+   * A call that ended without an answer from the callee (callee lost, call canceled, or timed out
+   * when `timedOut`): counts as an error, no latency.
+   */
+  abandoned(timedOut = false): void {
     this.inflight--
     this.errors++
+    if (timedOut) this.timeouts++
     this.version++
   }
 

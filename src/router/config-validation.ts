@@ -16,6 +16,9 @@ export function validateConfig(value: unknown): void {
   optional(cfg, 'strictUris', 'boolean')
   optional(cfg, 'extensions', 'boolean')
   optional(cfg, 'callStats', 'boolean')
+  optional(cfg, 'handshakeTimeoutMs', 'number')
+  optional(cfg, 'invocationDeadlineMs', 'number')
+  liveness(cfg, '')
   if (cfg.realms === undefined) return
   if (!Array.isArray(cfg.realms) || cfg.realms.length === 0) fail('realms', 'must be a non-empty list')
   cfg.realms.forEach((r, i) => {
@@ -23,6 +26,8 @@ export function validateConfig(value: unknown): void {
     if (typeof r === 'string') return
     const realm = dict(r, at)
     if (typeof realm.name !== 'string' || realm.name.length === 0) fail(`${at}.name`, 'must be a non-empty string')
+    optional(realm, 'invocationDeadlineMs', 'number', at)
+    liveness(realm, at)
     if (realm.roles !== undefined) {
       for (const [role, rc] of Object.entries(dict(realm.roles, `${at}.roles`))) {
         const rat = `${at}.roles.${role}`
@@ -61,6 +66,14 @@ export function validateConfig(value: unknown): void {
       }
     }
   })
+}
+
+function liveness(o: Record<string, unknown>, at: string): void {
+  if (o.liveness === undefined) return
+  const lat = at === '' ? 'liveness' : `${at}.liveness`
+  const l = dict(o.liveness, lat)
+  optional(l, 'pingIntervalMs', 'number', lat)
+  optional(l, 'pongTimeoutMs', 'number', lat)
 }
 
 function dict(v: unknown, at: string): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { AuthConfig } from './authenticator.js'
 import type { RoleConfig } from './authorizer.js'
+import type { LivenessSettings } from './liveness.js'
 import { validateConfig } from './config-validation.js'
 import { RouterConfigError } from './errors.js'
 
@@ -9,6 +10,10 @@ export interface RealmConfig {
   /** Roles and their URI permissions; default: "anonymous" may do anything but the mutating meta procedures. */
   roles?: Record<string, RoleConfig>
   auth?: AuthConfig
+  /** Overrides RouterOptions.liveness for the sessions of this realm. */
+  liveness?: Partial<LivenessSettings>
+  /** Overrides RouterOptions.invocationDeadlineMs for this realm's registrations. */
+  invocationDeadlineMs?: number
 }
 
 export interface Logger {
@@ -35,6 +40,20 @@ export interface RouterOptions {
    * can measure what they cost, and requires `extensions: false` (the extensions read them).
    */
   callStats?: boolean
+  /**
+   * Ping every peer every `pingIntervalMs`; drop one that sends nothing within `pongTimeoutMs` after
+   * a ping, like a lost session. Default 15000 / 15000 (a frozen peer is gone within 30 s);
+   * pingIntervalMs 0 turns it off. Realms may override it.
+   */
+  liveness?: Partial<LivenessSettings>
+  /** Close a connection that has not completed HELLO (and CHALLENGE/AUTHENTICATE) within this many ms. Default 10000. */
+  handshakeTimeoutMs?: number
+  /**
+   * Give up on an invocation the callee has not answered within this many ms: the caller gets
+   * wamp.error.timeout, the callee INTERRUPT. Default 0 (no deadline). Realms and REGISTER
+   * `_deadline_ms` override it.
+   */
+  invocationDeadlineMs?: number
   /** Interval of wampctl.stats.on_tick, ms. Default 1000. */
   statsIntervalMs?: number
   logger?: Logger
@@ -51,10 +70,18 @@ export const DEFAULT_ROLES: Record<string, RoleConfig> = {
   admin: { admin: true },
 }
 
-export function normalizeRealm(r: string | RealmConfig): Required<Pick<RealmConfig, 'name' | 'roles' | 'auth'>> {
-  const cfg = typeof r === 'string' ? { name: r } : r
+export function normalizeRealm(
+  r: string | RealmConfig,
+): Required<Pick<RealmConfig, 'name' | 'roles' | 'auth'>> & Pick<RealmConfig, 'liveness' | 'invocationDeadlineMs'> {
+  const cfg: RealmConfig = typeof r === 'string' ? { name: r } : r
   if (typeof cfg.name !== 'string' || cfg.name.length === 0) throw new RouterConfigError('every realm needs a non-empty name')
-  return { name: cfg.name, roles: cfg.roles ?? DEFAULT_ROLES, auth: cfg.auth ?? {} }
+  return {
+    name: cfg.name,
+    roles: cfg.roles ?? DEFAULT_ROLES,
+    auth: cfg.auth ?? {},
+    liveness: cfg.liveness,
+    invocationDeadlineMs: cfg.invocationDeadlineMs,
+  }
 }
 
 export function loadConfigFile(path: string): RouterConfigFile {

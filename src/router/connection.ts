@@ -1,13 +1,13 @@
 import { CloseUri, ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode, messageName } from '../protocol/message-codes.js'
 import { beginAuthentication, type AuthConfig, type AuthStep } from './authenticator.js'
-import { DropReason, type RouterCounters } from './counters.js'
 import { HandshakeError, PayloadSizeExceededError, ProtocolViolationError, RouterError } from './errors.js'
 import { parseInbound, type Dict, type Inbound } from './inbound.js'
 import type { Realm } from './realm.js'
 import type { Serializer } from './serializers.js'
 import { readFeatures, Session, type Identity, type SessionTransport } from './session.js'
 import type { FrameTransport, TransportInfo } from './transport.js'
+import { Liveness } from './liveness.js'
 import { corkForThisTick } from './write-batcher.js'
 
 /** What a connection needs from the router that accepted it. */
@@ -19,20 +19,13 @@ export interface ConnectionHost {
   readonly maxMessageSize: number
   /** A peer whose unsent data grows past this is too slow: its session is dropped. */
   readonly maxBufferedBytes: number
-  /** The router's counters (messages, drops, failures), incremented here where things happen. */
-  readonly counters: RouterCounters
+  /** Close a connection whose WAMP opening handshake is not done after this many ms (0 = never). */
+  readonly handshakeTimeoutMs: number
+  /** The router dropped this peer on its own initiative: log it (one line) and count it. */
+  peerDropped(c: Connection, reason: 'liveness_timeout' | 'handshake_timeout', detail: string): void
   onInternalError(err: unknown, context: string): void
   connectionClosed(c: Connection): void
 }
-
-/** Handshake failures that are failed authentications (counted as such), not other refusals. */
-const AUTH_FAILURES: ReadonlySet<string> = new Set([
-  ErrorUri.authenticationFailed,
-  ErrorUri.noAuthMethod,
-  ErrorUri.noSuchPrincipal,
-  ErrorUri.noSuchRole,
-  ErrorUri.authorizationFailed,
-])
 
 type State = 'idle' | 'challenged' | 'established' | 'closing' | 'closed'
 
@@ -58,6 +51,8 @@ export class Connection implements SessionTransport {
   private session: Session | undefined
   private pending: { realm: Realm; sessionId: number; roles: Dict; step: Extract<AuthStep, { kind: 'challenge' }> } | undefined
   private closeTimer: NodeJS.Timeout | undefined
+  private handshakeTimer: NodeJS.Timeout | undefined
+  private liveness: Liveness | undefined
 
   constructor(
     private readonly transport: FrameTransport,
@@ -67,35 +62,25 @@ export class Connection implements SessionTransport {
     this.info = transport.info
     transport.attach({
       frame: (data) => this.onFrame(data),
-      pong: () => {},
+      pong: () => this.liveness?.alive(),
       closed: () => this.onClose(),
     })
+    this.startHandshakeTimer()
   }
 
   get currentSession(): Session | undefined {
     return this.session
   }
 
-  /** Bytes received and sent on this transport's socket so far (read at scrape time). */
-  get bytes(): { in: number; out: number } {
-    return { in: this.transport.socket.bytesRead, out: this.transport.socket.bytesWritten }
-  }
-
   // ── Outgoing ────────────────────────────────────────────────────────────────────────────
 
   send(message: unknown[]): void {
     if (this.state === 'closed') return
-    this.host.counters.messageOut(message[0] as number)
-    this.write(this.serializer.encode(message))
+    this.sendEncoded(this.serializer.encode(message))
   }
 
   sendEncoded(data: Buffer | string): void {
     if (this.state === 'closed') return
-    this.host.counters.messageOut(MessageCode.EVENT)
-    this.write(data)
-  }
-
-  private write(data: Buffer | string): void {
     if (this.transport.bufferedAmount > this.host.maxBufferedBytes) return this.tooSlow()
     corkForThisTick(this.transport)
     this.transport.send(data, this.serializer.binary)
@@ -105,7 +90,6 @@ export class Connection implements SessionTransport {
   goodbye(reason: string, message?: string): void {
     if (this.state !== 'established') return
     this.session = undefined
-    this.host.counters.peerDropped(reason === CloseUri.systemShutdown ? DropReason.shutdown : DropReason.killed)
     this.send([MessageCode.GOODBYE, message === undefined ? {} : { message }, reason])
     this.state = 'closing'
     this.closeTimer = setTimeout(() => this.transport.close('normal', 'session closed'), 2000)
@@ -115,10 +99,6 @@ export class Connection implements SessionTransport {
   /** Abort the session (or the handshake) with `reason`, then close the transport. */
   abort(reason: string, message: string): void {
     if (this.state === 'closed') return
-    if (reason === ErrorUri.protocolViolation) {
-      this.host.counters.protocolViolations++
-      this.host.counters.peerDropped(DropReason.protocolViolation)
-    }
     this.leaveRealm()
     this.send([MessageCode.ABORT, { message }, reason])
     this.state = 'closing'
@@ -126,7 +106,6 @@ export class Connection implements SessionTransport {
   }
 
   private tooSlow(): void {
-    this.host.counters.peerDropped(DropReason.tooSlow)
     this.host.onInternalError(new Error('peer too slow: send buffer limit exceeded, dropping its session'), this.info.peer)
     this.leaveRealm()
     this.state = 'closed'
@@ -137,21 +116,19 @@ export class Connection implements SessionTransport {
 
   private onFrame(data: Buffer): void {
     if (this.state === 'closed') return
+    this.liveness?.alive()
     let raw: unknown
     try {
       raw = this.serializer.decode(data)
     } catch (err) {
-      this.host.counters.malformedFrames++
       return this.abort(ErrorUri.protocolViolation, `could not decode a ${this.serializer.protocol} frame: ${(err as Error).message}`)
     }
     let msg: Inbound
     try {
       msg = parseInbound(raw)
     } catch (err) {
-      this.host.counters.malformedFrames++
       return this.abort(ErrorUri.protocolViolation, (err as Error).message)
     }
-    this.host.counters.messageIn(msg.type)
     try {
       if (data.length > this.host.maxMessageSize) return this.oversize(msg, data.length)
       this.dispatch(msg)
@@ -190,6 +167,7 @@ export class Connection implements SessionTransport {
           this.leaveRealm()
           this.send([MessageCode.GOODBYE, {}, CloseUri.goodbyeAndOut])
           this.state = 'idle' // the transport may carry a new session (spec); the peer usually closes it
+          this.startHandshakeTimer()
           return
         case MessageCode.ABORT:
           this.leaveRealm()
@@ -251,6 +229,12 @@ export class Connection implements SessionTransport {
     const session = new Session(sessionId, realm, this, identity, roles, readFeatures(roles))
     this.session = session
     this.state = 'established'
+    clearTimeout(this.handshakeTimer)
+    // Liveness is the realm's (it may override the router's); the first session on the transport sets it.
+    this.liveness ??= new Liveness(realm.liveness, {
+      sendPing: () => this.transport.ping(),
+      onDead: () => this.dropDead(),
+    })
     this.send([
       MessageCode.WELCOME,
       sessionId,
@@ -280,10 +264,7 @@ export class Connection implements SessionTransport {
   /** Map a failure while handling `msg` to its answer. */
   private fail(msg: Inbound, err: unknown): void {
     if (err instanceof ProtocolViolationError) return this.abort(err.uri, err.message)
-    if (err instanceof HandshakeError) {
-      if (AUTH_FAILURES.has(err.uri)) this.host.counters.authFailed(err.uri)
-      return this.abort(err.uri, err.message)
-    }
+    if (err instanceof HandshakeError) return this.abort(err.uri, err.message)
     if (!(err instanceof RouterError)) this.host.onInternalError(err, `handling ${messageName(msg.type)}`)
     const uri = err instanceof RouterError ? err.uri : ErrorUri.internal
     const text = err instanceof RouterError ? err.message : `the router failed to handle ${messageName(msg.type)}`
@@ -296,6 +277,41 @@ export class Connection implements SessionTransport {
     }
   }
 
+  // ── Peers that stopped talking ──────────────────────────────────────────────────────────
+
+  /** A connection must complete HELLO (→ CHALLENGE → AUTHENTICATE) → WELCOME within the handshake timeout. */
+  private startHandshakeTimer(): void {
+    const ms = this.host.handshakeTimeoutMs
+    if (ms <= 0) return
+    clearTimeout(this.handshakeTimer)
+    this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(ms), ms)
+    this.handshakeTimer.unref()
+  }
+
+  private handshakeTimedOut(ms: number): void {
+    if (this.state !== 'idle' && this.state !== 'challenged') return
+    const what = this.state === 'idle' ? 'no HELLO' : 'no AUTHENTICATE for the CHALLENGE'
+    this.host.peerDropped(this, 'handshake_timeout', `${what} within ${ms} ms`)
+    if (this.state === 'challenged') {
+      this.pending = undefined
+      this.send([MessageCode.ABORT, { message: `${what} within ${ms} ms` }, ErrorUri.timeout])
+    }
+    this.state = 'closing'
+    this.transport.close('normal', 'handshake timeout')
+  }
+
+  /** The peer missed its pong: drop it exactly like a lost transport (callers answered, meta events), then cut it. */
+  private dropDead(): void {
+    if (this.state === 'closed') return
+    this.host.peerDropped(this, 'liveness_timeout', `session ${this.session?.id ?? 'none'} sent nothing, not even a pong, after a ping`)
+    try {
+      this.leaveRealm()
+    } finally {
+      this.state = 'closed'
+      this.transport.terminate()
+    }
+  }
+
   private leaveRealm(): void {
     const s = this.session
     this.session = undefined
@@ -304,9 +320,8 @@ export class Connection implements SessionTransport {
 
   private onClose(): void {
     clearTimeout(this.closeTimer)
-    const bytes = this.bytes
-    this.host.counters.closedBytesIn += bytes.in
-    this.host.counters.closedBytesOut += bytes.out
+    clearTimeout(this.handshakeTimer)
+    this.liveness?.stop()
     try {
       this.leaveRealm()
     } catch (err) {

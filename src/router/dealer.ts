@@ -25,6 +25,8 @@ import { checkUri, isReservedUri, type MatchPolicy } from './uri.js'
 const MATCH_POLICIES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard']
 export const MAX_WEIGHT = 1_000_000
 const CANCEL_MODES = ['skip', 'kill', 'killnowait'] as const
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Something that wants to know when a callee's in-flight count changes (drain). */
 export type InflightListener = (callee: Callee) => void
@@ -57,6 +59,12 @@ export class Dealer {
     if (initialWeight !== undefined && (typeof initialWeight !== 'number' || !(initialWeight >= 0 && initialWeight <= MAX_WEIGHT))) {
       throw new InvalidArgumentError(`_weight must be a number from 0 to ${MAX_WEIGHT}`)
     }
+    // wampctl: `_deadline_ms` gives up on each of this callee's invocations after that long
+    // (overrides the realm's invocationDeadlineMs; 0 = no deadline).
+    const deadline = options._deadline_ms
+    if (deadline !== undefined && (typeof deadline !== 'number' || !(deadline >= 0 && deadline <= MAX_TIMER_MS))) {
+      throw new InvalidArgumentError(`_deadline_ms must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`)
+    }
     if (!this.realm.authorizer.may(session, 'register', procedure)) {
       throw new NotAuthorizedError(`role '${session.authrole}' may not register '${procedure}'`)
     }
@@ -84,7 +92,7 @@ export class Dealer {
       this.index.add(reg)
       this.byId.set(reg.id, reg)
     }
-    const callee = new Callee(reg, session, options.disclose_caller === true)
+    const callee = new Callee(reg, session, options.disclose_caller === true, deadline ?? this.realm.invocationDeadlineMs)
     if (typeof initialWeight === 'number' && initialWeight !== 1 && this.realm.meta.has(ExtensionUri.setWeight))
       reg.setWeight(callee, initialWeight)
     reg.add(callee)
@@ -146,9 +154,18 @@ export class Dealer {
     caller.calls.set(request, inv)
     this.invoke(inv, callee)
 
+    // One timer per call, at whichever comes first: the caller's timeout or the callee's deadline.
+    // Either way the caller gets wamp.error.timeout and the callee an INTERRUPT.
     const timeout = options.timeout
-    if (typeof timeout === 'number' && timeout > 0) {
-      inv.timer = setTimeout(() => this.timeOut(inv), Math.min(timeout, 2 ** 31 - 1))
+    const callerLimit = typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, MAX_TIMER_MS) : 0
+    const deadline = callee.deadlineMs
+    if (callerLimit > 0 || deadline > 0) {
+      const byDeadline = deadline > 0 && (callerLimit === 0 || deadline < callerLimit)
+      const ms = byDeadline ? deadline : callerLimit
+      inv.timer = setTimeout(
+        () => this.timeOut(inv, byDeadline ? `the callee's deadline of ${ms} ms` : `the call's timeout of ${ms} ms`),
+        ms,
+      )
     }
   }
 
@@ -177,25 +194,23 @@ export class Dealer {
   // ── Answers from callees ────────────────────────────────────────────────────────────────
 
   yield(session: Session, request: number, options: Dict, args: Args, kwargs: Kwargs): void {
+    // A call the router gave up on (timeout, deadline, cancel, caller gone) is forgotten: its late
+    // YIELD finds nothing here and is dropped, like a stray id.
     const inv = session.invocations.get(request)
-    if (inv === undefined) return // answer to a canceled or timed-out call, or a stray id: dropped
+    if (inv === undefined) return
     if (options.progress === true) {
-      if (!inv.done && inv.receiveProgress) {
-        inv.caller.send(withPayload([MessageCode.RESULT, inv.callRequest, { progress: true }], args, kwargs))
-      }
+      if (inv.receiveProgress) inv.caller.send(withPayload([MessageCode.RESULT, inv.callRequest, { progress: true }], args, kwargs))
       return
     }
     this.finish(inv, false)
-    if (!inv.done) {
-      inv.caller.calls.delete(inv.callRequest)
-      inv.caller.send(withPayload([MessageCode.RESULT, inv.callRequest, {}], args, kwargs))
-    }
+    inv.caller.calls.delete(inv.callRequest)
+    inv.caller.send(withPayload([MessageCode.RESULT, inv.callRequest, {}], args, kwargs))
   }
 
   invocationError(session: Session, request: number, error: string, args: Args, kwargs: Kwargs): void {
     const inv = session.invocations.get(request)
     if (inv === undefined) return
-    if (error === ErrorUri.unavailable && !inv.done) {
+    if (error === ErrorUri.unavailable) {
       // Call rerouting: this callee cannot serve it now, try another one. The call keeps its timeout.
       const timer = inv.timer
       inv.timer = undefined
@@ -217,10 +232,8 @@ export class Dealer {
       return
     }
     this.finish(inv, true)
-    if (!inv.done) {
-      inv.caller.calls.delete(inv.callRequest)
-      inv.caller.send(withPayload([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, error], args, kwargs))
-    }
+    inv.caller.calls.delete(inv.callRequest)
+    inv.caller.send(withPayload([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, error], args, kwargs))
   }
 
   /** The callee answered (finally): stats, indexes, timer. */
@@ -242,60 +255,54 @@ export class Dealer {
 
   cancel(caller: Session, request: number, options: Dict): void {
     const inv = caller.calls.get(request)
-    if (inv === undefined || inv.done) return // already answered: nothing to cancel
+    if (inv === undefined) return // already answered: nothing to cancel
     const mode = (options.mode ?? 'killnowait') as (typeof CANCEL_MODES)[number]
     if (!CANCEL_MODES.includes(mode)) throw new InvalidArgumentError(`unknown cancel mode ${JSON.stringify(options.mode)}`)
-    const calleeCancels = inv.callee.session.features.calleeCanceling
-    if (mode === 'kill' && calleeCancels) {
+    if (mode === 'kill' && inv.callee.session.features.calleeCanceling) {
       // The caller gets whatever the callee answers to the interrupt.
       inv.callee.session.send([MessageCode.INTERRUPT, inv.id, { mode: 'kill' }])
       return
     }
-    this.answerEarly(inv, ErrorUri.canceled, 'the call was canceled')
-    if (mode !== 'skip' && calleeCancels) inv.callee.session.send([MessageCode.INTERRUPT, inv.id, { mode: 'killnowait' }])
+    this.giveUp(inv, ErrorUri.canceled, 'the call was canceled', mode !== 'skip', 'canceled')
   }
 
-  private timeOut(inv: Invocation): void {
+  private timeOut(inv: Invocation, limit: string): void {
     inv.timer = undefined
-    if (inv.done) return
-    this.answerEarly(inv, ErrorUri.timeout, `no result within ${String(inv.options.timeout)} ms`)
-    if (inv.callee.session.features.calleeCanceling) {
-      inv.callee.session.send([MessageCode.INTERRUPT, inv.id, { mode: 'killnowait', reason: ErrorUri.timeout }])
-    }
+    this.giveUp(inv, ErrorUri.timeout, `no result within ${limit}`, true, 'timeout')
   }
 
-  /** Answer the caller now with an error; the callee's eventual answer will be dropped. */
-  private answerEarly(inv: Invocation, uri: string, message: string): void {
-    inv.done = true
+  /**
+   * The router stops waiting for the callee's answer: the caller gets `uri` now (unless it is gone),
+   * the callee an INTERRUPT (killnowait) when it supports call canceling and `interrupt` is set, and
+   * the call is forgotten everywhere at once: the callee's calls in flight, its statistics (as an
+   * error), drain watchers. Whatever the callee sends for it later is dropped.
+   */
+  private giveUp(inv: Invocation, uri: string | undefined, message: string, interrupt: boolean, reason: 'timeout' | 'canceled'): void {
     this.clearTimer(inv)
-    inv.caller.calls.delete(inv.callRequest)
-    inv.caller.send([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, uri, [message]])
+    const caller = inv.caller
+    if (caller.calls.get(inv.callRequest) === inv) {
+      caller.calls.delete(inv.callRequest)
+      if (uri !== undefined) caller.send([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, uri, [message]])
+    }
+    const callee = inv.callee
+    if (!callee.session.invocations.delete(inv.id)) return // already forgotten
+    if (this.realm.callStats) callee.stats.abandoned(reason === 'timeout')
+    if (interrupt && callee.session.features.calleeCanceling) {
+      const details: Dict = { mode: 'killnowait' }
+      if (reason === 'timeout') details.reason = ErrorUri.timeout
+      callee.session.send([MessageCode.INTERRUPT, inv.id, details])
+    }
+    this.notifyInflight(callee)
   }
 
   // ── Session loss ────────────────────────────────────────────────────────────────────────
 
-  /** A session left: its registrations go, its callers get `canceled` at once, its calls are interrupted. */
+  /** A session left: its registrations go, its callers get `canceled` at once, its calls are interrupted and forgotten. */
   detach(session: Session): void {
     for (const callee of [...session.callees]) this.removeCallee(callee)
-    for (const inv of session.invocations.values()) {
-      this.clearTimer(inv)
-      if (this.realm.callStats) inv.callee.stats.abandoned()
-      if (!inv.done) {
-        inv.done = true
-        inv.caller.calls.delete(inv.callRequest)
-        inv.caller.send([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, ErrorUri.canceled, ['the callee left before answering']])
-      }
-      this.notifyInflight(inv.callee)
-    }
-    session.invocations.clear()
-    for (const inv of session.calls.values()) {
-      inv.done = true
-      this.clearTimer(inv)
-      if (inv.callee.session.features.calleeCanceling && !inv.callee.session.closed) {
-        inv.callee.session.send([MessageCode.INTERRUPT, inv.id, { mode: 'killnowait' }])
-      }
-    }
-    session.calls.clear()
+    for (const inv of [...session.invocations.values()])
+      this.giveUp(inv, ErrorUri.canceled, 'the callee left before answering', false, 'canceled')
+    for (const inv of [...session.calls.values()]) this.giveUp(inv, undefined, '', true, 'canceled')
   }
 
   private notifyInflight(callee: Callee): void {

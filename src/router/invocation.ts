@@ -8,8 +8,7 @@ import type { Session } from './session.js'
  * INVOCATION.Request), so answers, cancels and session loss find it in O(1).
  */
 export class Invocation {
-  /** The caller has had its answer (cancel, timeout, caller gone): whatever the callee sends is dropped. */
-  done = false
+  /** The caller's timeout or the callee's deadline, whichever comes first. */
   timer: NodeJS.Timeout | undefined
   /** Callees that answered wamp.error.unavailable (call rerouting); created on first reroute. */
   tried: Set<Callee> | undefined

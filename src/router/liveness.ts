@@ -55,12 +55,17 @@ export class Liveness {
   }
 
   private readonly check = (): void => {
-    if (!this.heard) {
-      this.stop()
-      this.peer.onDead()
-      return
-    }
-    this.schedule(this.ping, Math.max(0, this.settings.pingIntervalMs - this.settings.pongTimeoutMs))
+    if (this.heard) return this.schedule(this.ping, Math.max(0, this.settings.pingIntervalMs - this.settings.pongTimeoutMs))
+    // Timers run before the event loop reads the sockets: after a stall of the router itself, the
+    // pong may be waiting unread. Decide after this turn's I/O so only the peer's silence counts.
+    setImmediate(this.confirm)
+  }
+
+  private readonly confirm = (): void => {
+    if (this.stopped) return
+    if (this.heard) return this.schedule(this.ping, Math.max(0, this.settings.pingIntervalMs - this.settings.pongTimeoutMs))
+    this.stop()
+    this.peer.onDead()
   }
 
   private schedule(fn: () => void, ms: number): void {

@@ -1,5 +1,4 @@
 import type { CalleeState } from '../protocol/extensions.js'
-import { takesCalls } from '../protocol/takes-calls.js'
 import { CallStats } from './call-stats.js'
 import type { MatchPolicy } from './uri.js'
 import type { Session } from './session.js'
@@ -21,11 +20,13 @@ export class Callee {
     readonly session: Session,
     /** REGISTER.Options.disclose_caller: this callee wants to know who calls. */
     readonly discloseCaller: boolean,
+    /** Give up on each invocation after this many ms (REGISTER `_deadline_ms`, else the realm's); 0 = never. */
+    readonly deadlineMs = 0,
   ) {}
 
   /** May receive new invocations. */
   get eligible(): boolean {
-    return takesCalls(this)
+    return this.state === 'active' && this.weight > 0
   }
 }
 

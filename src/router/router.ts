@@ -5,13 +5,13 @@ import { CloseUri } from '../protocol/error-uris.js'
 import type { AuthConfig } from './authenticator.js'
 import { normalizeRealm, type Logger, type RouterOptions } from './config.js'
 import { Connection, type ConnectionHost } from './connection.js'
-import { RouterCounters } from './counters.js'
 import { RouterConfigError } from './errors.js'
 import { installExtensions } from './extensions/install.js'
 import { freshId } from './ids.js'
 import { registrationMetaProcedures } from './meta/registration-meta.js'
 import { sessionMetaProcedures } from './meta/session-meta.js'
 import { subscriptionMetaProcedures } from './meta/subscription-meta.js'
+import { DEFAULT_LIVENESS, type LivenessSettings } from './liveness.js'
 import { Realm } from './realm.js'
 import { serializerFor, subprotocols } from './serializers.js'
 import { welcomeRoles } from './features.js'
@@ -35,8 +35,7 @@ export class Router implements ConnectionHost {
   readonly maxMessageSize: number
   readonly maxBufferedBytes: number
   readonly extensions: boolean
-  /** Messages, drops and failures since start, read by the admin listener at scrape time. */
-  readonly counters = new RouterCounters()
+  readonly handshakeTimeoutMs: number
   private readonly auth = new Map<string, AuthConfig>()
   private readonly connections = new Set<Connection>()
   private readonly logger: Logger
@@ -51,6 +50,9 @@ export class Router implements ConnectionHost {
     this.maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024
     this.extensions = options.extensions ?? true
+    this.handshakeTimeoutMs = nonNegative(options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS, 'handshakeTimeoutMs')
+    const liveness = livenessSettings(DEFAULT_LIVENESS, options.liveness, 'liveness')
+    const deadline = nonNegative(options.invocationDeadlineMs, 0, 'invocationDeadlineMs')
     this.logger = options.logger ?? silent
     this.roles = welcomeRoles(this.extensions)
     const callStats = options.callStats ?? true
@@ -64,7 +66,8 @@ export class Router implements ConnectionHost {
         roles: cfg.roles,
         strictUris: options.strictUris ?? false,
         callStats,
-        counters: this.counters,
+        liveness: livenessSettings(liveness, cfg.liveness, `realm '${cfg.name}' liveness`),
+        invocationDeadlineMs: nonNegative(cfg.invocationDeadlineMs, deadline, `realm '${cfg.name}' invocationDeadlineMs`),
         onInternalError: (err, ctx) => this.onInternalError(err, ctx),
       })
       realm.addProcedures(sessionMetaProcedures(realm))
@@ -146,18 +149,6 @@ export class Router implements ConnectionHost {
     })
   }
 
-  /** Bytes received and sent over every transport since start (live sockets read now). */
-  transportBytes(): { in: number; out: number } {
-    let bytesIn = this.counters.closedBytesIn
-    let bytesOut = this.counters.closedBytesOut
-    for (const c of this.connections) {
-      const bytes = c.bytes
-      bytesIn += bytes.in
-      bytesOut += bytes.out
-    }
-    return { in: bytesIn, out: bytesOut }
-  }
-
   realm(name: string): Realm | undefined {
     return this.realms.get(name)
   }
@@ -177,6 +168,10 @@ export class Router implements ConnectionHost {
 
   onInternalError(err: unknown, context: string): void {
     this.logger.error(`${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+  }
+
+  peerDropped(c: Connection, reason: 'liveness_timeout' | 'handshake_timeout', detail: string): void {
+    this.logger.warn(`dropped peer ${c.info.peer}: ${reason}: ${detail}`)
   }
 
   connectionClosed(c: Connection): void {
@@ -210,6 +205,26 @@ export class Router implements ConnectionHost {
       this.connections.add(c)
     })
   }
+}
+
+/** Connections must finish the WAMP opening handshake within 10 s (Nexus: 5 s): idle sockets cannot pile up. */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+
+function nonNegative(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value >= 0) || value > 2 ** 31 - 1)
+    throw new RouterConfigError(`${what} must be a number of milliseconds from 0 to ${2 ** 31 - 1}`)
+  return value
+}
+
+function livenessSettings(base: LivenessSettings, override: Partial<LivenessSettings> | undefined, what: string): LivenessSettings {
+  const settings = {
+    pingIntervalMs: nonNegative(override?.pingIntervalMs, base.pingIntervalMs, `${what}.pingIntervalMs`),
+    pongTimeoutMs: nonNegative(override?.pongTimeoutMs, base.pongTimeoutMs, `${what}.pongTimeoutMs`),
+  }
+  if (settings.pingIntervalMs > 0 && settings.pongTimeoutMs === 0)
+    throw new RouterConfigError(`${what}.pongTimeoutMs must be above 0 (pingIntervalMs 0 turns liveness checks off)`)
+  return settings
 }
 
 function pickProtocol(offered: Set<string>): string | undefined {

@@ -12,11 +12,26 @@ export function calleeSnapshot(c: Callee): CalleeStats {
     calls: c.stats.calls,
     errors: c.stats.errors,
     inflight: c.stats.inflight,
+    oldest_inflight_ms: oldestInflightMs(c),
+    timeouts: c.stats.timeouts,
+    deadline_ms: c.deadlineMs,
     p50_ms: c.stats.percentileMs(0.5),
     p99_ms: c.stats.percentileMs(0.99),
     last_call_at: c.stats.lastCallAt === 0 ? null : new Date(c.stats.lastCallAt).toISOString(),
     registered_at: new Date(c.registeredAt).toISOString(),
   }
+}
+
+/**
+ * Age of the callee's oldest invocation in flight. Its session's invocations are kept in the order
+ * they were sent, so the first one of this callee is the oldest: O(calls in flight), only when asked.
+ */
+function oldestInflightMs(c: Callee): number | null {
+  if (c.stats.inflight === 0) return null
+  for (const inv of c.session.invocations.values()) {
+    if (inv.callee === c) return Math.round(performance.now() - inv.startedAt)
+  }
+  return null
 }
 
 export function registrationSnapshot(r: Registration): RegistrationSnapshot {
