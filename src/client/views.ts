@@ -1,4 +1,5 @@
 import type { CalleeState } from '../protocol/extensions.js'
+import { takesCalls } from '../protocol/takes-calls.js'
 
 /**
  * What the CLI and dashboards show, the same whether the router has the wampctl extensions
@@ -43,4 +44,12 @@ export interface SessionView {
   authmethod: string | null
   authprovider: string | null
   transport: Record<string, unknown> | null
+}
+
+/**
+ * Whether a callee as the CLI sees it takes new calls (takesCalls). On a router without the
+ * extensions (state 'unknown', weight null) every callee does: a standard router routes to all.
+ */
+export function viewTakesCalls(c: { state: CalleeState | 'unknown'; weight: number | null }): boolean {
+  return c.state === 'unknown' || takesCalls({ state: c.state, weight: c.weight ?? 1 })
 }

@@ -1,5 +1,5 @@
 import { SafetyError } from '../client/errors.js'
-import type { CalleeView, RegistrationView } from '../client/views.js'
+import { viewTakesCalls, type RegistrationView } from '../client/views.js'
 
 /** One registration a drain (or cordon) takes the callee out of. */
 export interface PlannedRegistration {
@@ -29,16 +29,11 @@ export interface DrainPlan {
   blocked: string[]
 }
 
-/** A callee that still takes new calls: active and with a weight above 0. */
-export function takesCalls(c: CalleeView): boolean {
-  return c.state === 'active' && (c.weight === null || c.weight > 0)
-}
-
 /** The plan for taking `session` out of `registrations` (each with all its callees). */
 export function planDrain(session: number, authid: string | null, registrations: RegistrationView[]): DrainPlan {
   const planned = registrations.map((reg): PlannedRegistration => {
     const self = reg.callees.find((c) => c.session === session)
-    const others = reg.callees.filter((c) => c.session !== session && takesCalls(c)).map((c) => c.session)
+    const others = reg.callees.filter((c) => c.session !== session && viewTakesCalls(c)).map((c) => c.session)
     return {
       id: reg.id,
       uri: reg.uri,
@@ -47,7 +42,7 @@ export function planDrain(session: number, authid: string | null, registrations:
       inflight: self?.inflight ?? null,
       other_active: others,
       // Already out of rotation (cordoned, draining, weight 0): taking it out changes nothing.
-      safe: others.length > 0 || self === undefined || !takesCalls(self),
+      safe: others.length > 0 || self === undefined || !viewTakesCalls(self),
     }
   })
   const counts = planned.map((p) => p.inflight)

@@ -1,4 +1,4 @@
-import type { CalleeView, RegistrationView, SnapshotView } from '../client/views.js'
+import { viewTakesCalls, type CalleeView, type RegistrationView, type SnapshotView } from '../client/views.js'
 
 export type MatchPolicy = 'exact' | 'prefix' | 'wildcard'
 
@@ -72,7 +72,7 @@ function sum(callees: CalleeView[], key: 'calls' | 'errors' | 'inflight'): numbe
 
 /** max/min calls over the active callees (see RegistrationSummary.spread). */
 export function spreadOf(callees: CalleeView[]): number | null {
-  const active = callees.filter((c) => c.state === 'active')
+  const active = callees.filter((c) => c.state !== 'unknown' && viewTakesCalls(c))
   if (active.length < 2) return null
   const calls: number[] = []
   for (const c of active) {

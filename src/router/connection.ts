@@ -1,6 +1,7 @@
 import { CloseUri, ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode, messageName } from '../protocol/message-codes.js'
 import { beginAuthentication, type AuthConfig, type AuthStep } from './authenticator.js'
+import { DropReason, type RouterCounters } from './counters.js'
 import { HandshakeError, PayloadSizeExceededError, ProtocolViolationError, RouterError } from './errors.js'
 import { parseInbound, type Dict, type Inbound } from './inbound.js'
 import type { Realm } from './realm.js'
@@ -19,6 +20,8 @@ export interface ConnectionHost {
   readonly maxMessageSize: number
   /** A peer whose unsent data grows past this is too slow: its session is dropped. */
   readonly maxBufferedBytes: number
+  /** The router's counters (messages, drops, failures), incremented here where things happen. */
+  readonly counters: RouterCounters
   /** Close a connection whose WAMP opening handshake is not done after this many ms (0 = never). */
   readonly handshakeTimeoutMs: number
   /** The router dropped this peer on its own initiative: log it (one line) and count it. */
@@ -26,6 +29,15 @@ export interface ConnectionHost {
   onInternalError(err: unknown, context: string): void
   connectionClosed(c: Connection): void
 }
+
+/** Handshake failures that are failed authentications (counted as such), not other refusals. */
+const AUTH_FAILURES: ReadonlySet<string> = new Set([
+  ErrorUri.authenticationFailed,
+  ErrorUri.noAuthMethod,
+  ErrorUri.noSuchPrincipal,
+  ErrorUri.noSuchRole,
+  ErrorUri.authorizationFailed,
+])
 
 type State = 'idle' | 'challenged' | 'established' | 'closing' | 'closed'
 
@@ -72,15 +84,26 @@ export class Connection implements SessionTransport {
     return this.session
   }
 
+  /** Bytes received and sent on this transport's socket so far (read at scrape time). */
+  get bytes(): { in: number; out: number } {
+    return { in: this.transport.socket.bytesRead, out: this.transport.socket.bytesWritten }
+  }
+
   // ── Outgoing ────────────────────────────────────────────────────────────────────────────
 
   send(message: unknown[]): void {
     if (this.state === 'closed') return
-    this.sendEncoded(this.serializer.encode(message))
+    this.host.counters.messageOut(message[0] as number)
+    this.write(this.serializer.encode(message))
   }
 
   sendEncoded(data: Buffer | string): void {
     if (this.state === 'closed') return
+    this.host.counters.messageOut(MessageCode.EVENT)
+    this.write(data)
+  }
+
+  private write(data: Buffer | string): void {
     if (this.transport.bufferedAmount > this.host.maxBufferedBytes) return this.tooSlow()
     corkForThisTick(this.transport)
     this.transport.send(data, this.serializer.binary)
@@ -90,6 +113,7 @@ export class Connection implements SessionTransport {
   goodbye(reason: string, message?: string): void {
     if (this.state !== 'established') return
     this.session = undefined
+    this.host.counters.peerDropped(reason === CloseUri.systemShutdown ? DropReason.shutdown : DropReason.killed)
     this.send([MessageCode.GOODBYE, message === undefined ? {} : { message }, reason])
     this.state = 'closing'
     this.closeTimer = setTimeout(() => this.transport.close('normal', 'session closed'), 2000)
@@ -99,6 +123,10 @@ export class Connection implements SessionTransport {
   /** Abort the session (or the handshake) with `reason`, then close the transport. */
   abort(reason: string, message: string): void {
     if (this.state === 'closed') return
+    if (reason === ErrorUri.protocolViolation) {
+      this.host.counters.protocolViolations++
+      this.host.counters.peerDropped(DropReason.protocolViolation)
+    }
     this.leaveRealm()
     this.send([MessageCode.ABORT, { message }, reason])
     this.state = 'closing'
@@ -106,6 +134,7 @@ export class Connection implements SessionTransport {
   }
 
   private tooSlow(): void {
+    this.host.counters.peerDropped(DropReason.tooSlow)
     this.host.onInternalError(new Error('peer too slow: send buffer limit exceeded, dropping its session'), this.info.peer)
     this.leaveRealm()
     this.state = 'closed'
@@ -121,14 +150,17 @@ export class Connection implements SessionTransport {
     try {
       raw = this.serializer.decode(data)
     } catch (err) {
+      this.host.counters.malformedFrames++
       return this.abort(ErrorUri.protocolViolation, `could not decode a ${this.serializer.protocol} frame: ${(err as Error).message}`)
     }
     let msg: Inbound
     try {
       msg = parseInbound(raw)
     } catch (err) {
+      this.host.counters.malformedFrames++
       return this.abort(ErrorUri.protocolViolation, (err as Error).message)
     }
+    this.host.counters.messageIn(msg.type)
     try {
       if (data.length > this.host.maxMessageSize) return this.oversize(msg, data.length)
       this.dispatch(msg)
@@ -264,7 +296,10 @@ export class Connection implements SessionTransport {
   /** Map a failure while handling `msg` to its answer. */
   private fail(msg: Inbound, err: unknown): void {
     if (err instanceof ProtocolViolationError) return this.abort(err.uri, err.message)
-    if (err instanceof HandshakeError) return this.abort(err.uri, err.message)
+    if (err instanceof HandshakeError) {
+      if (AUTH_FAILURES.has(err.uri)) this.host.counters.authFailed(err.uri)
+      return this.abort(err.uri, err.message)
+    }
     if (!(err instanceof RouterError)) this.host.onInternalError(err, `handling ${messageName(msg.type)}`)
     const uri = err instanceof RouterError ? err.uri : ErrorUri.internal
     const text = err instanceof RouterError ? err.message : `the router failed to handle ${messageName(msg.type)}`
@@ -320,6 +355,9 @@ export class Connection implements SessionTransport {
 
   private onClose(): void {
     clearTimeout(this.closeTimer)
+    const bytes = this.bytes
+    this.host.counters.closedBytesIn += bytes.in
+    this.host.counters.closedBytesOut += bytes.out
     clearTimeout(this.handshakeTimer)
     this.liveness?.stop()
     try {

@@ -2,6 +2,7 @@ import { ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode } from '../protocol/message-codes.js'
 import { Authorizer, type RoleConfig } from './authorizer.js'
 import { Broker } from './broker.js'
+import type { RouterCounters } from './counters.js'
 import { Dealer } from './dealer.js'
 import { NotAuthorizedError, RouterError } from './errors.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
@@ -16,6 +17,8 @@ export interface RealmOptions {
   strictUris: boolean
   /** Keep per-callee call statistics (RouterOptions.callStats). */
   callStats: boolean
+  /** The router's counters (sessions, events dropped…). */
+  counters: RouterCounters
   /** Liveness checks of this realm's sessions (the router's settings with the realm's overrides). */
   liveness: LivenessSettings
   /** Give up on an invocation after this many ms unless its REGISTER says otherwise; 0 = never. */
@@ -36,6 +39,7 @@ export class Realm {
   readonly authorizer: Authorizer
   readonly strictUris: boolean
   readonly callStats: boolean
+  readonly counters: RouterCounters
   readonly invocationDeadlineMs: number
   readonly liveness: LivenessSettings
   /** The router's own procedures: wamp.* meta API and wampctl.* extensions. */
@@ -49,6 +53,7 @@ export class Realm {
     this.name = options.name
     this.strictUris = options.strictUris
     this.callStats = options.callStats
+    this.counters = options.counters
     this.invocationDeadlineMs = options.invocationDeadlineMs ?? 0
     this.liveness = options.liveness
     this.authorizer = new Authorizer(options.roles)
@@ -63,6 +68,7 @@ export class Realm {
   join(session: Session): void {
     this.authorizer.prepare(session)
     this.sessions.set(session.id, session)
+    this.counters.sessionsOpened++
     this.publishMeta('wamp.session.on_join', [session.details()])
   }
 
@@ -74,6 +80,7 @@ export class Realm {
     if (!this.sessions.has(session.id)) return
     session.closed = true
     this.sessions.delete(session.id)
+    this.counters.sessionsClosed++
     const cancel = this.cancelers.get(session)
     if (cancel !== undefined) {
       this.cancelers.delete(session)

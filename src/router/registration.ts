@@ -1,4 +1,5 @@
 import type { CalleeState } from '../protocol/extensions.js'
+import { takesCalls } from '../protocol/takes-calls.js'
 import { CallStats } from './call-stats.js'
 import type { MatchPolicy } from './uri.js'
 import type { Session } from './session.js'
@@ -26,7 +27,7 @@ export class Callee {
 
   /** May receive new invocations. */
   get eligible(): boolean {
-    return this.state === 'active' && this.weight > 0
+    return takesCalls(this)
   }
 }
 

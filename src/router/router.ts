@@ -5,6 +5,7 @@ import { CloseUri } from '../protocol/error-uris.js'
 import type { AuthConfig } from './authenticator.js'
 import { normalizeRealm, type Logger, type RouterOptions } from './config.js'
 import { Connection, type ConnectionHost } from './connection.js'
+import { DropReason, RouterCounters } from './counters.js'
 import { RouterConfigError } from './errors.js'
 import { installExtensions } from './extensions/install.js'
 import { freshId } from './ids.js'
@@ -35,6 +36,8 @@ export class Router implements ConnectionHost {
   readonly maxMessageSize: number
   readonly maxBufferedBytes: number
   readonly extensions: boolean
+  /** Messages, drops and failures since start, read by the admin listener at scrape time. */
+  readonly counters = new RouterCounters()
   readonly handshakeTimeoutMs: number
   private readonly auth = new Map<string, AuthConfig>()
   private readonly connections = new Set<Connection>()
@@ -66,6 +69,7 @@ export class Router implements ConnectionHost {
         roles: cfg.roles,
         strictUris: options.strictUris ?? false,
         callStats,
+        counters: this.counters,
         liveness: livenessSettings(liveness, cfg.liveness, `realm '${cfg.name}' liveness`),
         invocationDeadlineMs: nonNegative(cfg.invocationDeadlineMs, deadline, `realm '${cfg.name}' invocationDeadlineMs`),
         onInternalError: (err, ctx) => this.onInternalError(err, ctx),
@@ -149,6 +153,18 @@ export class Router implements ConnectionHost {
     })
   }
 
+  /** Bytes received and sent over every transport since start (live sockets read now). */
+  transportBytes(): { in: number; out: number } {
+    let bytesIn = this.counters.closedBytesIn
+    let bytesOut = this.counters.closedBytesOut
+    for (const c of this.connections) {
+      const bytes = c.bytes
+      bytesIn += bytes.in
+      bytesOut += bytes.out
+    }
+    return { in: bytesIn, out: bytesOut }
+  }
+
   realm(name: string): Realm | undefined {
     return this.realms.get(name)
   }
@@ -171,6 +187,7 @@ export class Router implements ConnectionHost {
   }
 
   peerDropped(c: Connection, reason: 'liveness_timeout' | 'handshake_timeout', detail: string): void {
+    this.counters.peerDropped(reason === 'liveness_timeout' ? DropReason.livenessTimeout : DropReason.handshakeTimeout)
     this.logger.warn(`dropped peer ${c.info.peer}: ${reason}: ${detail}`)
   }
 

@@ -13,7 +13,7 @@ export interface SessionTransport {
   readonly serializer: Serializer
   readonly info: TransportInfo
   send(message: unknown[]): void
-  /** Send bytes already encoded with `serializer` (fan-out encodes each event once per serializer). */
+  /** Send an EVENT already encoded with `serializer` (fan-out encodes each event once per serializer). */
   sendEncoded(data: Buffer | string): void
   /** The router ends this session: GOODBYE with `reason` (kill, shutdown); the realm has already let it go. */
   goodbye(reason: string, message?: string): void

@@ -1,7 +1,7 @@
 import type { MetaClient } from '../../client/meta-client.js'
 import { NotFoundError } from '../../client/errors.js'
 import type { CalleeView } from '../../client/views.js'
-import { takesCalls } from './canary-callees.js'
+import { viewTakesCalls } from '../../client/views.js'
 import { runnerAlive, type RolloutStore } from './state-file.js'
 import { sleep } from './wait.js'
 
@@ -76,7 +76,7 @@ export async function abortRollout(meta: MetaClient, store: RolloutStore, uri: s
       const cur = present.get(o.session)
       return cur !== undefined && cur.state !== 'draining' && o.state === 'active' && o.weight > 0
     })
-    if (!oldServe && takesCalls(canary)) {
+    if (!oldServe && viewTakesCalls(canary)) {
       result.skipped.push({ session: canary.session, reason: 'the canary is the only callee left taking calls: kept as it is' })
     } else if (canary.state === 'draining') {
       result.skipped.push({ session: canary.session, reason: 'draining (a drain in progress cannot be undone)' })

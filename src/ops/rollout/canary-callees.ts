@@ -1,5 +1,7 @@
 import { UsageError } from '../../client/errors.js'
 import type { CalleeView, RegistrationView } from '../../client/views.js'
+import type { CalleeState } from '../../protocol/extensions.js'
+import { takesCalls } from '../../protocol/takes-calls.js'
 import type { CalleeRecord } from './state-file.js'
 
 /** How the operator names the canary: its session id, or the authid it connects with. */
@@ -23,10 +25,5 @@ export function record(c: CalleeView): CalleeRecord {
 
 /** The weight of the callees that took calls when the rollout began (active, weight above 0). */
 export function activeWeight(callees: CalleeRecord[]): number {
-  return callees.filter((c) => c.state === 'active' && c.weight > 0).reduce((sum, c) => sum + c.weight, 0)
-}
-
-/** Takes new calls now: active with a weight above 0. */
-export function takesCalls(c: CalleeView): boolean {
-  return c.state === 'active' && (c.weight ?? 1) > 0
+  return callees.filter((c) => takesCalls({ state: c.state as CalleeState, weight: c.weight })).reduce((sum, c) => sum + c.weight, 0)
 }

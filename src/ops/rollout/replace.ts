@@ -2,7 +2,8 @@ import type { MetaClient } from '../../client/meta-client.js'
 import { TimeoutError, WampctlError } from '../../client/errors.js'
 import type { CalleeView, RegistrationView } from '../../client/views.js'
 import { formatDuration } from '../duration.js'
-import { record, takesCalls } from './canary-callees.js'
+import { record } from './canary-callees.js'
+import { viewTakesCalls } from '../../client/views.js'
 import type { CalleeRef, EventSink, RolloutEvent } from './events.js'
 import { requireDrain, requireNoRollout } from './guards.js'
 import { retireCallee, type RetireOutcome } from './retire.js'
@@ -156,7 +157,7 @@ class ReplaceRun {
       deadline: new Date(this.deadline).toISOString(),
     })
     const ok = await this.watch(async (reg) => {
-      const fresh = reg.callees.filter((c) => this.isNew(c) && takesCalls(c))
+      const fresh = reg.callees.filter((c) => this.isNew(c) && viewTakesCalls(c))
       for (const c of fresh) {
         if (this.seen.has(c.session)) continue
         this.seen.add(c.session)
@@ -178,7 +179,7 @@ class ReplaceRun {
     let told = false
     const ok = await this.watch(async (reg) => {
       if (!reg.callees.some((x) => x.session === c.session)) return false
-      const others = reg.callees.filter((x) => x.session !== c.session && takesCalls(x)).length
+      const others = reg.callees.filter((x) => x.session !== c.session && viewTakesCalls(x)).length
       if (others >= this.o.minAvailable) return true
       if (!told)
         this.emit({

@@ -1,3 +1,4 @@
+import { viewTakesCalls } from '../../client/views.js'
 import type { LiveCallee, LiveModel, LiveRegistration } from './model.js'
 
 /** One line of the registrations table (top, dashboard, plain lines, NDJSON). */
@@ -41,8 +42,6 @@ export interface CalleeRow {
   history: number[]
 }
 
-const isActive = (c: LiveCallee): boolean => (c.state === 'active' || c.state === 'unknown') && c.weight !== 0
-
 function sumOrNull(values: Array<number | null>): number | null {
   let s = 0
   for (const v of values) {
@@ -54,7 +53,7 @@ function sumOrNull(values: Array<number | null>): number | null {
 
 export function registrationRow(model: LiveModel, reg: LiveRegistration): RegistrationRow {
   const cs = reg.callees
-  const active = cs.filter(isActive)
+  const active = cs.filter(viewTakesCalls)
   let spread: number | null = null
   // Spread means something only where the policy spreads calls; `first`/`last` keep standbys idle on purpose.
   if (active.length >= 2 && model.ticks > 0 && (reg.invoke === 'roundrobin' || reg.invoke === 'random')) {
