@@ -37,7 +37,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     const cfg = normalizeRealm(r)
     const roles = { ...cfg.roles, admin: cfg.roles.admin ?? { admin: true } }
     const wampcra = { ...(cfg.auth.wampcra ?? {}), [ADMIN_AUTHID]: { secret, role: 'admin' } }
-    return { name: cfg.name, roles, auth: { ...cfg.auth, wampcra } }
+    return { name: cfg.name, roles, auth: { ...cfg.auth, wampcra }, callQueue: cfg.callQueue }
   })
   if (names !== undefined && file.realms !== undefined) {
     for (const n of names) if (!realms.some((r) => r.name === n)) realms.push(normalizeRealmWithAdmin(n, secret))

@@ -25,8 +25,10 @@ export interface CalleeStats {
   authid: string | null
   authrole: string | null
   state: CalleeState
-  /** Traffic weight for roundrobin/random; 1 by default, 0 = no new calls. */
+  /** Traffic weight for roundrobin/random/least_loaded; 1 by default, 0 = no new calls. */
   weight: number
+  /** REGISTER option `concurrency`: most calls in flight at once; null = no cap. */
+  concurrency: number | null
   calls: number
   errors: number
   inflight: number
@@ -52,8 +54,11 @@ export interface RegistrationSnapshot {
   id: number
   uri: string
   match: 'exact' | 'prefix' | 'wildcard'
-  invoke: 'single' | 'roundrobin' | 'random' | 'first' | 'last'
+  /** The spec's five policies, or wampctl's `least_loaded` (docs/routing.md). */
+  invoke: 'single' | 'roundrobin' | 'random' | 'first' | 'last' | 'least_loaded'
   created: string
+  /** Calls waiting for a callee under its concurrency cap (docs/routing.md). */
+  queued: number
   /** Callees in registration order. */
   callees: CalleeStats[]
 }

@@ -11,7 +11,6 @@ export class CallStats {
   errors = 0
   /** Calls the router gave up on for lack of an answer in time (also counted in errors). */
   timeouts = 0
-  inflight = 0
   /** Epoch ms of the last invocation, 0 if none. */
   lastCallAt = 0
   /** Finished calls recorded in the histogram. */
@@ -22,14 +21,12 @@ export class CallStats {
 
   started(nowMs: number): void {
     this.calls++
-    this.inflight++
     this.lastCallAt = nowMs
     this.version++
   }
 
   /** A call finished after `elapsedMs`; `failed` when the callee answered with an ERROR. */
   finishedAfter(elapsedMs: number, failed: boolean): void {
-    this.inflight--
     if (failed) this.errors++
     const us = elapsedMs * 1000
     let bucket = us < 1 ? 0 : Math.floor(Math.log2(us) * BUCKETS_PER_OCTAVE)
@@ -44,7 +41,6 @@ export class CallStats {
    * when `timedOut`): counts as an error, no latency.
    */
   abandoned(timedOut = false): void {
-    this.inflight--
     this.errors++
     if (timedOut) this.timeouts++
     this.version++

@@ -47,6 +47,11 @@ export function validateConfig(value: unknown): void {
         })
       }
     }
+    if (realm.callQueue !== undefined) {
+      const q = dict(realm.callQueue, `${at}.callQueue`)
+      optional(q, 'size', 'number', `${at}.callQueue`)
+      optional(q, 'maxWaitMs', 'number', `${at}.callQueue`)
+    }
     if (realm.auth !== undefined) {
       const auth = dict(realm.auth, `${at}.auth`)
       if (auth.anonymous !== undefined && auth.anonymous !== false) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { AuthConfig } from './authenticator.js'
 import type { RoleConfig } from './authorizer.js'
 import type { LivenessSettings } from './liveness.js'
+import { DEFAULT_CALL_QUEUE, type CallQueueLimits } from './call-queue.js'
 import { validateConfig } from './config-validation.js'
 import { RouterConfigError } from './errors.js'
 
@@ -14,6 +15,12 @@ export interface RealmConfig {
   liveness?: Partial<LivenessSettings>
   /** Overrides RouterOptions.invocationDeadlineMs for this realm's registrations. */
   invocationDeadlineMs?: number
+  /**
+   * Each registration's queue of calls waiting for a callee under its concurrency cap (REGISTER
+   * option `concurrency`): `size` calls at most (0 = never wait), each for `maxWaitMs` at most.
+   * Defaults: 1000 calls, 30000 ms.
+   */
+  callQueue?: Partial<CallQueueLimits>
 }
 
 export interface Logger {
@@ -70,17 +77,30 @@ export const DEFAULT_ROLES: Record<string, RoleConfig> = {
   admin: { admin: true },
 }
 
-export function normalizeRealm(
-  r: string | RealmConfig,
-): Required<Pick<RealmConfig, 'name' | 'roles' | 'auth'>> & Pick<RealmConfig, 'liveness' | 'invocationDeadlineMs'> {
+export interface NormalizedRealm {
+  name: string
+  roles: Record<string, RoleConfig>
+  auth: AuthConfig
+  liveness?: Partial<LivenessSettings>
+  invocationDeadlineMs?: number
+  callQueue: CallQueueLimits
+}
+
+export function normalizeRealm(r: string | RealmConfig): NormalizedRealm {
   const cfg: RealmConfig = typeof r === 'string' ? { name: r } : r
   if (typeof cfg.name !== 'string' || cfg.name.length === 0) throw new RouterConfigError('every realm needs a non-empty name')
+  const callQueue = { ...DEFAULT_CALL_QUEUE, ...cfg.callQueue }
+  if (!Number.isInteger(callQueue.size) || callQueue.size < 0)
+    throw new RouterConfigError(`realm '${cfg.name}': callQueue.size must be a whole number of calls (0 = never wait)`)
+  if (!Number.isInteger(callQueue.maxWaitMs) || callQueue.maxWaitMs < 1 || callQueue.maxWaitMs > 2 ** 31 - 1)
+    throw new RouterConfigError(`realm '${cfg.name}': callQueue.maxWaitMs must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}`)
   return {
     name: cfg.name,
     roles: cfg.roles ?? DEFAULT_ROLES,
     auth: cfg.auth ?? {},
     liveness: cfg.liveness,
     invocationDeadlineMs: cfg.invocationDeadlineMs,
+    callQueue,
   }
 }
 

@@ -11,14 +11,16 @@ import {
   ProcedureAlreadyExistsError,
   ProtocolViolationError,
 } from './errors.js'
+import { QueuedCall, QueueRefusal } from './call-queue.js'
 import { nextRouterScopeId } from './ids.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
 import { Invocation } from './invocation.js'
-import { pickCallee } from './invocation-policy.js'
+import { pickCallee, someoneWillHaveRoom } from './invocation-policy.js'
 import { PatternIndex } from './pattern-index.js'
 import { withPayload } from './payload.js'
 import type { Realm } from './realm.js'
-import { Callee, INVOKE_POLICIES, Registration, type InvokePolicy } from './registration.js'
+import { Callee, Registration } from './registration.js'
+import { concurrencyOption, invokePolicy, routingKey } from './routing-options.js'
 import type { Session } from './session.js'
 import { checkUri, isReservedUri, type MatchPolicy } from './uri.js'
 
@@ -48,8 +50,8 @@ export class Dealer {
   register(session: Session, request: number, options: Dict, procedure: string): void {
     const match = (options.match ?? 'exact') as MatchPolicy
     if (!MATCH_POLICIES.includes(match)) throw new InvalidArgumentError(`unknown match policy ${JSON.stringify(options.match)}`)
-    const invoke = (options.invoke ?? 'single') as InvokePolicy
-    if (!INVOKE_POLICIES.includes(invoke)) throw new InvalidArgumentError(`unknown invoke policy ${JSON.stringify(options.invoke)}`)
+    const invoke = invokePolicy(options, this.realm.extensions)
+    const concurrency = concurrencyOption(options, this.realm.extensions)
     checkUri(procedure, match, this.realm.strictUris)
     if (isReservedUri(procedure)) throw new InvalidUriError(procedure, "'wamp.' and 'wampctl.' procedures are the router's own")
     // wampctl extension: `_weight` starts the callee at that traffic weight (0 = registered but
@@ -92,7 +94,7 @@ export class Dealer {
       this.index.add(reg)
       this.byId.set(reg.id, reg)
     }
-    const callee = new Callee(reg, session, options.disclose_caller === true, deadline ?? this.realm.invocationDeadlineMs)
+    const callee = new Callee(reg, session, options.disclose_caller === true, deadline ?? this.realm.invocationDeadlineMs, concurrency)
     if (typeof initialWeight === 'number' && initialWeight !== 1 && this.realm.meta.has(ExtensionUri.setWeight))
       reg.setWeight(callee, initialWeight)
     reg.add(callee)
@@ -100,6 +102,14 @@ export class Dealer {
     session.send([MessageCode.REGISTERED, request, reg.id])
     if (created) this.realm.publishMeta('wamp.registration.on_create', [session.id, reg.details()])
     this.realm.publishMeta('wamp.registration.on_register', [session.id, reg.id])
+    this.serveQueue(reg) // calls waiting for room: the newcomer has some
+  }
+
+  /** A callee's state or weight changed (cordon, drain, uncordon, set_weight): re-rank it, serve waiting calls. */
+  calleeChanged(callee: Callee): void {
+    const reg = callee.registration
+    reg.stateChanged(callee)
+    this.serveQueue(reg)
   }
 
   unregister(session: Session, request: number, registrationId: number): void {
@@ -126,6 +136,7 @@ export class Dealer {
       this.index.delete(reg)
       this.byId.delete(reg.id)
       this.realm.publishMeta('wamp.registration.on_delete', [callee.session.id, reg.id])
+      this.refuseQueued(reg)
     }
     this.notifyInflight(callee)
   }
@@ -133,7 +144,8 @@ export class Dealer {
   // ── CALL ────────────────────────────────────────────────────────────────────────────────
 
   call(caller: Session, request: number, options: Dict, procedure: string, args: Args, kwargs: Kwargs): void {
-    if (caller.calls.has(request)) throw new ProtocolViolationError(`CALL: request ${request} is already in flight`)
+    if (caller.calls.has(request) || (caller.queued.size > 0 && caller.queued.has(request)))
+      throw new ProtocolViolationError(`CALL: request ${request} is already in flight`)
     if (isReservedUri(procedure)) {
       const meta = this.realm.meta.get(procedure)
       if (meta === undefined) throw new NoSuchProcedureError(procedure)
@@ -146,9 +158,27 @@ export class Dealer {
     if (!(caller.allowAll.call || this.realm.authorizer.may(caller, 'call', procedure))) {
       throw new NotAuthorizedError(`role '${caller.authrole}' may not call '${procedure}'`)
     }
-    const callee = pickCallee(reg)
-    if (callee === undefined) throw new NoAvailableCalleeError(procedure, noCalleeReason(reg))
+    const rkey = this.realm.extensions ? routingKey(options) : undefined
+    const callee = pickCallee(reg, undefined, rkey)
+    const timeout = typeof options.timeout === 'number' && options.timeout > 0 ? options.timeout : undefined
+    if (callee === undefined) {
+      const deadline = timeout === undefined ? undefined : performance.now() + timeout
+      return this.wait(new QueuedCall(reg, caller, request, options, procedure, args, kwargs, rkey, undefined, deadline))
+    }
+    this.start(caller, request, options, procedure, args, kwargs, callee, timeout)
+  }
 
+  /** The call goes to `callee` now; its CALL timeout (what is left of it) starts. */
+  private start(
+    caller: Session,
+    request: number,
+    options: Dict,
+    procedure: string,
+    args: Args,
+    kwargs: Kwargs,
+    callee: Callee,
+    timeoutMs: number | undefined,
+  ): void {
     const receiveProgress = options.receive_progress === true
     const inv = new Invocation(0, caller, request, callee, 0, procedure, options, args, kwargs, receiveProgress)
     caller.calls.set(request, inv)
@@ -156,17 +186,94 @@ export class Dealer {
 
     // One timer per call, at whichever comes first: the caller's timeout or the callee's deadline.
     // Either way the caller gets wamp.error.timeout and the callee an INTERRUPT.
-    const timeout = options.timeout
-    const callerLimit = typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, MAX_TIMER_MS) : 0
+    const callerLimit = timeoutMs === undefined ? 0 : Math.min(Math.max(timeoutMs, 1), MAX_TIMER_MS)
     const deadline = callee.deadlineMs
     if (callerLimit > 0 || deadline > 0) {
       const byDeadline = deadline > 0 && (callerLimit === 0 || deadline < callerLimit)
       const ms = byDeadline ? deadline : callerLimit
       inv.timer = setTimeout(
-        () => this.timeOut(inv, byDeadline ? `the callee's deadline of ${ms} ms` : `the call's timeout of ${ms} ms`),
+        () => this.timeOut(inv, byDeadline ? `the callee's deadline of ${ms} ms` : `the call's timeout of ${String(options.timeout)} ms`),
         ms,
       )
     }
+  }
+
+  // ── Waiting for room (concurrency caps) ───────────────────────────────────────────────────
+
+  /**
+   * No callee can take `q` now. If one that is in rotation is merely at its concurrency cap, the
+   * call waits in the registration's FIFO queue (bounded in length and time by the realm config);
+   * otherwise, or when the queue is full, the caller gets no_available_callee with the reason.
+   */
+  private wait(q: QueuedCall): void {
+    const reg = q.registration
+    if (!someoneWillHaveRoom(reg, q.tried)) {
+      const why = q.tried === undefined ? noCalleeReason(reg) : 'every callee answered wamp.error.unavailable'
+      throw new NoAvailableCalleeError(q.procedure, why)
+    }
+    const limits = this.realm.callQueue
+    if (reg.queued >= limits.size) {
+      throw new NoAvailableCalleeError(
+        q.procedure,
+        `every callee is at its concurrency cap and the call queue is full (${limits.size} calls waiting)`,
+        { reason: QueueRefusal.full, queued: reg.queued },
+      )
+    }
+    reg.waitQueue().push(q)
+    q.caller.queued.set(q.request, q)
+    const left = q.deadline === undefined ? Infinity : q.deadline - performance.now()
+    q.timer =
+      left < limits.maxWaitMs
+        ? setTimeout(
+            () => this.withdraw(q, ErrorUri.timeout, [`no result within ${String(q.options.timeout)} ms (waited for a callee with room)`]),
+            left,
+          )
+        : setTimeout(
+            () => this.refuse(q, QueueRefusal.waitedTooLong, `waited ${limits.maxWaitMs} ms for a callee under its concurrency cap`),
+            limits.maxWaitMs,
+          )
+  }
+
+  /** Hand waiting calls, oldest first, to callees with room. */
+  private serveQueue(reg: Registration): void {
+    const queue = reg.queue
+    if (queue === undefined || queue.length === 0) return
+    let q = queue.head
+    while (q !== undefined) {
+      const next = q.next
+      const callee = pickCallee(reg, q.tried, q.rkey)
+      if (callee !== undefined) {
+        this.unqueue(q)
+        const timeout = q.deadline === undefined ? undefined : q.deadline - performance.now()
+        this.start(q.caller, q.request, q.options, q.procedure, q.args, q.kwargs, callee, timeout)
+      } else if (q.tried === undefined) {
+        return // nobody has room: the calls behind wait too
+      }
+      q = next
+    }
+  }
+
+  private unqueue(q: QueuedCall): void {
+    q.registration.queue?.remove(q)
+    q.caller.queued.delete(q.request)
+    if (q.timer !== undefined) clearTimeout(q.timer)
+  }
+
+  /** Answer a waiting call with an error and forget it. */
+  private withdraw(q: QueuedCall, uri: string, args: unknown[], kwargs?: Dict): void {
+    this.unqueue(q)
+    q.caller.send(withPayload([MessageCode.ERROR, MessageCode.CALL, q.request, {}, uri], args, kwargs))
+  }
+
+  private refuse(q: QueuedCall, reason: string, why: string): void {
+    const err = new NoAvailableCalleeError(q.procedure, why, { reason, waited_ms: Math.round(performance.now() - q.enqueuedAt) })
+    this.withdraw(q, err.uri, [err.message], err.kwargs)
+  }
+
+  /** The registration is gone: nobody will ever take its waiting calls. */
+  private refuseQueued(reg: Registration): void {
+    const queue = reg.queue
+    while (queue?.head !== undefined) this.refuse(queue.head, QueueRefusal.calleesGone, 'every callee left while the call waited')
   }
 
   /** Send the INVOCATION for `inv` to `callee`. */
@@ -184,6 +291,8 @@ export class Dealer {
     inv.id = session.nextRequestId()
     inv.callee = callee
     session.invocations.set(inv.id, inv)
+    callee.inflight++
+    reg.ladder?.started(callee)
     if (this.realm.callStats) {
       inv.startedAt = performance.now()
       callee.stats.started(Date.now())
@@ -217,18 +326,33 @@ export class Dealer {
       this.finish(inv, false)
       inv.timer = timer
       ;(inv.tried ??= new Set()).add(inv.callee)
-      const next = pickCallee(inv.callee.registration, inv.tried)
+      const reg = inv.callee.registration
+      const rkey = this.realm.extensions ? routingKey(inv.options) : undefined
+      const next = pickCallee(reg, inv.tried, rkey)
       if (next !== undefined) return this.invoke(inv, next)
       inv.caller.calls.delete(inv.callRequest)
       this.clearTimer(inv)
-      inv.caller.send([
-        MessageCode.ERROR,
-        MessageCode.CALL,
+      // Untried callees at their cap: wait for one (the CALL timeout starts again from here).
+      const timeout = inv.options.timeout
+      const deadline = typeof timeout === 'number' && timeout > 0 ? performance.now() + timeout : undefined
+      const q = new QueuedCall(
+        reg,
+        inv.caller,
         inv.callRequest,
-        {},
-        ErrorUri.noAvailableCallee,
-        ['every callee answered wamp.error.unavailable'],
-      ])
+        inv.options,
+        inv.procedure,
+        inv.args,
+        inv.kwargs,
+        rkey,
+        inv.tried,
+        deadline,
+      )
+      try {
+        this.wait(q)
+      } catch (err) {
+        if (!(err instanceof NoAvailableCalleeError)) throw err
+        inv.caller.send(withPayload([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, err.uri], [err.message], err.kwargs))
+      }
       return
     }
     this.finish(inv, true)
@@ -236,12 +360,21 @@ export class Dealer {
     inv.caller.send(withPayload([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, error], args, kwargs))
   }
 
-  /** The callee answered (finally): stats, indexes, timer. */
+  /** The callee answered (finally): stats, indexes, timer, and its slot goes to a waiting call. */
   private finish(inv: Invocation, failed: boolean): void {
     inv.callee.session.invocations.delete(inv.id)
     if (this.realm.callStats) inv.callee.stats.finishedAfter(performance.now() - inv.startedAt, failed)
-    if (this.inflightListeners.size > 0) this.notifyInflight(inv.callee)
     this.clearTimer(inv)
+    this.released(inv.callee)
+  }
+
+  /** One call of `callee` is over (answered, given up on, or its session gone): it has room again. */
+  private released(callee: Callee): void {
+    callee.inflight--
+    const reg = callee.registration
+    reg.ladder?.finished(callee, callee.attached && callee.eligible)
+    if (this.inflightListeners.size > 0) this.notifyInflight(callee)
+    if (reg.queue !== undefined && reg.queue.length > 0 && callee.attached) this.serveQueue(reg)
   }
 
   private clearTimer(inv: Invocation): void {
@@ -254,6 +387,8 @@ export class Dealer {
   // ── CANCEL and timeout ──────────────────────────────────────────────────────────────────
 
   cancel(caller: Session, request: number, options: Dict): void {
+    const queued = caller.queued.size > 0 ? caller.queued.get(request) : undefined
+    if (queued !== undefined) return this.withdraw(queued, ErrorUri.canceled, ['the call was canceled while it waited for a callee'])
     const inv = caller.calls.get(request)
     if (inv === undefined) return // already answered: nothing to cancel
     const mode = (options.mode ?? 'killnowait') as (typeof CANCEL_MODES)[number]
@@ -292,13 +427,17 @@ export class Dealer {
       if (reason === 'timeout') details.reason = ErrorUri.timeout
       callee.session.send([MessageCode.INTERRUPT, inv.id, details])
     }
-    this.notifyInflight(callee)
+    this.released(callee)
   }
 
   // ── Session loss ────────────────────────────────────────────────────────────────────────
 
-  /** A session left: its registrations go, its callers get `canceled` at once, its calls are interrupted and forgotten. */
+  /**
+   * A session left: its waiting calls leave their queues, its registrations go, its callers get
+   * `canceled` at once, its calls are interrupted and forgotten (freeing their callees' slots).
+   */
   detach(session: Session): void {
+    for (const q of [...session.queued.values()]) this.unqueue(q)
     for (const callee of [...session.callees]) this.removeCallee(callee)
     for (const inv of [...session.invocations.values()])
       this.giveUp(inv, ErrorUri.canceled, 'the callee left before answering', false, 'canceled')

@@ -63,8 +63,8 @@ export class ProcedureAlreadyExistsError extends RouterError {
 
 export class NoAvailableCalleeError extends RouterError {
   override readonly name = 'NoAvailableCalleeError'
-  constructor(procedure: string, why: string) {
-    super('WAMPCTL_ERR_NO_AVAILABLE_CALLEE', ErrorUri.noAvailableCallee, `no available callee for '${procedure}': ${why}`)
+  constructor(procedure: string, why: string, kwargs?: Record<string, unknown>) {
+    super('WAMPCTL_ERR_NO_AVAILABLE_CALLEE', ErrorUri.noAvailableCallee, `no available callee for '${procedure}': ${why}`, kwargs)
   }
 }
 

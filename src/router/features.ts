@@ -25,7 +25,15 @@ export function welcomeRoles(extensions: boolean): Record<string, unknown> {
         progressive_call_results: true,
         caller_identification: true,
         registration_revocation: true,
-        ...(extensions ? { x_wampctl_operations: true } : {}),
+        ...(extensions
+          ? {
+              x_wampctl_operations: true,
+              // docs/routing.md: REGISTER concurrency (+ call queue), invoke least_loaded, CALL rkey.
+              x_wampctl_concurrency: true,
+              x_wampctl_least_loaded: true,
+              x_wampctl_rkey: true,
+            }
+          : {}),
       },
     },
   }

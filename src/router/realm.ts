@@ -3,6 +3,7 @@ import { MessageCode } from '../protocol/message-codes.js'
 import { Authorizer, type RoleConfig } from './authorizer.js'
 import { Broker } from './broker.js'
 import type { RouterCounters } from './counters.js'
+import type { CallQueueLimits } from './call-queue.js'
 import { Dealer } from './dealer.js'
 import { NotAuthorizedError, RouterError } from './errors.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
@@ -23,6 +24,10 @@ export interface RealmOptions {
   liveness: LivenessSettings
   /** Give up on an invocation after this many ms unless its REGISTER says otherwise; 0 = never. */
   invocationDeadlineMs?: number
+  /** The wampctl extensions are served, with the routing options they bring (docs/routing.md). */
+  extensions: boolean
+  /** Limits of each registration's queue of calls waiting for a callee with room. */
+  callQueue: CallQueueLimits
   /** Log an unexpected failure (a bug); the router keeps serving. */
   onInternalError: (err: unknown, context: string) => void
 }
@@ -42,6 +47,8 @@ export class Realm {
   readonly counters: RouterCounters
   readonly invocationDeadlineMs: number
   readonly liveness: LivenessSettings
+  readonly extensions: boolean
+  readonly callQueue: CallQueueLimits
   /** The router's own procedures: wamp.* meta API and wampctl.* extensions. */
   readonly meta = new Map<string, MetaProcedure>()
   private readonly cancelers = new Map<Session, Set<() => void>>()
@@ -56,6 +63,8 @@ export class Realm {
     this.counters = options.counters
     this.invocationDeadlineMs = options.invocationDeadlineMs ?? 0
     this.liveness = options.liveness
+    this.extensions = options.extensions
+    this.callQueue = options.callQueue
     this.authorizer = new Authorizer(options.roles)
     this.dealer = new Dealer(this)
     this.broker = new Broker(this)

@@ -1,11 +1,22 @@
 import type { CalleeState } from '../protocol/extensions.js'
 import { takesCalls } from '../protocol/takes-calls.js'
+import { CallQueue } from './call-queue.js'
 import { CallStats } from './call-stats.js'
+import { LoadLadder, type Bucket } from './load-ladder.js'
+import { calleeSeed } from './rendezvous.js'
 import type { MatchPolicy } from './uri.js'
 import type { Session } from './session.js'
 
-export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last'
-export const INVOKE_POLICIES: readonly InvokePolicy[] = ['single', 'roundrobin', 'random', 'first', 'last']
+export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last' | 'least_loaded'
+/** The five policies of the WAMP spec. */
+export const SPEC_INVOKE_POLICIES: readonly InvokePolicy[] = ['single', 'roundrobin', 'random', 'first', 'last']
+/** wampctl's own (served with the extensions): docs/routing.md. */
+export const EXTENSION_INVOKE_POLICIES: readonly InvokePolicy[] = ['least_loaded']
+
+/** Concurrency of a callee registered without a cap (a small integer, so comparisons stay fast). */
+export const UNLIMITED = 0x7fff_ffff
+/** Largest `concurrency` a callee may ask for. */
+export const MAX_CONCURRENCY = 1_000_000
 
 /** One session attached to one registration, with its routing state and statistics. */
 export class Callee {
@@ -13,8 +24,18 @@ export class Callee {
   weight = 1
   /** Smooth weighted round-robin accumulator (nginx's algorithm). */
   current = 0
+  /** Invocations sent and not yet answered (or given up on). The dealer alone counts them. */
+  inflight = 0
+  /** False once unregistered (its invocations in flight may still be answered). */
+  attached = true
+  /** Its bucket on the registration's least-loaded ladder, and its neighbours there. */
+  rung: Bucket | undefined
+  rungPrev: Callee | undefined
+  rungNext: Callee | undefined
   readonly stats = new CallStats()
   readonly registeredAt = Date.now()
+  /** Rendezvous-hashing identity (sticky routing keys). */
+  readonly seed: number
 
   constructor(
     readonly registration: Registration,
@@ -23,11 +44,20 @@ export class Callee {
     readonly discloseCaller: boolean,
     /** Give up on each invocation after this many ms (REGISTER `_deadline_ms`, else the realm's); 0 = never. */
     readonly deadlineMs = 0,
-  ) {}
+    /** REGISTER.Options.concurrency: most calls in flight at once; UNLIMITED when not capped. */
+    readonly concurrency: number = UNLIMITED,
+  ) {
+    this.seed = calleeSeed(session.id)
+  }
 
-  /** May receive new invocations. */
+  /** In rotation: may receive new invocations when it has room. */
   get eligible(): boolean {
     return takesCalls(this)
+  }
+
+  /** In rotation and under its concurrency cap. */
+  get canTake(): boolean {
+    return takesCalls(this) && this.inflight < this.concurrency
   }
 }
 
@@ -41,6 +71,10 @@ export class Registration {
   rrNext = 0
   /** Callees whose weight is not 1: when 0, roundrobin/random take their O(1) unweighted path. */
   reweighted = 0
+  /** Calls waiting for a callee with room (concurrency caps); created on the first wait. */
+  queue: CallQueue | undefined
+  /** least_loaded only: the callees that can take a call, by load. */
+  readonly ladder: LoadLadder | undefined
   readonly createdAt = new Date()
 
   constructor(
@@ -48,7 +82,18 @@ export class Registration {
     readonly uri: string,
     readonly match: MatchPolicy,
     readonly invoke: InvokePolicy,
-  ) {}
+  ) {
+    this.ladder = invoke === 'least_loaded' ? new LoadLadder() : undefined
+  }
+
+  /** Calls waiting in this registration's queue. */
+  get queued(): number {
+    return this.queue?.length ?? 0
+  }
+
+  waitQueue(): CallQueue {
+    return (this.queue ??= new CallQueue())
+  }
 
   get created(): string {
     return this.createdAt.toISOString()
@@ -61,12 +106,15 @@ export class Registration {
 
   add(callee: Callee): void {
     this.callees.push(callee)
+    this.ladder?.refresh(callee, callee.eligible)
   }
 
   remove(callee: Callee): boolean {
     const i = this.callees.indexOf(callee)
     if (i < 0) return false
     this.callees.splice(i, 1)
+    callee.attached = false
+    this.ladder?.remove(callee)
     if (callee.weight !== 1) this.reweighted--
     // Keep round-robin pointing at the same next callee: removing one before it shifts it left.
     if (i < this.rrNext) this.rrNext--
@@ -80,6 +128,12 @@ export class Registration {
     callee.current = 0
     if (weight !== 1) this.reweighted++
     for (const c of this.callees) c.current = 0
+    this.ladder?.refresh(callee, callee.eligible && callee.attached)
+  }
+
+  /** A callee's state changed (cordon, drain, uncordon): on or off the least-loaded ladder. */
+  stateChanged(callee: Callee): void {
+    this.ladder?.refresh(callee, callee.eligible && callee.attached)
   }
 
   /** Plain details as `wamp.registration.get` returns them. */

@@ -72,6 +72,8 @@ export class Router implements ConnectionHost {
         counters: this.counters,
         liveness: livenessSettings(liveness, cfg.liveness, `realm '${cfg.name}' liveness`),
         invocationDeadlineMs: nonNegative(cfg.invocationDeadlineMs, deadline, `realm '${cfg.name}' invocationDeadlineMs`),
+        extensions: this.extensions,
+        callQueue: cfg.callQueue,
         onInternalError: (err, ctx) => this.onInternalError(err, ctx),
       })
       realm.addProcedures(sessionMetaProcedures(realm))

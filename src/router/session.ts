@@ -1,3 +1,4 @@
+import type { QueuedCall } from './call-queue.js'
 import type { Dict } from './inbound.js'
 import type { Invocation } from './invocation.js'
 import type { Realm } from './realm.js'
@@ -58,6 +59,8 @@ export class Session {
   readonly invocations = new Map<number, Invocation>()
   /** Calls this session made as a caller and still waits on, by CALL.Request. */
   readonly calls = new Map<number, Invocation>()
+  /** Calls this session made that wait for a callee with room (concurrency caps), by CALL.Request. */
+  readonly queued = new Map<number, QueuedCall>()
   readonly callees = new Set<Callee>()
   readonly subscriptions = new Set<Subscription>()
   readonly joinedAt = new Date()

@@ -62,6 +62,7 @@ describe.each(CLIENTS.flatMap((c) => SERIALIZERS.map((s) => [c, s] as const)))('
       uri: 'com.example..stop',
       match: 'wildcard',
       invoke: 'last',
+      callees: [{ session: b.id, concurrency: null }],
     })
     expect(await call(q, 'wamp.registration.list_callees', [exact])).toEqual([a.id, b.id])
     expect(await call(q, 'wamp.registration.count_callees', [exact])).toBe(2)

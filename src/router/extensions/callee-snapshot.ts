@@ -1,5 +1,5 @@
 import type { CalleeStats, RegistrationSnapshot } from '../../protocol/extensions.js'
-import type { Callee, Registration } from '../registration.js'
+import { UNLIMITED, type Callee, type Registration } from '../registration.js'
 
 /** The wire shapes of the extensions, built from live dealer state. */
 export function calleeSnapshot(c: Callee): CalleeStats {
@@ -9,9 +9,10 @@ export function calleeSnapshot(c: Callee): CalleeStats {
     authrole: c.session.authrole,
     state: c.state,
     weight: c.weight,
+    concurrency: c.concurrency === UNLIMITED ? null : c.concurrency,
     calls: c.stats.calls,
     errors: c.stats.errors,
-    inflight: c.stats.inflight,
+    inflight: c.inflight,
     oldest_inflight_ms: oldestInflightMs(c),
     timeouts: c.stats.timeouts,
     deadline_ms: c.deadlineMs,
@@ -27,7 +28,7 @@ export function calleeSnapshot(c: Callee): CalleeStats {
  * they were sent, so the first one of this callee is the oldest: O(calls in flight), only when asked.
  */
 function oldestInflightMs(c: Callee): number | null {
-  if (c.stats.inflight === 0) return null
+  if (c.inflight === 0) return null
   for (const inv of c.session.invocations.values()) {
     if (inv.callee === c) return Math.round(performance.now() - inv.startedAt)
   }
@@ -35,5 +36,5 @@ function oldestInflightMs(c: Callee): number | null {
 }
 
 export function registrationSnapshot(r: Registration): RegistrationSnapshot {
-  return { ...r.details(), callees: r.callees.map(calleeSnapshot) }
+  return { ...r.details(), queued: r.queued, callees: r.callees.map(calleeSnapshot) }
 }

@@ -28,6 +28,7 @@ export function targetCallees(realm: Realm, sessionId: unknown, registrationId: 
 export function setState(realm: Realm, callee: Callee, state: CalleeState, cause: string): void {
   if (callee.state === state && cause !== 'set_weight') return
   callee.state = state
+  realm.dealer.calleeChanged(callee)
   publishState(realm, callee, cause)
 }
 

@@ -28,7 +28,7 @@ export function drain(realm: Realm, call: MetaCall): Promise<MetaResult> {
   const registrations = callees.map((c) => c.registration.id)
   const started = performance.now()
   for (const c of callees) setState(realm, c, 'draining', 'drain')
-  const inflight = (): number => callees.reduce((n, c) => n + c.stats.inflight, 0)
+  const inflight = (): number => callees.reduce((n, c) => n + c.inflight, 0)
 
   return new Promise<MetaResult>((resolve, reject) => {
     const unwatch: Array<() => void> = []

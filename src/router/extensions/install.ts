@@ -36,7 +36,18 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
       handler: () =>
         result({
           version: EXTENSIONS_VERSION,
-          features: ['snapshot', 'describe', 'cordon', 'drain', 'weights', 'stats_tick', 'callee_state'],
+          features: [
+            'snapshot',
+            'describe',
+            'cordon',
+            'drain',
+            'weights',
+            'stats_tick',
+            'callee_state',
+            'concurrency',
+            'least_loaded',
+            'rkey',
+          ],
           stats_interval_ms: statsIntervalMs,
           realm: realm.name,
         }),
@@ -79,6 +90,7 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
         const callee = session === undefined ? undefined : reg.calleeOf(session)
         if (callee === undefined) throw new NoSuchSessionError(sessionId)
         reg.setWeight(callee, weight)
+        dealer.calleeChanged(callee)
         publishState(realm, callee, 'set_weight')
         return result({ registration: reg.id, session: sessionId, weight })
       },
@@ -105,7 +117,7 @@ function startTicker(realm: Realm, intervalMs: number): () => void {
           c.session.id,
           c.stats.calls,
           c.stats.errors,
-          c.stats.inflight,
+          c.inflight,
           c.stats.percentileMs(0.5),
           c.stats.percentileMs(0.99),
         ])

@@ -1,7 +1,7 @@
 import { NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import { result, type MetaProcedure } from '../meta-procedure.js'
 import type { Realm } from '../realm.js'
-import type { Registration } from '../registration.js'
+import { UNLIMITED, type Registration } from '../registration.js'
 import { checkUri } from '../uri.js'
 import { idArg, matchOption, optionalDict } from './arguments.js'
 
@@ -36,7 +36,13 @@ export function registrationMetaProcedures(realm: Realm): Record<string, MetaPro
     },
     'wamp.registration.get': {
       mutating: false,
-      handler: ({ args }) => result(byId(args).details()),
+      handler: ({ args }) => {
+        const reg = byId(args)
+        if (!realm.extensions) return result(reg.details())
+        // wampctl extension (docs/routing.md): each callee's concurrency cap, null when uncapped.
+        const callees = reg.callees.map((c) => ({ session: c.session.id, concurrency: c.concurrency === UNLIMITED ? null : c.concurrency }))
+        return result({ ...reg.details(), callees })
+      },
     },
     'wamp.registration.list_callees': {
       mutating: false,
