@@ -5,11 +5,13 @@ import { serve } from '../../src/cli/serve.js'
 export default class RouterStart extends WampctlCommand<typeof RouterStart> {
   static override summary = 'Start the embedded WAMP router.'
   static override description =
-    'Serves WAMP v2 over WebSocket (JSON, msgpack, CBOR) with shared registrations, the standard meta API and the wampctl operations extensions. Creates an admin credential and writes a context into the config dir, so wampctl on this machine needs no flags. Stops cleanly on SIGINT/SIGTERM (GOODBYE wamp.close.system_shutdown to every session).'
+    'Serves WAMP v2 over WebSocket and, with --rawsocket, RawSocket on TCP or a Unix socket (JSON, msgpack, CBOR), with TLS given --tls-cert/--tls-key (SIGHUP reloads them), with shared registrations, the standard meta API and the wampctl operations extensions. Creates an admin credential and writes a context into the config dir, so wampctl on this machine needs no flags. Stops cleanly on SIGINT/SIGTERM (GOODBYE wamp.close.system_shutdown to every session).'
   static override examples = [
     '<%= config.bin %> router start',
     '<%= config.bin %> router start --port 0 --realm realm1 --realm staging',
     '<%= config.bin %> router start --config router.json --no-extensions',
+    '<%= config.bin %> router start --rawsocket 127.0.0.1:8081 --rawsocket unix:/run/wampctl.sock',
+    '<%= config.bin %> router start --tls-cert cert.pem --tls-key key.pem --rawsocket 0.0.0.0:8443',
   ]
   static override enableJsonFlag = false
   static override flags = {
@@ -23,6 +25,16 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       default: true,
       allowNo: true,
     }),
+    rawsocket: Flags.string({
+      description: 'also serve WAMP over RawSocket on HOST:PORT or unix:/PATH (repeatable) [default: config file, else none]',
+      multiple: true,
+    }),
+    'tls-cert': Flags.string({
+      description: 'TLS certificate chain (PEM): wss:// and rss:// instead of ws:// and rs://',
+      dependsOn: ['tls-key'],
+    }),
+    'tls-key': Flags.string({ description: 'TLS private key (PEM)', dependsOn: ['tls-cert'] }),
+    'tls-ca': Flags.string({ description: 'CA bundle (PEM): require client certificates it signed', dependsOn: ['tls-cert'] }),
     'max-message-size': Flags.integer({ description: 'largest message accepted, bytes [default: 16 MiB]', min: 1024 }),
     'context-name': Flags.string({ description: 'name of the context written for the CLI', default: 'local' }),
     'no-context': Flags.boolean({ description: 'do not write a context' }),
@@ -38,6 +50,8 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       path: f.path,
       extensions: f.extensions,
       maxMessageSize: f['max-message-size'],
+      rawsocket: f.rawsocket,
+      tls: { cert: f['tls-cert'], key: f['tls-key'], ca: f['tls-ca'] },
       context: f['no-context'] ? false : f['context-name'],
       logger: {
         info: () => {},
@@ -48,11 +62,23 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
     this.log(
       `wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`,
     )
+    for (const url of router.rawsocketUrls) this.log(`wampctl router listening on ${url} (RawSocket)`)
     if (contextPath !== undefined) this.log(`context '${f['context-name']}' written to ${contextPath}`)
+    // SIGHUP: serve a renewed TLS certificate to new connections, without a restart.
+    const reload = (): void => {
+      try {
+        router.reloadTls()
+        this.log('wampctl router: TLS certificate reloaded')
+      } catch (err) {
+        process.stderr.write(`wampctl router: ${(err as Error).message}\n`)
+      }
+    }
+    if (router.url.startsWith('wss:')) process.on('SIGHUP', reload)
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop)
         process.off('SIGTERM', stop)
+        process.off('SIGHUP', reload)
         router.close().then(resolve, resolve)
       }
       process.on('SIGINT', stop)

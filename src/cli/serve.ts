@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { loadConfigFile, normalizeRealm, type Logger, type RealmConfig, type RouterConfigFile } from '../router/config.js'
+import { RouterConfigError } from '../router/errors.js'
 import { Router } from '../router/router.js'
+import type { TlsOptions } from '../router/tls.js'
 import { saveContext } from './context.js'
 
 export interface ServeOptions {
@@ -11,6 +13,10 @@ export interface ServeOptions {
   path?: string
   extensions?: boolean
   maxMessageSize?: number
+  /** RawSocket listen addresses ("HOST:PORT", "unix:/PATH"); replace the config file's when given. */
+  rawsocket?: string[]
+  /** TLS PEM files; replace the config file's `tls` when `cert` is given. */
+  tls?: { cert?: string; key?: string; ca?: string }
   /** Write a context for the CLI (default true), under this name. */
   context?: string | false
   logger?: Logger
@@ -48,6 +54,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
     path: options.path ?? file.path,
     extensions: options.extensions ?? file.extensions,
     maxMessageSize: options.maxMessageSize ?? file.maxMessageSize,
+    rawsocket: options.rawsocket !== undefined && options.rawsocket.length > 0 ? options.rawsocket : file.rawsocket,
+    tls: tlsOption(options.tls) ?? file.tls,
     logger: options.logger,
   })
   await router.listen({ host: options.host ?? file.host ?? '127.0.0.1', port: options.port ?? file.port ?? 8080 })
@@ -56,6 +64,12 @@ export async function serve(options: ServeOptions): Promise<Served> {
     contextPath = saveContext(options.context ?? 'local', { url: router.url, realm: realms[0]!.name, authid: ADMIN_AUTHID, secret })
   }
   return { router, admin: { authid: ADMIN_AUTHID, secret }, contextPath }
+}
+
+function tlsOption(tls: ServeOptions['tls']): TlsOptions | undefined {
+  if (tls === undefined || (tls.cert === undefined && tls.key === undefined && tls.ca === undefined)) return undefined
+  if (tls.cert === undefined || tls.key === undefined) throw new RouterConfigError('TLS needs both --tls-cert and --tls-key')
+  return tls.ca === undefined ? { cert: tls.cert, key: tls.key } : { cert: tls.cert, key: tls.key, ca: tls.ca }
 }
 
 function normalizeRealmWithAdmin(name: string, secret: string): RealmConfig {

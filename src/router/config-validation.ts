@@ -1,5 +1,6 @@
 import { ACTIONS } from './authorizer.js'
 import { RouterConfigError } from './errors.js'
+import { parseListenAddress } from './listen-address.js'
 
 /**
  * Checks a router configuration read from a file, so a typo gets one clear line naming the
@@ -19,6 +20,23 @@ export function validateConfig(value: unknown): void {
   optional(cfg, 'handshakeTimeoutMs', 'number')
   optional(cfg, 'invocationDeadlineMs', 'number')
   liveness(cfg, '')
+  if (cfg.rawsocket !== undefined) {
+    if (!Array.isArray(cfg.rawsocket) || !cfg.rawsocket.every((a) => typeof a === 'string'))
+      fail('rawsocket', 'must be a list of listen addresses ("HOST:PORT" or "unix:/PATH")')
+    cfg.rawsocket.forEach((a: string, i) => {
+      try {
+        parseListenAddress(a)
+      } catch (err) {
+        fail(`rawsocket[${i}]`, (err as Error).message.replace(/^listen address /, 'is not a listen address: '))
+      }
+    })
+  }
+  if (cfg.tls !== undefined) {
+    const tls = dict(cfg.tls, 'tls')
+    for (const key of ['cert', 'key'])
+      if (typeof tls[key] !== 'string' || tls[key].length === 0) fail(`tls.${key}`, 'must be the path of a PEM file')
+    optional(tls, 'ca', 'string', 'tls')
+  }
   if (cfg.realms === undefined) return
   if (!Array.isArray(cfg.realms) || cfg.realms.length === 0) fail('realms', 'must be a non-empty list')
   cfg.realms.forEach((r, i) => {

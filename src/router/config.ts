@@ -5,6 +5,7 @@ import type { LivenessSettings } from './liveness.js'
 import { DEFAULT_CALL_QUEUE, type CallQueueLimits } from './call-queue.js'
 import { validateConfig } from './config-validation.js'
 import { RouterConfigError } from './errors.js'
+import type { TlsOptions } from './tls.js'
 
 export interface RealmConfig {
   name: string
@@ -34,6 +35,13 @@ export interface RouterOptions {
   realms?: Array<string | RealmConfig>
   /** WebSocket path. Default "/ws". */
   path?: string
+  /**
+   * RawSocket listeners, each "HOST:PORT" (TCP; port 0 picks a free one) or "unix:/PATH". Default
+   * none. They listen next to the WebSocket listener and serve the same realms.
+   */
+  rawsocket?: string[]
+  /** TLS (PEM files) for the WebSocket listener (wss) and TCP RawSocket listeners (rss). Default none. */
+  tls?: TlsOptions
   /** Largest message accepted, in bytes. Default 16 MiB. */
   maxMessageSize?: number
   /** Drop a peer whose unsent data exceeds this many bytes. Default 64 MiB. */

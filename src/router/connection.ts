@@ -7,7 +7,7 @@ import { parseInbound, type Dict, type Inbound } from './inbound.js'
 import type { Realm } from './realm.js'
 import type { Serializer } from './serializers.js'
 import { readFeatures, Session, type Identity, type SessionTransport } from './session.js'
-import type { FrameTransport, TransportInfo } from './transport.js'
+import type { CloseKind, FrameTransport, TransportInfo } from './transport.js'
 import { Liveness } from './liveness.js'
 import { corkForThisTick } from './write-batcher.js'
 
@@ -93,12 +93,15 @@ export class Connection implements SessionTransport {
 
   send(message: unknown[]): void {
     if (this.state === 'closed') return
+    const data = this.serializer.encode(message)
+    if (this.overPeerLimit(data)) return this.undeliverable(message, data)
     this.host.counters.messageOut(message[0] as number)
-    this.write(this.serializer.encode(message))
+    this.write(data)
   }
 
   sendEncoded(data: Buffer | string): void {
     if (this.state === 'closed') return
+    if (this.overPeerLimit(data)) return this.undeliverable(undefined, data)
     this.host.counters.messageOut(MessageCode.EVENT)
     this.write(data)
   }
@@ -107,6 +110,37 @@ export class Connection implements SessionTransport {
     if (this.transport.bufferedAmount > this.host.maxBufferedBytes) return this.tooSlow()
     corkForThisTick(this.transport)
     this.transport.send(data, this.serializer.binary)
+  }
+
+  /** Larger than the peer said it accepts (RawSocket handshake). Cheap when there is no limit. */
+  private overPeerLimit(data: Buffer | string): boolean {
+    const max = this.transport.maxSendBytes
+    if (typeof data !== 'string') return data.length > max
+    return data.length * 3 > max && Buffer.byteLength(data) > max // UTF-8 is at most 3 bytes per UTF-16 unit
+  }
+
+  /**
+   * A message too large for the peer cannot be sent (spec, RawSocket "Serialization" leaves the
+   * handling to the router). Whoever waits on it still gets an answer: a RESULT or ERROR becomes
+   * an ERROR without payload; an INVOCATION fails back to its caller as if the callee had answered
+   * with payload_size_exceeded. An EVENT is dropped for this subscriber only.
+   */
+  private undeliverable(message: unknown[] | undefined, data: Buffer | string): void {
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length
+    const err = new PayloadSizeExceededError(size, this.transport.maxSendBytes)
+    const type = message?.[0]
+    if (type === MessageCode.RESULT) return this.send([MessageCode.ERROR, MessageCode.CALL, message![1], {}, err.uri, [err.message]])
+    if (type === MessageCode.ERROR) return this.send([MessageCode.ERROR, message![1], message![2], {}, err.uri, [err.message]])
+    const session = this.session
+    if (type === MessageCode.INVOCATION && session !== undefined) {
+      // Deferred: the dealer is still inside the call that sent this INVOCATION.
+      const request = message![1] as number
+      queueMicrotask(() => {
+        if (this.session === session) session.realm.dealer.invocationError(session, request, err.uri, [err.message], undefined)
+      })
+      return
+    }
+    this.host.onInternalError(new Error(`not sent to ${this.info.peer}: ${err.message} it accepts`), 'sending a message')
   }
 
   /** The router ends the session (kill, shutdown): GOODBYE, then wait briefly for the peer's GOODBYE. */
@@ -131,6 +165,15 @@ export class Connection implements SessionTransport {
     this.send([MessageCode.ABORT, { message }, reason])
     this.state = 'closing'
     this.transport.close(reason === ErrorUri.protocolViolation ? 'protocol-error' : 'normal', message)
+  }
+
+  /** Close the transport under whatever session runs on it (router shutdown). */
+  closeTransport(kind: CloseKind, reason: string): void {
+    this.transport.close(kind, reason)
+  }
+
+  terminate(): void {
+    this.transport.terminate()
   }
 
   private tooSlow(): void {

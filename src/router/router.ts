@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseUri } from '../protocol/error-uris.js'
@@ -16,6 +17,11 @@ import { DEFAULT_LIVENESS, type LivenessSettings } from './liveness.js'
 import { Realm } from './realm.js'
 import { serializerFor, subprotocols } from './serializers.js'
 import { welcomeRoles } from './features.js'
+import { parseListenAddress } from './listen-address.js'
+import { RawSocketServer } from './rawsocket/rawsocket-server.js'
+import type { Serializer } from './serializers.js'
+import { readTlsFiles, tlsServerOptions, type TlsOptions } from './tls.js'
+import type { FrameTransport } from './transport.js'
 import { WebSocketTransport } from './websocket-transport.js'
 
 export interface ListenOptions {
@@ -44,8 +50,12 @@ export class Router implements ConnectionHost {
   private readonly logger: Logger
   private readonly roles: Record<string, unknown>
   private readonly stopExtensions: Array<() => void> = []
+  private readonly tls: TlsOptions | undefined
+  private readonly rawsocketAddresses: string[]
   private http: Server | undefined
+  private httpSockets = new Set<Socket>()
   private wss: WebSocketServer | undefined
+  private rawsocketServers: RawSocketServer[] = []
   private address: AddressInfo | undefined
 
   constructor(options: RouterOptions = {}) {
@@ -57,6 +67,9 @@ export class Router implements ConnectionHost {
     const liveness = livenessSettings(DEFAULT_LIVENESS, options.liveness, 'liveness')
     const deadline = nonNegative(options.invocationDeadlineMs, 0, 'invocationDeadlineMs')
     this.logger = options.logger ?? silent
+    this.tls = options.tls
+    this.rawsocketAddresses = options.rawsocket ?? []
+    for (const a of this.rawsocketAddresses) parseListenAddress(a) // fail at construction on a typo
     this.roles = welcomeRoles(this.extensions)
     const callStats = options.callStats ?? true
     if (!callStats && this.extensions)
@@ -85,11 +98,21 @@ export class Router implements ConnectionHost {
     }
   }
 
-  /** ws://host:port/path, once listening. */
+  /** ws://host:port/path (wss:// with TLS), once listening. */
   get url(): string {
     if (this.address === undefined) throw new RouterConfigError('the router is not listening')
     const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address
-    return `ws://${host}:${this.address.port}${this.path}`
+    return `${this.tls === undefined ? 'ws' : 'wss'}://${host}:${this.address.port}${this.path}`
+  }
+
+  /** Every listener's URL: the WebSocket one first, then rs://, rss:// or unix: per RawSocket listener. */
+  get urls(): string[] {
+    return [this.url, ...this.rawsocketUrls]
+  }
+
+  /** The RawSocket listeners' URLs, in the order of `options.rawsocket`. */
+  get rawsocketUrls(): string[] {
+    return this.rawsocketServers.map((s) => s.url)
   }
 
   get port(): number {
@@ -99,10 +122,21 @@ export class Router implements ConnectionHost {
 
   async listen(options: ListenOptions = {}): Promise<this> {
     if (this.http !== undefined) throw new RouterConfigError('the router is already listening')
-    const http = createServer((_req, res) => {
+    const tls = this.tls === undefined ? undefined : tlsServerOptions(this.tls)
+    const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
       res.writeHead(426, { 'content-type': 'text/plain' })
       res.end(`wampctl router: connect with a WebSocket to ${this.path} using ${subprotocols.join(', ')}\n`)
+    }
+    const http: Server = tls === undefined ? createServer(onRequest) : createHttpsServer(tls, onRequest)
+    // A failed TLS handshake destroys its socket; nothing else to do.
+    http.on('tlsClientError', () => {})
+    // Every socket, so that close() can drop those no HTTP or WebSocket layer owns yet (mid TLS handshake).
+    const sockets = new Set<Socket>()
+    http.on('connection', (socket: Socket) => {
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
     })
+    this.httpSockets = sockets
     const wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.maxMessageSize * 4 + 1024, // hard cap; between 1× and 4× we still answer with an ERROR
@@ -120,8 +154,34 @@ export class Router implements ConnectionHost {
       })
     })
     this.address = http.address() as AddressInfo
-    this.logger.info(`listening on ${this.url}`)
+    for (const spec of this.rawsocketAddresses) {
+      const server = new RawSocketServer(
+        parseListenAddress(spec),
+        { maxMessageSize: this.maxMessageSize, handshakeTimeoutMs: this.handshakeTimeoutMs, tls },
+        (transport, serializer) => this.connect(transport, serializer),
+      )
+      await server.listen()
+      this.rawsocketServers.push(server)
+    }
+    this.logger.info(`listening on ${this.urls.join(', ')}`)
     return this
+  }
+
+  /**
+   * Read the TLS certificate and key again (a renewed certificate) and serve them to new
+   * connections on every TLS listener; established connections keep theirs. Throws
+   * RouterConfigError, changing nothing, when the files cannot be read or do not match.
+   */
+  reloadTls(): void {
+    if (this.tls === undefined) throw new RouterConfigError('the router runs without TLS: nothing to reload')
+    const context = readTlsFiles(this.tls)
+    const http = this.http as unknown as { setSecureContext?: (o: typeof context) => void } | undefined
+    try {
+      http?.setSecureContext?.(context)
+      for (const s of this.rawsocketServers) s.setSecureContext(context)
+    } catch (err) {
+      throw new RouterConfigError(`cannot use the renewed TLS certificate: ${(err as Error).message}`)
+    }
   }
 
   /** GOODBYE (system_shutdown) to every session, then stop listening. */
@@ -135,15 +195,18 @@ export class Router implements ConnectionHost {
     }
     const wss = this.wss
     const http = this.http
+    const rawsocketServers = this.rawsocketServers.splice(0)
     this.wss = undefined
     this.http = undefined
     if (http === undefined) return
     // Give the GOODBYEs one turn to flush, then close every transport.
     await new Promise((r) => setImmediate(r))
-    for (const client of wss?.clients ?? []) client.close(1001, 'router shutting down')
+    for (const c of this.connections) c.closeTransport('going-away', 'router shutting down')
+    const rawsocketClosed = Promise.all(rawsocketServers.map((s) => s.close()))
     await new Promise<void>((resolve) => {
       const deadline = setTimeout(() => {
-        for (const client of wss?.clients ?? []) client.terminate()
+        for (const c of this.connections) c.terminate()
+        for (const s of this.httpSockets) s.destroy()
       }, 1000)
       deadline.unref()
       wss?.close()
@@ -153,6 +216,7 @@ export class Router implements ConnectionHost {
       })
       http.closeAllConnections()
     })
+    await rawsocketClosed
   }
 
   /** Bytes received and sent over every transport since start (live sockets read now). */
@@ -219,10 +283,14 @@ export class Router implements ConnectionHost {
         type: 'websocket' as const,
         protocol,
         peer: `tcp:${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+        ...(this.tls === undefined ? {} : { tls: true }),
       }
-      const c = new Connection(new WebSocketTransport(ws, info), serializerFor(protocol)!, this)
-      this.connections.add(c)
+      this.connect(new WebSocketTransport(ws, info), serializerFor(protocol)!)
     })
+  }
+
+  private connect(transport: FrameTransport, serializer: Serializer): void {
+    this.connections.add(new Connection(transport, serializer, this))
   }
 }
 

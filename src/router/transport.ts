@@ -32,6 +32,8 @@ export interface TransportListener {
  */
 export interface FrameTransport extends Corkable {
   readonly info: TransportInfo
+  /** The largest message the peer accepts (RawSocket announces it; WebSocket: Infinity). */
+  readonly maxSendBytes: number
   /** Bytes accepted by send() and not yet handed to the kernel. */
   readonly bufferedAmount: number
   /** Start delivering events to `listener` (once, by the connection that owns the transport). */

@@ -7,6 +7,7 @@ const CLOSE_CODE: Record<CloseKind, number> = { normal: 1000, 'going-away': 1001
 /** A WAMP connection over WebSocket (`ws`): one WebSocket message is one WAMP message. */
 export class WebSocketTransport implements FrameTransport {
   readonly socket: Socket
+  readonly maxSendBytes = Infinity
   corked = false
 
   constructor(

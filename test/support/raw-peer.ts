@@ -30,7 +30,7 @@ export function encodeFor(ser: SerializerName, message: unknown): Buffer | strin
   return cbor.encode(message)
 }
 
-function decodeFrom(ser: SerializerName, data: Buffer): unknown {
+export function decodeFrom(ser: SerializerName, data: Buffer): unknown {
   if (ser === 'json') return JSON.parse(data.toString('utf8'))
   if (ser === 'msgpack') return packr.unpack(data)
   return cbor.decode(data)
