@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../src/cli/base-command.js'
+import { durationFlag } from '../src/cli/duration-flag.js'
 import { parseKwargs, parseValue } from '../src/cli/values.js'
 
 export default class Call extends BaseCommand<typeof Call> {
@@ -16,7 +17,7 @@ export default class Call extends BaseCommand<typeof Call> {
   }
   static override flags = {
     kwargs: Flags.string({ description: 'keyword arguments as a JSON object' }),
-    timeout: Flags.integer({ description: 'router-side call timeout in ms' }),
+    timeout: durationFlag({ description: 'router-side call timeout', rules: { bare: 'ms' } }),
   }
 
   async run(): Promise<{ args: unknown[]; kwargs: Record<string, unknown> }> {

@@ -1,6 +1,6 @@
-import { Flags } from '@oclif/core'
 import { WampctlError } from '../src/client/errors.js'
 import { BaseCommand } from '../src/cli/base-command.js'
+import { durationFlag } from '../src/cli/duration-flag.js'
 
 export default class Dashboard extends BaseCommand<typeof Dashboard> {
   static override summary = 'Full-screen dashboard: load distribution, calls/s per callee, registrations, meta events.'
@@ -13,7 +13,11 @@ Needs a terminal; for a machine-readable feed use wampctl top --json.`
   ]
   static override enableJsonFlag = false
   static override flags = {
-    interval: Flags.integer({ description: 'poll period against a router without the extensions, ms', default: 1000, min: 100 }),
+    interval: durationFlag({
+      description: 'poll period against a router without the extensions',
+      default: 1000,
+      rules: { bare: 'ms', minMs: 100 },
+    }),
   }
 
   async run(): Promise<void> {

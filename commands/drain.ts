@@ -1,16 +1,18 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../src/cli/base-command.js'
-import { assertSafe } from '../src/ops/drain-safety.js'
+import { assertSafe, refusal } from '../src/ops/drain-safety.js'
 import { prepareDrain, runDrain, type DrainReport, type DrainThen } from '../src/ops/drain.js'
-import { formatDuration, parseDuration } from '../src/ops/duration.js'
+import { durationFlag } from '../src/cli/duration-flag.js'
+import { formatDuration } from '../src/ops/duration.js'
 import { renderDrainPlan, renderDrainSummary, renderDryRun } from '../src/ui/callee-ops.js'
+import { plural } from '../src/ui/format.js'
 import { StatusLine } from '../src/ui/status-line.js'
 
 export default class Drain extends BaseCommand<typeof Drain> {
   static override summary =
     'Take a callee out of rotation without failing a call: cordon, wait for its calls in flight, then unregister, kill or keep it.'
   static override description = [
-    'Refuses (exit 4) when a registration would be left with no active callee (weight > 0), unless --force.',
+    'Refuses (exit 4) when a registration would be left with no callee that takes calls (active, weight > 0), unless --force; so does --dry-run (after showing the plan).',
     'Progress (calls in flight left) goes to stderr. On timeout (exit 5) no call is dropped and the callee stays cordoned.',
     'Asks for confirmation on a terminal; without one, pass --yes. Needs the wampctl operations extensions.',
   ].join('\n')
@@ -24,7 +26,7 @@ export default class Drain extends BaseCommand<typeof Drain> {
   }
   static override flags = {
     uri: Flags.string({ description: 'only this registration (URI or registration id)' }),
-    timeout: Flags.string({ description: 'how long to wait for calls in flight (500ms, 30s, 2m)', default: '30s' }),
+    timeout: durationFlag({ description: 'how long to wait for calls in flight', default: 30_000 }),
     then: Flags.string({
       description: 'once drained: unregister (revoke), kill (close the session) or none (stay cordoned)',
       options: ['unregister', 'kill', 'none'],
@@ -36,12 +38,13 @@ export default class Drain extends BaseCommand<typeof Drain> {
   }
 
   async run(): Promise<DrainReport> {
-    const timeoutMs = parseDuration(this.flags.timeout, '--timeout')
+    const timeoutMs = this.flags.timeout
     const then = this.flags.then as DrainThen
     const { meta } = await this.connect()
     const plan = await prepareDrain(meta, this.args.session, this.flags.uri)
     if (this.flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(renderDryRun(plan, then, timeoutMs))
+      if (!plan.safe && !this.flags.force) this.refusedDryRun(refusal(plan, 'drain'))
       return { dry_run: true, forced: false, plan, result: null, inflight_at_start: null }
     }
     assertSafe(plan, 'drain', this.flags.force)
@@ -52,7 +55,7 @@ export default class Drain extends BaseCommand<typeof Drain> {
     let report: DrainReport
     try {
       report = await runDrain(meta, plan, { uri: this.flags.uri, timeoutMs, then, force: this.flags.force }, (p) =>
-        line.update(`draining session ${p.session}: ${p.inflight} call(s) in flight`),
+        line.update(`draining session ${p.session}: ${plural(p.inflight, 'call')} in flight`),
       )
     } finally {
       line.done()

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../src/cli/base-command.js'
+import { durationFlag } from '../src/cli/duration-flag.js'
 import { SORT_KEYS, type SortKey } from '../src/ui/live/rows.js'
 
 export default class Top extends BaseCommand<typeof Top> {
@@ -14,10 +15,10 @@ Without a terminal it prints plain lines every --interval (NDJSON with --json), 
     '<%= config.bin %> top --json --count 5 | jq .registrations[0]',
   ]
   static override flags = {
-    interval: Flags.integer({
-      description: 'poll period against a router without the extensions, and print period without a terminal, ms',
+    interval: durationFlag({
+      description: 'poll period against a router without the extensions, and print period without a terminal',
       default: 1000,
-      min: 100,
+      rules: { bare: 'ms', minMs: 100 },
     }),
     count: Flags.integer({ description: 'without a terminal: stop after this many prints', min: 1 }),
     sort: Flags.string({ description: 'initial sort', options: [...SORT_KEYS], default: 'calls/s' }),

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../src/cli/base-command.js'
+import { durationFlag } from '../../src/cli/duration-flag.js'
 import { listRegistrations, watchRegistrations } from '../../src/ops/registration-list.js'
 import type { RegistrationSummary } from '../../src/ops/registration-summary.js'
 import { clock } from '../../src/ui/format.js'
@@ -24,11 +25,11 @@ export default class RegistrationsList extends BaseCommand<typeof RegistrationsL
       char: 'w',
       description: 'redraw every --sample ms until Ctrl-C (not a terminal: a new table, or with --json one JSON line, per interval)',
     }),
-    sample: Flags.integer({
+    sample: durationFlag({
       description:
-        'ms between the two snapshots calls/s is computed from (0: no sampling, calls/s -); with --watch, the redraw interval (0: 1000)',
+        'time between the two snapshots calls/s is computed from (0: no sampling, calls/s -); with --watch, the redraw interval (0: 1s)',
       default: 1000,
-      min: 0,
+      rules: { bare: 'ms', zero: true },
     }),
     count: Flags.integer({ description: 'with --watch: stop after this many redraws', min: 1, dependsOn: ['watch'] }),
   }

@@ -35,6 +35,23 @@ export abstract class WampctlCommand<T extends typeof Command> extends Command {
   }
 
   /**
+   * `--json` output: plain JSON, never coloured (oclif's colorizeJson tokenizes the whole text with
+   * regular expressions: seconds for 10,000 rows, and escape codes in a pipe).
+   */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+  }
+
+  /**
+   * A dry run of an operation the real run would refuse exits 4 like the real one: the plan is
+   * printed (or returned as JSON) as usual, then one `wampctl:` line on stderr says why.
+   */
+  protected refusedDryRun(why: string): void {
+    process.exitCode = 4
+    process.stderr.write(`wampctl: dry run: ${why}\n`)
+  }
+
+  /**
    * Ask before changing something. On a TTY: a y/N prompt. Without a TTY: refused (exit 4) unless `yes`.
    */
   protected async confirm(question: string, yes: boolean): Promise<void> {
@@ -132,7 +149,9 @@ function oneLine(s: string): string {
   if (lines.length === 0) return s.trim()
   const [first, ...rest] = lines as [string, ...string[]]
   if (validation) return lines.join('; ')
-  if (rest.length > 0 && /^Parsing --\S+$/.test(first)) return `${first}: ${rest.join('; ')}`
+  // A flag's own parser (durations) names the flag already: "Parsing --timeout" adds nothing.
+  if (rest.length > 0 && /^Parsing --\S+$/.test(first))
+    return rest[0]!.includes(first.slice(8)) ? rest.join('; ') : `${first}: ${rest.join('; ')}`
   if (rest.length > 0 && /^Missing \d+ required args?:$/.test(first))
     return `${first} ${rest.map((l) => (/\s{2,}/.test(l) ? `${l.replace(/\s{2,}/, ' (')})` : l)).join(', ')}`
   return first

@@ -3,6 +3,7 @@ import { loadConfigFile, normalizeRealm, type Logger, type RealmConfig, type Rou
 import { RouterConfigError } from '../router/errors.js'
 import { Router } from '../router/router.js'
 import type { TlsOptions } from '../router/tls.js'
+import { WampctlError } from '../client/errors.js'
 import { saveContext } from './context.js'
 
 export interface ServeOptions {
@@ -58,7 +59,28 @@ export async function serve(options: ServeOptions): Promise<Served> {
     tls: tlsOption(options.tls) ?? file.tls,
     logger: options.logger,
   })
-  await router.listen({ host: options.host ?? file.host ?? '127.0.0.1', port: options.port ?? file.port ?? 8080 })
+  const host = options.host ?? file.host ?? '127.0.0.1'
+  const port = options.port ?? file.port ?? 8080
+  try {
+    await router.listen({ host, port })
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { port?: number; address?: string }
+    if (e.code !== 'EADDRINUSE') throw err
+    if (e.port !== undefined && e.port !== port) {
+      // Another listener of the router (RawSocket): its own setting names the port.
+      throw new WampctlError(
+        `${e.address ?? host}:${e.port} is already in use (another router?); pick another port for that listener`,
+        'WAMPCTL_ADDRESS_IN_USE',
+        1,
+      )
+    }
+    const from = options.port === undefined && file.port !== undefined ? ` (the config file's "port")` : ''
+    throw new WampctlError(
+      `port ${port} on ${host}${from} is already in use (another router?); pick another with --port, or --port 0 for a free one`,
+      'WAMPCTL_ADDRESS_IN_USE',
+      1,
+    )
+  }
   let contextPath: string | undefined
   if (options.context !== false) {
     contextPath = saveContext(options.context ?? 'local', { url: router.url, realm: realms[0]!.name, authid: ADMIN_AUTHID, secret })

@@ -1,6 +1,7 @@
 import autobahn from 'autobahn'
 import { createRequire } from 'node:module'
 import { ConnectError, fromWampError } from './errors.js'
+import { checkRouterUrl, probeRouterUrl } from './router-url.js'
 
 // autobahn prints "auto-reconnect disabled!" and the like with console.warn: a CLI must not.
 const require = createRequire(import.meta.url)
@@ -70,6 +71,11 @@ export class WampClient {
 
   static connect(options: ConnectOptions): Promise<WampClient> {
     const timeoutMs = options.timeoutMs ?? 5000
+    try {
+      checkRouterUrl(options.url)
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
     return new Promise((resolve, reject) => {
       const s = (autobahn as unknown as { serializer: Record<string, new () => unknown> }).serializer
       const serializer =
@@ -135,7 +141,14 @@ export class WampClient {
         if (settled) return true
         settled = true
         clearTimeout(timer)
-        reject(new ConnectError(describeOpenFailure(options, reason, details)))
+        if (details?.reason !== undefined && details.reason !== null) {
+          reject(new ConnectError(describeOpenFailure(options, reason, details)))
+          return true
+        }
+        // No WAMP answer: ask the address over plain HTTP why (a wrong path gets the server's own 404).
+        void probeRouterUrl(options.url).then((why) =>
+          reject(new ConnectError(`could not reach a WAMP router at ${options.url}${why === null ? ` (${reason})` : `: ${why}`}`)),
+        )
         return true
       }
       connection.open()

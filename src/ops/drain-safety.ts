@@ -10,7 +10,7 @@ export interface PlannedRegistration {
   state: string
   /** Its calls in flight there now (null: unknown). */
   inflight: number | null
-  /** Other callees that would keep serving: state active and weight > 0. */
+  /** Other callees that would keep serving: those that take calls (active, weight > 0). */
   other_active: number[]
   /** false when the callee is the last one taking calls: new calls would fail with no_available_callee. */
   safe: boolean
@@ -57,8 +57,11 @@ export function planDrain(session: number, authid: string | null, registrations:
  */
 export function assertSafe(plan: DrainPlan, verb: string, force: boolean): void {
   if (plan.safe || force) return
+  throw new SafetyError(refusal(plan, verb))
+}
+
+/** Why `verb` is refused for `plan` (SafetyError's message, and what a dry run reports). */
+export function refusal(plan: DrainPlan, verb: string): string {
   const uris = plan.blocked.join(', ')
-  throw new SafetyError(
-    `refusing to ${verb} session ${plan.session}: it is the last active callee of ${uris} (calls would fail with wamp.error.no_available_callee); start another callee first, or pass --force`,
-  )
+  return `refusing to ${verb} session ${plan.session}: it is the last active callee of ${uris} (calls would fail with wamp.error.no_available_callee); start or uncordon another callee first, or pass --force`
 }

@@ -65,7 +65,7 @@ export async function runDrain(
       const left = typeof err.kwargs.inflight === 'number' ? err.kwargs.inflight : '?'
       const uris = plan.registrations.map((r) => r.uri).join(', ')
       throw new TimeoutError(
-        `drain of session ${plan.session} timed out after ${formatDuration(request.timeoutMs)} with ${left} call(s) still in flight; no call was dropped and the callee stays cordoned on ${uris} ('wampctl uncordon ${plan.session}' puts it back)`,
+        `drain of session ${plan.session} timed out after ${formatDuration(request.timeoutMs)} with ${left} ${left === 1 ? 'call' : 'calls'} still in flight; no call was dropped and the callee stays cordoned on ${uris} ('wampctl uncordon ${plan.session}' puts it back)`,
       )
     }
     throw err

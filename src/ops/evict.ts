@@ -2,6 +2,8 @@ import type { MetaClient } from '../client/meta-client.js'
 import { CallError, NotFoundError, UnsupportedError } from '../client/errors.js'
 import type { RegistrationView, SessionView } from '../client/views.js'
 import { calleeRegistrations } from './callee-registrations.js'
+import { assertSafe, planDrain, type DrainPlan } from './drain-safety.js'
+import { checkedOutcome, sessionGone } from './uncertain-outcome.js'
 import { resolveSession } from './session-target.js'
 
 export const DEFAULT_EVICT_REASON = 'wampctl.evicted'
@@ -32,6 +34,8 @@ export interface EvictedRegistration {
   uri: string
   /** revoked: removed by remove_callee; gone: it had already left; killed: its session was closed. */
   outcome: 'revoked' | 'gone' | 'killed'
+  /** The router answered with an error although it did remove the callee (seen with list_callees): its error. */
+  router_error?: string
 }
 
 /** What `wampctl evict` did (the --json shape). */
@@ -47,17 +51,34 @@ export interface EvictReport {
   /** The operator's --reason text as typed (sent as the kill message on the fallback). */
   message: string | null
   registrations: EvictedRegistration[]
+  /** The safety check failed (it was the last callee taking calls somewhere) and --force overrode it. */
+  forced: boolean
+  /** Errors the router answered although the eviction happened (checked afterwards), in words. */
+  notes: string[]
+}
+
+/** What `wampctl evict --dry-run` reports (the --json shape): the plan, and why the real run would be refused (null: it would not). */
+export interface EvictDryRun {
+  dry_run: true
+  session: number
+  authid: string | null
+  reason: string
+  refused: string | null
+  plan: DrainPlan
 }
 
 /** Who and what an eviction would remove (for the confirmation prompt). `sessionRef`: a session id or an authid naming one session. */
 export interface EvictPlan {
   session: SessionView
   registrations: RegistrationView[]
+  /** The safety check (the same as drain's): registrations it is the last callee taking calls of. */
+  safety: DrainPlan
 }
 
 export async function planEvict(meta: MetaClient, sessionRef: string, uri?: string): Promise<EvictPlan> {
   const session = await resolveSession(meta, sessionRef, meta.client.sessionId)
-  return { session, registrations: await calleeRegistrations(meta, session.session, uri) }
+  const registrations = await calleeRegistrations(meta, session.session, uri)
+  return { session, registrations, safety: planDrain(session.session, session.authid, registrations) }
 }
 
 /**
@@ -67,9 +88,18 @@ export async function planEvict(meta: MetaClient, sessionRef: string, uri?: stri
  * A router without remove_callee: without a URI the session is closed with `wamp.session.kill`
  * (stated in the report); with a URI it is refused, since killing would take more than asked.
  * Calls in flight to the callee are not dropped: it may still answer them.
+ * Refused (SafetyError, exit 4) when it would leave a registration with no callee taking calls,
+ * unless `force`. An error whose effect is uncertain (Crossbar removes the callee, then answers
+ * wamp.error.runtime_error) is checked with list_callees: done is reported as done, with the
+ * router's error as a note.
  */
-export async function evict(meta: MetaClient, plan: EvictPlan, options: { uri?: string; reason?: string }): Promise<EvictReport> {
+export async function evict(
+  meta: MetaClient,
+  plan: EvictPlan,
+  options: { uri?: string; reason?: string; force?: boolean },
+): Promise<EvictReport> {
   const { session, registrations: regs } = plan
+  assertSafe(plan.safety, 'evict', options.force === true)
   const reason = reasonUri(options.reason)
   const report: EvictReport = {
     session: session.session,
@@ -79,11 +109,21 @@ export async function evict(meta: MetaClient, plan: EvictPlan, options: { uri?: 
     reason,
     message: options.reason ?? null,
     registrations: [],
+    forced: !plan.safety.safe,
+    notes: [],
   }
   for (const reg of regs) {
     try {
-      await meta.removeCallee(reg.id, session.session, reason)
-      report.registrations.push({ id: reg.id, uri: reg.uri, outcome: 'revoked' })
+      const checked = await checkedOutcome(
+        () => meta.removeCallee(reg.id, session.session, reason),
+        async () => !(await isCallee(meta, reg.id, session.session)),
+      )
+      const row: EvictedRegistration = { id: reg.id, uri: reg.uri, outcome: 'revoked' }
+      if (checked.routerError !== null) {
+        row.router_error = checked.routerError
+        report.notes.push(`${reg.uri}: the router answered ${checked.routerError}, but list_callees shows the callee removed`)
+      }
+      report.registrations.push(row)
     } catch (err) {
       if (err instanceof CallError && err.uri === 'wamp.error.no_such_procedure' && report.registrations.length === 0) {
         if (options.uri !== undefined) {
@@ -104,8 +144,24 @@ export async function evict(meta: MetaClient, plan: EvictPlan, options: { uri?: 
   return report
 }
 
+/** Whether `session` is still a callee of registration `id` (a registration gone has no callees). */
+async function isCallee(meta: MetaClient, id: number, session: number): Promise<boolean> {
+  try {
+    return (await meta.calleeIds(id)).includes(session)
+  } catch (err) {
+    if (err instanceof NotFoundError) return false
+    throw err
+  }
+}
+
 async function killInstead(meta: MetaClient, report: EvictReport, regs: RegistrationView[]): Promise<EvictReport> {
-  await meta.killSession(report.session, report.reason, report.message ?? `evicted by wampctl`)
+  const checked = await checkedOutcome(
+    () => meta.killSession(report.session, report.reason, report.message ?? `evicted by wampctl`),
+    () => sessionGone(meta, report.session),
+  )
+  if (checked.routerError !== null) {
+    report.notes.push(`the router answered ${checked.routerError} to wamp.session.kill, but session ${report.session} is gone`)
+  }
   return {
     ...report,
     method: 'session_kill',

@@ -34,3 +34,8 @@ export function text(v: unknown): string | null {
   if (v === null || v === undefined || v === '') return null
   return typeof v === 'string' ? v : JSON.stringify(v)
 }
+
+/** `1 registration`, `2 registrations`, `0 calls`: a count with its noun, singular only for 1. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`
+}

@@ -31,7 +31,7 @@ describe('wampctl cordon / uncordon', () => {
     expect(cordon.code, cordon.stderr).toBe(0)
     expect(cordon.stdout).toMatch(/com\.extra\s+active\s+cordoned/)
     expect(cordon.stdout).toMatch(/com\.svc\s+active\s+cordoned/)
-    expect(cordon.stdout).toContain(`session ${a.id} (worker-a) cordoned on 2 of 2 registration(s)`)
+    expect(cordon.stdout).toContain(`session ${a.id} (worker-a) cordoned on 2 registrations`)
     expect(await states(router.url, 'com.svc')).toEqual(['cordoned', 'active'])
     const caller = await openPeer('autobahn', router.url, 'json')
     for (let i = 0; i < 3; i++) expect((await caller.call('com.svc')).args).toEqual(['b'])
@@ -93,5 +93,32 @@ describe('wampctl cordon / uncordon', () => {
       expect(r.stderr).toContain("use 'wampctl evict'")
     }
     expect(await states(router.url, 'com.svc')).toEqual(['active', 'active'])
+  })
+})
+
+describe('cordon and uncordon say when nothing changed', () => {
+  it('"already cordoned" and "not cordoned", never "0 of 1 registration(s)"; plurals right', async () => {
+    const router = await startOpsRouter()
+    const a = await autobahnSession(router.url, 'json', { authid: 'worker-a' })
+    await a.register('com.one', () => 'a', { invoke: 'roundrobin' })
+    const b = await openPeer('wampy', router.url, 'json')
+    await b.register('com.one', () => ({ args: ['b'] }), { invoke: 'roundrobin' })
+    const admin = connFlags(router.url, ADMIN)
+
+    const first = await runCli(['cordon', 'worker-a', ...admin])
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toContain(`session ${a.id} (worker-a) cordoned on 1 registration\n`)
+    const again = await runCli(['cordon', 'worker-a', ...admin])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toContain(`session ${a.id} (worker-a) is already cordoned on com.one: nothing changed`)
+    expect(again.stdout).not.toContain('0 of')
+    expect(await states(router.url, 'com.one')).toEqual(['cordoned', 'active'])
+
+    const back = await runCli(['uncordon', 'worker-a', ...admin])
+    expect(back.stdout).toContain(`session ${a.id} (worker-a) uncordoned on 1 registration\n`)
+    const backAgain = await runCli(['uncordon', 'worker-a', ...admin])
+    expect(backAgain.code, backAgain.stderr).toBe(0)
+    expect(backAgain.stdout).toContain(`session ${a.id} (worker-a) is not cordoned (already active) on com.one: nothing changed`)
+    expect(await states(router.url, 'com.one')).toEqual(['active', 'active'])
   })
 })

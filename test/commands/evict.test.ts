@@ -68,7 +68,11 @@ describe('wampctl evict', () => {
     expect(one.stdout).toContain('revoked with wamp.registration.remove_callee, reason wampctl.evicted.bad_build')
     expect(await revocationOf(abReg)).toBe('wampctl.evicted.bad_build')
 
-    const all = await runCli(['evict', String(wampyId), '--yes', '--json', ...admin])
+    // It is the only callee of com.wampy.other: refused (exit 4) without --force.
+    const refused = await runCli(['evict', String(wampyId), '--yes', ...admin])
+    expect(refused.code).toBe(4)
+    expect(oneLine(refused.stderr)).toMatch(/^wampctl: refusing to evict session \d+: it is the last active callee of com\.wampy\.other/)
+    const all = await runCli(['evict', String(wampyId), '--yes', '--force', '--json', ...admin])
     expect(all.code, all.stderr).toBe(0)
     const report = JSON.parse(all.stdout) as EvictReport
     expect(report).toEqual({
@@ -82,6 +86,8 @@ describe('wampctl evict', () => {
         { id: expect.any(Number), uri: 'com.svc', outcome: 'revoked' },
         { id: expect.any(Number), uri: 'com.wampy.other', outcome: 'revoked' },
       ],
+      forced: true,
+      notes: [],
     })
     const meta = await opsMeta(router.url)
     expect(await meta.calleeIds(await meta.resolveRegistration('com.svc'))).toEqual([keeper.id])
@@ -109,8 +115,9 @@ describe('wampctl evict', () => {
     router.realm('realm1')!.meta.delete('wamp.registration.remove_callee')
     const oneUri = await runCli(['evict', String(a.id), '--uri', 'com.svc', '--yes', ...admin])
     const [human, json] = await Promise.all([
-      runCli(['evict', String(a.id), '--reason', 'rolling deploy', '--yes', ...admin]),
-      runCli(['evict', String(b.id), '--yes', '--json', ...admin]),
+      // --force: run side by side, each may find the other gone already.
+      runCli(['evict', String(a.id), '--reason', 'rolling deploy', '--yes', '--force', ...admin]),
+      runCli(['evict', String(b.id), '--yes', '--force', '--json', ...admin]),
     ])
     expect(oneUri.code).toBe(1)
     expect(oneLine(oneUri.stderr)).toContain('has no wamp.registration.remove_callee, so it cannot revoke one registration')
@@ -160,5 +167,96 @@ describe('wampctl evict', () => {
     // Nothing was removed, nobody was killed.
     const meta = await opsMeta(router.url)
     expect(await meta.calleeIds(await meta.resolveRegistration('com.svc'))).toEqual([a.id, b.id])
+  })
+})
+
+describe('the same safety rules for evict and sessions kill', () => {
+  it('evict refuses (exit 4) to remove the last callee taking calls while the other is cordoned; --force does it', async () => {
+    const router = await startOpsRouter()
+    const a = await autobahnSession(router.url, 'json', { authid: 'live-a' })
+    await a.register('com.pair', () => 'a', { invoke: 'roundrobin' })
+    const b = await openPeer('wampy', router.url, 'json')
+    await b.register('com.pair', () => ({ args: ['b'] }), { invoke: 'roundrobin' })
+    const admin = connFlags(router.url, ADMIN)
+    const cordon = await runCli(['cordon', String(b.id), ...admin])
+    expect(cordon.code, cordon.stderr).toBe(0)
+
+    const refused = await runCli(['evict', 'live-a', '--yes', ...admin])
+    expect(refused.code).toBe(4)
+    expect(oneLine(refused.stderr)).toBe(
+      `wampctl: refusing to evict session ${a.id}: it is the last active callee of com.pair (calls would fail with wamp.error.no_available_callee); start or uncordon another callee first, or pass --force`,
+    )
+    const meta = await opsMeta(router.url)
+    const reg = await meta.resolveRegistration('com.pair')
+    expect(await meta.calleeIds(reg)).toEqual([a.id, b.id])
+    // The callee still answers: nothing was removed.
+    const caller = await openPeer('autobahn', router.url, 'json')
+    expect((await caller.call('com.pair')).args).toEqual(['a'])
+
+    const forced = await runCli(['evict', 'live-a', '--yes', '--force', ...admin])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(forced.stdout).toContain('forced: it was the last callee taking calls')
+    expect(await meta.calleeIds(reg)).toEqual([b.id])
+  })
+
+  it('evict --dry-run shows the plan and changes nothing; a refused one exits 4 like the real run', async () => {
+    const router = await startOpsRouter()
+    const a = await openPeer('autobahn', router.url, 'json')
+    const b = await openPeer('wampy', router.url, 'json')
+    await a.register('com.shared', () => ({ args: ['a'] }), { invoke: 'roundrobin' })
+    await b.register('com.shared', () => ({ args: ['b'] }), { invoke: 'roundrobin' })
+    await a.register('com.alone', () => ({ args: ['a'] }))
+    const admin = connFlags(router.url, ADMIN)
+    const [safe, refused, refusedJson, forced] = await Promise.all([
+      runCli(['evict', String(b.id), '--dry-run', ...admin]),
+      runCli(['evict', String(a.id), '--dry-run', ...admin]),
+      runCli(['evict', String(a.id), '--dry-run', '--json', ...admin]),
+      runCli(['evict', String(a.id), '--dry-run', '--force', ...admin]),
+    ])
+    expect(safe.code, safe.stderr).toBe(0)
+    expect(safe.stdout).toMatch(new RegExp(`com\\.shared\\s+roundrobin\\s+unknown|com\\.shared\\s+roundrobin\\s+active`))
+    expect(safe.stdout).toContain(`dry run, nothing changed: would evict session ${b.id}`)
+    expect(refused.code).toBe(4)
+    expect(refused.stdout).toContain('dry run, nothing changed: would be REFUSED (exit 4) without --force: last active callee of com.alone')
+    expect(oneLine(refused.stderr)).toMatch(/^wampctl: dry run: refusing to evict session \d+: it is the last active callee of com\.alone/)
+    expect(refusedJson.code).toBe(4)
+    expect(JSON.parse(refusedJson.stdout)).toMatchObject({
+      dry_run: true,
+      session: a.id,
+      refused: expect.stringContaining('last active callee of com.alone'),
+      plan: { safe: false, blocked: ['com.alone'] },
+    })
+    expect(forced.code, forced.stderr).toBe(0)
+    const meta = await opsMeta(router.url)
+    expect(await meta.calleeIds(await meta.resolveRegistration('com.shared'))).toEqual([a.id, b.id])
+    expect(await meta.calleeIds(await meta.resolveRegistration('com.alone'))).toEqual([a.id])
+  })
+
+  it('sessions kill refuses the last callee taking calls (exit 4) unless --force; --dry-run kills nobody', async () => {
+    const router = await startOpsRouter()
+    const a = await openPeer('autobahn', router.url, 'json')
+    await a.register('com.single', () => ({ args: ['a'] }))
+    const bystander = await openPeer('wampy', router.url, 'json')
+    const admin = connFlags(router.url, ADMIN)
+    const [refused, dry, dryBystander] = await Promise.all([
+      runCli(['sessions', 'kill', String(a.id), '--yes', ...admin]),
+      runCli(['sessions', 'kill', String(a.id), '--dry-run', '--json', ...admin]),
+      runCli(['sessions', 'kill', String(bystander.id), '--dry-run', ...admin]),
+    ])
+    expect(refused.code).toBe(4)
+    expect(oneLine(refused.stderr)).toMatch(/^wampctl: refusing to kill session \d+: it is the last active callee of com\.single/)
+    expect(dry.code).toBe(4)
+    expect(JSON.parse(dry.stdout)).toMatchObject({ session: a.id, killed: false, dry_run: true, registrations: ['com.single'] })
+    expect(dryBystander.code, dryBystander.stderr).toBe(0)
+    expect(dryBystander.stdout).toContain(`dry run, nothing changed: would kill session ${bystander.id}`)
+    const meta = await opsMeta(router.url)
+    const alive = await meta.sessionIds()
+    expect(alive).toContain(a.id)
+    expect(alive).toContain(bystander.id)
+
+    const forced = await runCli(['sessions', 'kill', String(a.id), '--yes', '--force', ...admin])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(forced.stdout).toBe(`session ${a.id} killed\nforced: it was the last callee taking calls\n`)
+    expect(await meta.sessionIds()).not.toContain(a.id)
   })
 })

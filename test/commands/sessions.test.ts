@@ -223,8 +223,12 @@ describe('wampctl sessions kill', () => {
         session: Number(id),
         authid: 'doomed',
         killed: true,
+        dry_run: false,
         reason: 'wamp.close.maintenance',
         message: 'host retired',
+        registrations: [],
+        forced: false,
+        notes: [],
       })
       expect(await closed).toBe('wamp.close.maintenance')
       expect((await left)[1]).toBe('doomed')

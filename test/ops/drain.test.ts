@@ -61,7 +61,7 @@ describe('drain', () => {
     const err = await rejection(runDrain(meta, plan, { uri: 'com.work', timeoutMs: 200, then: 'unregister', force: false }))
     expect(err).toBeInstanceOf(TimeoutError)
     expect(err.exitCode).toBe(5)
-    expect(err.message).toContain('1 call(s) still in flight')
+    expect(err.message).toContain('1 call still in flight')
     expect(err.message).toContain('stays cordoned')
     const reg = await meta.describe(await meta.resolveRegistration('com.work'))
     expect(reg.callees.find((c) => c.session === a.id)).toMatchObject({ state: 'cordoned', inflight: 1 })

@@ -40,3 +40,19 @@ describe('formatDuration', () => {
     expect(parseDuration(text)).toBe(ms)
   })
 })
+
+describe('parseDuration rules', () => {
+  it('reads a bare number as milliseconds only where the flag always took milliseconds', () => {
+    expect(parseDuration('500', '--interval', { bare: 'ms' })).toBe(500)
+    expect(parseDuration('2s', '--interval', { bare: 'ms' })).toBe(2000)
+    expect(() => parseDuration('500', '--timeout')).toThrow(/give a unit/)
+  })
+
+  it('accepts 0 only where it means something, and holds a minimum', () => {
+    expect(parseDuration('0', '--sample', { bare: 'ms', zero: true })).toBe(0)
+    expect(parseDuration('0s', '--sample', { zero: true })).toBe(0)
+    expect(() => parseDuration('0', '--interval', { bare: 'ms' })).toThrow(/more than 0/)
+    expect(() => parseDuration('50ms', '--interval', { minMs: 100 })).toThrow("bad --interval '50ms': must be at least 100ms")
+    expect(parseDuration('100ms', '--interval', { minMs: 100 })).toBe(100)
+  })
+})

@@ -22,6 +22,8 @@ function revocationOf(reg: unknown): Promise<string> {
   return (reg as { on_unregister: Promise<string> }).on_unregister
 }
 
+// These check the mechanics of each path on single-callee registrations, so they pass force (the
+// safety check has its own tests in test/commands/evict.test.ts).
 describe('evict', () => {
   it('with a URI revokes that registration only; the callee is told the reason', async () => {
     const router = await startOpsRouter()
@@ -30,7 +32,7 @@ describe('evict', () => {
     await s.register('com.b', () => 'b', { invoke: 'roundrobin' })
     const meta = await opsMeta(router.url)
     const plan = await planEvict(meta, String(s.id), 'com.a')
-    const report = await evict(meta, plan, { uri: 'com.a', reason: 'bad build' })
+    const report = await evict(meta, plan, { uri: 'com.a', reason: 'bad build', force: true })
     expect(report).toMatchObject({
       session: s.id,
       method: 'remove_callee',
@@ -54,7 +56,7 @@ describe('evict', () => {
     const inflight = caller.call('com.a')
     await held.waitHeld(1)
     const meta = await opsMeta(router.url)
-    const report = await evict(meta, await planEvict(meta, String(callee.id)), { reason: 'com.example.redeploy' })
+    const report = await evict(meta, await planEvict(meta, String(callee.id)), { reason: 'com.example.redeploy', force: true })
     expect(report.reason).toBe('com.example.redeploy')
     expect(report.registrations.map((r) => [r.uri, r.outcome])).toEqual([
       ['com.a', 'revoked'],
@@ -71,7 +73,7 @@ describe('evict', () => {
     const a = await openPeer('wampy', router.url, 'json')
     await a.register('com.a', () => ({ args: ['a'] }))
     const meta = await opsMeta(router.url)
-    const report = await evict(meta, await planEvict(meta, String(a.id)), {})
+    const report = await evict(meta, await planEvict(meta, String(a.id)), { force: true })
     expect(report).toMatchObject({
       method: 'remove_callee',
       reason: 'wampctl.evicted',
@@ -88,12 +90,12 @@ describe('evict', () => {
     await a.register('com.b', () => ({ args: ['b'] }))
     const meta = await opsMeta(router.url)
 
-    const one = await rejection(evict(meta, await planEvict(meta, String(a.id), 'com.a'), { uri: 'com.a' }))
+    const one = await rejection(evict(meta, await planEvict(meta, String(a.id), 'com.a'), { uri: 'com.a', force: true }))
     expect(one).toBeInstanceOf(UnsupportedError)
     expect(one.message).toContain('without --uri closes the whole session')
     expect(await meta.lookup('com.a')).not.toBeNull()
 
-    const report = await evict(meta, await planEvict(meta, String(a.id)), { reason: 'deploy' })
+    const report = await evict(meta, await planEvict(meta, String(a.id)), { reason: 'deploy', force: true })
     expect(report).toMatchObject({ method: 'session_kill', fallback: true, reason: 'wampctl.evicted.deploy' })
     expect(report.registrations.map((r) => [r.uri, r.outcome])).toEqual([
       ['com.a', 'killed'],
@@ -109,7 +111,7 @@ describe('evict', () => {
     await a.register('com.a', () => ({ args: ['a'] }))
     const anon = await opsMeta(router.url, true)
     for (const uri of ['com.a', undefined]) {
-      const err = await rejection(evict(anon, await planEvict(anon, String(a.id), uri), { uri }))
+      const err = await rejection(evict(anon, await planEvict(anon, String(a.id), uri), { uri, force: true }))
       expect(err).toBeInstanceOf(NotAuthorizedError)
     }
     const meta = await opsMeta(router.url)
