@@ -4,6 +4,7 @@ import { adminSession, authRealm } from '../support/admin.js'
 import { HeldCallee, untilAll } from '../support/held-callee.js'
 import { CLIENTS, failureOf, openPeer, WampFailure, type ClientKind, type Dict, type Peer, type Payload } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
+import { routingOptions } from '../support/routing-options.js'
 import { startRouter } from '../support/router.js'
 
 /**
@@ -13,15 +14,6 @@ import { startRouter } from '../support/router.js'
  */
 
 const URI = 'com.example.capped'
-
-/** REGISTER options as each client can send them (wampy passes only `_`-prefixed custom options). */
-export function routingOptions(kind: ClientKind, invoke: string, concurrency?: number): Dict {
-  const o: Dict = {}
-  if (kind === 'autobahn' || invoke !== 'least_loaded') o.invoke = invoke
-  else o._invoke = invoke
-  if (concurrency !== undefined) o[kind === 'autobahn' ? 'concurrency' : '_concurrency'] = concurrency
-  return o
-}
 
 interface Described {
   invoke: string
