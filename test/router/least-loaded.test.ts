@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { adminSession, authRealm } from '../support/admin.js'
 import { HeldCallee, untilAll } from '../support/held-callee.js'
-import { CLIENTS, failureOf, openPeer, WampFailure, type ClientKind, type Peer, type Payload } from '../support/peers.js'
+import { CLIENTS, failureOf, openPeer, WampFailure, type ClientKind, type Payload } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 import { startRouter } from '../support/router.js'
 import { routingOptions } from '../support/routing-options.js'
