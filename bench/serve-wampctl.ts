@@ -10,6 +10,8 @@ import { serveChild } from './child-ipc.js'
 interface ServeOptions {
   extensions: boolean
   callStats: boolean
+  /** RouterOptions.maxEventQueueBytes (bench/overload.ts); the router's default when absent. */
+  maxEventQueueBytes?: number
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ServeOptions>
@@ -17,6 +19,7 @@ const router = new Router({
   realms: ['realm1'],
   extensions: options.extensions ?? true,
   callStats: options.callStats ?? true,
+  maxEventQueueBytes: options.maxEventQueueBytes,
 })
 
 serveChild({

@@ -1,4 +1,5 @@
 import { MessageCode } from '../protocol/message-codes.js'
+import { EventDelivery } from './event-flow.js'
 import { InvalidArgumentError, InvalidUriError, NoSuchSubscriptionError, NotAuthorizedError } from './errors.js'
 import { nextRouterScopeId, randomId } from './ids.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
@@ -101,6 +102,8 @@ export class Broker {
       details.publisher_authid = publisher.authid
       details.publisher_authrole = publisher.authrole
     }
+    // The first subscriber left congested by this fan-out: the publisher waits for it to drain.
+    let congested: Session | undefined
     for (const sub of subs) {
       const d = sub.match === 'exact' ? details : { ...details, topic }
       const message = withPayload([MessageCode.EVENT, sub.id, publication, d], args, kwargs)
@@ -116,9 +119,10 @@ export class Broker {
           data = ser.encode(message)
           encoded.set(ser.protocol, data)
         }
-        s.transport.sendEncoded(data)
+        if (s.transport.sendEvent(data) === EventDelivery.congested) congested ??= s
       }
     }
+    if (congested !== undefined && publisher !== undefined) publisher.transport.events.holdBack(congested.transport.events)
     return publication
   }
 }

@@ -18,6 +18,7 @@ export function validateConfig(value: unknown): void {
   optional(cfg, 'extensions', 'boolean')
   optional(cfg, 'callStats', 'boolean')
   optional(cfg, 'handshakeTimeoutMs', 'number')
+  optional(cfg, 'maxEventQueueBytes', 'number')
   optional(cfg, 'invocationDeadlineMs', 'number')
   liveness(cfg, '')
   if (cfg.rawsocket !== undefined) {

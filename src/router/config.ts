@@ -46,6 +46,13 @@ export interface RouterOptions {
   maxMessageSize?: number
   /** Drop a peer whose unsent data exceeds this many bytes. Default 64 MiB. */
   maxBufferedBytes?: number
+  /**
+   * Overload: a subscriber whose unsent data exceeds this many bytes loses EVENTs (counted per
+   * connection and in the router's counters, logged once per episode) until it catches up; while a
+   * subscriber is past a quarter of it, the publisher whose event it was is not read (TCP pushback).
+   * Default 256 KiB.
+   */
+  maxEventQueueBytes?: number
   /** Check URIs with the spec's strict rules (lower-case letters, digits, "_"). Default false (loose). */
   strictUris?: boolean
   /** Serve the wampctl.* operations extensions. Default true; false behaves like a standard router. */

@@ -9,10 +9,11 @@ import type { Serializer } from './serializers.js'
 import { readFeatures, Session, type Identity, type SessionTransport } from './session.js'
 import type { CloseKind, FrameTransport, TransportInfo } from './transport.js'
 import { Liveness } from './liveness.js'
+import { EventDelivery, EventFlow, type EventFlowHost } from './event-flow.js'
 import { corkForThisTick } from './write-batcher.js'
 
 /** What a connection needs from the router that accepted it. */
-export interface ConnectionHost {
+export interface ConnectionHost extends EventFlowHost {
   realm(name: string): Realm | undefined
   authConfig(realm: string): AuthConfig
   welcomeRoles(): Dict
@@ -65,6 +66,8 @@ export class Connection implements SessionTransport {
   private closeTimer: NodeJS.Timeout | undefined
   private handshakeTimer: NodeJS.Timeout | undefined
   private liveness: Liveness | undefined
+  /** Overload policy: events dropped for this peer as a subscriber, pushback on it as a publisher. */
+  readonly events: EventFlow
 
   constructor(
     private readonly transport: FrameTransport,
@@ -72,6 +75,7 @@ export class Connection implements SessionTransport {
     private readonly host: ConnectionHost,
   ) {
     this.info = transport.info
+    this.events = new EventFlow(transport, host)
     transport.attach({
       frame: (data) => this.onFrame(data),
       pong: () => this.liveness?.alive(),
@@ -99,11 +103,17 @@ export class Connection implements SessionTransport {
     this.write(data)
   }
 
-  sendEncoded(data: Buffer | string): void {
-    if (this.state === 'closed') return
-    if (this.overPeerLimit(data)) return this.undeliverable(undefined, data)
+  sendEvent(data: Buffer | string): EventDelivery {
+    if (this.state === 'closed') return EventDelivery.sent
+    if (this.overPeerLimit(data)) {
+      this.undeliverable(undefined, data)
+      return EventDelivery.dropped
+    }
+    const delivery = this.events.admit()
+    if (delivery === EventDelivery.dropped) return delivery
     this.host.counters.messageOut(MessageCode.EVENT)
     this.write(data)
+    return delivery
   }
 
   private write(data: Buffer | string): void {
@@ -403,6 +413,7 @@ export class Connection implements SessionTransport {
     this.host.counters.closedBytesOut += bytes.out
     clearTimeout(this.handshakeTimer)
     this.liveness?.stop()
+    this.events.stop()
     try {
       this.leaveRealm()
     } catch (err) {

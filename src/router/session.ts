@@ -1,4 +1,5 @@
 import type { QueuedCall } from './call-queue.js'
+import type { EventDelivery, EventFlow } from './event-flow.js'
 import type { Dict } from './inbound.js'
 import type { Invocation } from './invocation.js'
 import type { Realm } from './realm.js'
@@ -14,8 +15,13 @@ export interface SessionTransport {
   readonly serializer: Serializer
   readonly info: TransportInfo
   send(message: unknown[]): void
-  /** Send an EVENT already encoded with `serializer` (fan-out encodes each event once per serializer). */
-  sendEncoded(data: Buffer | string): void
+  /**
+   * Send an EVENT already encoded with `serializer` (fan-out encodes each event once per
+   * serializer). Events are the one message that may be dropped under overload: see event-flow.ts.
+   */
+  sendEvent(data: Buffer | string): EventDelivery
+  /** Overload policy of this peer (drops as a subscriber, pushback as a publisher). */
+  readonly events: EventFlow
   /** The router ends this session: GOODBYE with `reason` (kill, shutdown); the realm has already let it go. */
   goodbye(reason: string, message?: string): void
 }

@@ -34,3 +34,10 @@ export function corkForThisTick(c: Corkable): void {
     setImmediate(flush)
   }
 }
+
+/** Send what `c` has corked now, instead of at the end of this turn (to see what the kernel takes). */
+export function flushNow(c: Corkable): void {
+  if (!c.corked) return
+  c.corked = false
+  if (!c.socket.destroyed) c.socket.uncork()
+}
