@@ -1,11 +1,14 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../src/cli/base-command.js'
+import { InterruptedError } from '../src/client/errors.js'
 import { assertSafe, refusal } from '../src/ops/drain-safety.js'
 import { prepareDrain, runDrain, type DrainReport, type DrainThen } from '../src/ops/drain.js'
 import { durationFlag } from '../src/cli/duration-flag.js'
 import { formatDuration } from '../src/ops/duration.js'
 import { renderDrainPlan, renderDrainSummary, renderDryRun } from '../src/ui/callee-ops.js'
 import { plural } from '../src/ui/format.js'
+import { interruptedDrain } from '../src/ui/callee-ops.js'
+import { aborted, interruptSignal } from '../src/ui/interrupt.js'
 import { StatusLine } from '../src/ui/status-line.js'
 
 export default class Drain extends BaseCommand<typeof Drain> {
@@ -14,6 +17,7 @@ export default class Drain extends BaseCommand<typeof Drain> {
   static override description = [
     'Refuses (exit 4) when a registration would be left with no callee that takes calls (active, weight > 0), unless --force; so does --dry-run (after showing the plan).',
     'Progress (calls in flight left) goes to stderr. On timeout (exit 5) no call is dropped and the callee stays cordoned.',
+    'Ctrl-C stops waiting (exit 130): the callee stays cordoned, its calls in flight still finish, --then is not done; the message says how to finish.',
     'Asks for confirmation on a terminal; without one, pass --yes. Needs the wampctl operations extensions.',
   ].join('\n')
   static override examples = [
@@ -52,12 +56,20 @@ export default class Drain extends BaseCommand<typeof Drain> {
     const uris = plan.registrations.map((r) => r.uri).join(', ')
     await this.confirm(`Drain session ${plan.session} from ${uris} (then ${then}, timeout ${formatDuration(timeoutMs)})?`, this.flags.yes)
     const line = new StatusLine(process.stderr)
+    const interrupt = interruptSignal()
     let report: DrainReport
     try {
-      report = await runDrain(meta, plan, { uri: this.flags.uri, timeoutMs, then, force: this.flags.force }, (p) =>
+      const drained = runDrain(meta, plan, { uri: this.flags.uri, timeoutMs, then, force: this.flags.force }, (p) =>
         line.update(`draining session ${p.session}: ${plural(p.inflight, 'call')} in flight`),
       )
+      drained.catch(() => {})
+      const stopped = aborted(interrupt.signal).then(() => null)
+      const first = await Promise.race([drained, stopped])
+      // Ctrl-C: closing our session ends the drain call; the router keeps the callee cordoned and skips --then.
+      if (first === null) throw new InterruptedError(interruptedDrain(plan, then))
+      report = first
     } finally {
+      interrupt.dispose()
       line.done()
     }
     if (!this.jsonEnabled()) this.log(renderDrainSummary(report))

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { WampctlCommand } from '../../src/cli/base-command.js'
+import { contextSwitchLine } from '../../src/cli/context.js'
 import { serve } from '../../src/cli/serve.js'
 
 export default class RouterStart extends WampctlCommand<typeof RouterStart> {
@@ -42,7 +43,7 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
 
   async run(): Promise<void> {
     const f = this.flags
-    const { router, contextPath } = await serve({
+    const { router, contextPath, previousContext } = await serve({
       host: f.host,
       port: f.port,
       realms: f.realm ?? [],
@@ -63,7 +64,7 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       `wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`,
     )
     for (const url of router.rawsocketUrls) this.log(`wampctl router listening on ${url} (RawSocket)`)
-    if (contextPath !== undefined) this.log(`context '${f['context-name']}' written to ${contextPath}`)
+    if (contextPath !== undefined) this.log(contextSwitchLine(f['context-name'], contextPath, previousContext))
     // SIGHUP: serve a renewed TLS certificate to new connections, without a restart.
     const reload = (): void => {
       try {

@@ -9,7 +9,7 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
 
 /**
  * Every wampctl command: errors mapped to one line on stderr and an exit code (0 ok, 1 error,
- * 2 usage, 3 not found, 4 refused by a safety check, 5 timeout, 6 rolled back), and `--json`
+ * 2 usage, 3 not found, 4 refused by a safety check, 5 timeout, 6 rolled back, 130 interrupted), and `--json`
  * returning the same object the table shows. Commands that talk to a router extend BaseCommand.
  */
 export abstract class WampctlCommand<T extends typeof Command> extends Command {

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { UsageError } from '../client/errors.js'
+import { NotFoundError, UsageError } from '../client/errors.js'
 
 /**
  * Contexts, as kubectl has them: named (URL, realm, credentials) kept in the config dir, one of
@@ -51,13 +51,9 @@ export function readContexts(env: NodeJS.ProcessEnv = process.env): ContextFile 
   }
 }
 
-/** Save a context (file mode 0600: it holds a secret) and make it current. */
-export function saveContext(name: string, context: Context, env: NodeJS.ProcessEnv = process.env): string {
-  const dir = configDir(env)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const file = readContexts(env)
-  file.contexts[name] = context
-  file.current = name
+/** Write the contexts file atomically, mode 0600 (it holds secrets). Returns its path. */
+function writeContexts(file: ContextFile, env: NodeJS.ProcessEnv): string {
+  mkdirSync(configDir(env), { recursive: true, mode: 0o700 })
   const path = contextsPath(env)
   const tmp = `${path}.${process.pid}.tmp`
   writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
@@ -66,14 +62,43 @@ export function saveContext(name: string, context: Context, env: NodeJS.ProcessE
   return path
 }
 
+/** Save a context and make it current. Returns the file's path and the context that was current before. */
+export function saveContext(
+  name: string,
+  context: Context,
+  env: NodeJS.ProcessEnv = process.env,
+): { path: string; previous: string | undefined } {
+  const file = readContexts(env)
+  const previous = file.current
+  file.contexts[name] = context
+  file.current = name
+  return { path: writeContexts(file, env), previous }
+}
+
 /** Remove a context (when the router that wrote it stops); the current one is unset if it was this. */
 export function removeContext(name: string, env: NodeJS.ProcessEnv = process.env): void {
   const file = readContexts(env)
   if (!(name in file.contexts)) return
   delete file.contexts[name]
   if (file.current === name) file.current = undefined
-  const path = contextsPath(env)
-  writeFileSync(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
+  writeContexts(file, env)
+}
+
+/** Make `name` the current context (`wampctl context use`); unknown → NotFoundError (exit 3) naming the known ones. */
+export function useContext(name: string, env: NodeJS.ProcessEnv = process.env): { previous: string | undefined } {
+  const file = readContexts(env)
+  if (!(name in file.contexts)) throw unknownContext(name, file, env)
+  const previous = file.current
+  file.current = name
+  writeContexts(file, env)
+  return { previous }
+}
+
+export function unknownContext(name: string, file: ContextFile, env: NodeJS.ProcessEnv = process.env): NotFoundError {
+  const known = Object.keys(file.contexts).sort()
+  return new NotFoundError(
+    `no context '${name}' in ${contextsPath(env)}${known.length > 0 ? ` (known: ${known.join(', ')})` : ' (none yet: wampctl router start writes one)'}`,
+  )
 }
 
 export interface ConnectionFlags {
@@ -113,4 +138,35 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (secret !== undefined) out.secret = secret
   if (ticket !== undefined) out.ticket = ticket
   return out
+}
+
+/** What happened to the current context: an operator must know when `wampctl …` now means this router. */
+export function contextSwitchLine(name: string, path: string, previous: string | undefined): string {
+  if (previous === undefined) return `context '${name}' written to ${path}; it is now the current context`
+  if (previous === name) return `context '${name}' written to ${path} (still the current context)`
+  return `context '${name}' written to ${path}; switched the current context from '${previous}' to '${name}' ('wampctl context use ${previous}' switches back)`
+}
+
+/** A context as `wampctl context list|show` print it: never a secret, only how it authenticates. */
+export interface ContextRow {
+  name: string
+  current: boolean
+  url: string
+  realm: string
+  authid: string | null
+  /** wampcra, ticket or anonymous. */
+  auth: 'wampcra' | 'ticket' | 'anonymous'
+}
+
+export function contextRows(file: ContextFile): ContextRow[] {
+  return Object.entries(file.contexts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, c]) => ({
+      name,
+      current: file.current === name,
+      url: c.url,
+      realm: c.realm,
+      authid: c.authid ?? null,
+      auth: c.secret !== undefined ? 'wampcra' : c.ticket !== undefined ? 'ticket' : 'anonymous',
+    }))
 }

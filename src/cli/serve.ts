@@ -27,6 +27,8 @@ export interface Served {
   router: Router
   admin: { authid: string; secret: string }
   contextPath: string | undefined
+  /** The context that was current before this one was written (undefined: none). */
+  previousContext: string | undefined
 }
 
 export const ADMIN_AUTHID = 'wampctl-admin'
@@ -82,10 +84,13 @@ export async function serve(options: ServeOptions): Promise<Served> {
     )
   }
   let contextPath: string | undefined
+  let previousContext: string | undefined
   if (options.context !== false) {
-    contextPath = saveContext(options.context ?? 'local', { url: router.url, realm: realms[0]!.name, authid: ADMIN_AUTHID, secret })
+    const saved = saveContext(options.context ?? 'local', { url: router.url, realm: realms[0]!.name, authid: ADMIN_AUTHID, secret })
+    contextPath = saved.path
+    previousContext = saved.previous
   }
-  return { router, admin: { authid: ADMIN_AUTHID, secret }, contextPath }
+  return { router, admin: { authid: ADMIN_AUTHID, secret }, contextPath, previousContext }
 }
 
 function tlsOption(tls: ServeOptions['tls']): TlsOptions | undefined {

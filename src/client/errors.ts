@@ -1,6 +1,6 @@
 /**
  * Errors of wampctl's client side, each with a stable code and the CLI exit code it maps to
- * (0 ok, 1 error, 2 usage, 3 not found, 4 refused by a safety check, 5 timeout, 6 rolled back).
+ * (0 ok, 1 error, 2 usage, 3 not found, 4 refused by a safety check, 5 timeout, 6 rolled back, 130 interrupted).
  */
 export class WampctlError extends Error {
   override readonly name: string = 'WampctlError'
@@ -79,6 +79,14 @@ export class UsageError extends WampctlError {
   override readonly name = 'UsageError'
   constructor(message: string) {
     super(message, 'WAMPCTL_USAGE', 2)
+  }
+}
+
+/** The operator interrupted the command (Ctrl-C, SIGTERM): exit 130, as shells report SIGINT. The message says what state is left. */
+export class InterruptedError extends WampctlError {
+  override readonly name = 'InterruptedError'
+  constructor(message: string) {
+    super(message, 'WAMPCTL_INTERRUPTED', 130)
   }
 }
 

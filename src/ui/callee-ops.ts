@@ -114,3 +114,13 @@ export function renderEvict(r: EvictReport): string {
     : `revoked with wamp.registration.remove_callee, reason ${r.reason} (callees that announce registration_revocation are told; others are not)`
   return [table, how, ...r.notes.map((n) => `note: ${n}`), ...(r.forced ? ['forced: it was the last callee taking calls'] : [])].join('\n')
 }
+
+/** What a drain interrupted by Ctrl-C leaves, and how to finish it. */
+export function interruptedDrain(plan: DrainPlan, then: string): string {
+  const uris = plan.registrations.map((r) => r.uri).join(', ')
+  const finish =
+    then === 'none'
+      ? `'wampctl uncordon ${plan.session}' puts it back`
+      : `'wampctl drain ${plan.session} --then ${then}' finishes it, 'wampctl uncordon ${plan.session}' puts it back`
+  return `drain interrupted: session ${plan.session} stays cordoned on ${uris} (no new calls; its calls in flight still finish${then === 'none' ? '' : `; --then ${then} was not done`}); ${finish}`
+}

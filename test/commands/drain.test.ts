@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DrainReport } from '../../src/ops/drain.js'
-import { connFlags, runCli } from '../support/cli.js'
+import { connFlags, runCli, spawnCli } from '../support/cli.js'
 import { openPeer } from '../support/peers.js'
 import { HeldCalls } from '../ops/held-calls.js'
 import { ADMIN, opsMeta, startOpsRouter } from '../support/ops-realm.js'
@@ -167,5 +167,36 @@ describe('wampctl drain', () => {
     expect(oneLine(r.stderr)).toBe(
       `wampctl: the router at ${router.url} cannot drain callees: it does not serve the wampctl operations extensions (standard WAMP meta API only); use 'wampctl evict' to remove a callee instead`,
     )
+  })
+})
+
+describe('wampctl drain interrupted', () => {
+  it('Ctrl-C while waiting: exit 130, says the callee stays cordoned and how to finish; --then is not done', async () => {
+    const router = await startOpsRouter()
+    const a = await openPeer('autobahn', router.url, 'json')
+    const b = await openPeer('wampy', router.url, 'json')
+    const held = new HeldCalls('a')
+    await a.register('com.slow', held.handler, { invoke: 'roundrobin' })
+    await b.register('com.slow', () => ({ args: ['b'] }), { invoke: 'roundrobin' })
+    const caller = await openPeer('autobahn', router.url, 'json')
+    const call = caller.call('com.slow')
+    await held.waitHeld(1)
+    const drain = spawnCli(['drain', String(a.id), '--then', 'unregister', '--timeout', '2m', '--yes', ...connFlags(router.url, ADMIN)])
+    await drain.waitFor((_out, err) => err.includes('1 call in flight'))
+    drain.signal('SIGINT')
+    const end = await drain.done
+    expect(end.code).toBe(130)
+    const last = end.stderr.trim().split('\n').at(-1)!.replace(/^.*\r/, '')
+    expect(last).toBe(
+      `wampctl: drain interrupted: session ${a.id} stays cordoned on com.slow (no new calls; its calls in flight still finish; --then unregister was not done); 'wampctl drain ${a.id} --then unregister' finishes it, 'wampctl uncordon ${a.id}' puts it back`,
+    )
+    expect(await states(router.url, 'com.slow')).toEqual(['cordoned', 'active'])
+    // Its call in flight still finishes; the callee is still registered (not unregistered).
+    held.releaseAll()
+    expect((await call).args).toEqual(['a'])
+    const finish = await runCli(['drain', String(a.id), '--then', 'unregister', '--yes', ...connFlags(router.url, ADMIN)])
+    expect(finish.code, finish.stderr).toBe(0)
+    const meta = await opsMeta(router.url)
+    expect(await meta.calleeIds(await meta.resolveRegistration('com.slow'))).toEqual([b.id])
   })
 })
