@@ -42,6 +42,8 @@ export function writeResults(
   machine: Machine,
   startedAt: Date,
   seconds: number,
+  /** The routing scenario's section (bench/routing.ts), when it ran. */
+  routingMd = '',
 ): void {
   const checks = checkTargets(summaries, statsNs)
   const perRound = summaries.map((s) => [
@@ -91,7 +93,7 @@ ${renderMarkdown(statsCostTable(summaries, statsNs))}
   relates it to the router CPU per call of \`ext off\`. An A/B difference of a few percent is
   within this machine's noise; the isolated figure is the steadier one.
 ${hasPubSub ? `\n## Pub/sub: 10 subscribers, 1 publisher × 32 acknowledged publishes in flight\n\n${renderMarkdown(pubsubTable(summaries))}\n\nevents/s counts EVENTs received by all subscribers; ack latency is PUBLISH → PUBLISHED.\n` : ''}
-## Targets
+${routingMd}## Targets
 
 ${checks.map((c) => `- ${c.pass ? 'PASS' : 'MISS'} ${c.what}: ${c.got}`).join('\n')}
 

@@ -13,8 +13,10 @@ import { measure, type Measurement } from './measure.js'
 import { checkTargets, pubsubTable, rpcTable, statsCostTable, summarize } from './report.js'
 import { machineFacts, writeResults } from './results-md.js'
 import { parseSettings, UsageError, type BenchSettings } from './settings.js'
-import { num, renderText } from './table.js'
+import { num, renderMarkdown, renderText, type Table } from './table.js'
 import { PUBSUB_TARGETS, RPC_TARGETS } from './targets.js'
+import { routingPickCosts, type PickCost } from './routing-micro.js'
+import { ROUTING_SCENARIOS, runRouting, routingTable, SLOW_MS, type RoutingRow } from './routing.js'
 
 const RPC = { kind: 'rpc' as const, rpc: { callees: 4, callers: 4, inflight: 32 } }
 const PUBSUB = { kind: 'pubsub' as const, pubsub: { subscribers: 10, publishers: 1, inflight: 32 } }
@@ -43,6 +45,31 @@ async function runRounds(settings: BenchSettings): Promise<Measurement[]> {
   return all
 }
 
+/** Runs the routing scenario, prints its tables, returns its RESULTS.md section. */
+async function routingSection(settings: BenchSettings): Promise<string> {
+  const timing = { warmupMs: settings.warmupMs, windowMs: settings.windowMs, pin: settings.pin && canPin }
+  console.log(`\nRouting: ${ROUTING_SCENARIOS.length} configurations × ${settings.rounds} round(s), msgpack`)
+  const rows: RoutingRow[] = await runRouting(timing, settings.rounds, (line) => console.log(line))
+  const table = routingTable(rows)
+  const picks = pickTable(routingPickCosts())
+  const title = `Heterogeneous callees: 1 slow (one call at a time, ${SLOW_MS} ms each) + 3 fast, 4 callers × 32 in flight`
+  console.log(`\n${title} (median of ${settings.rounds}):\n`)
+  console.log(renderText(table))
+  console.log('\nThe routing decision alone (pick + in-flight accounting), ns per call, best of 5:\n')
+  console.log(renderText(picks))
+  return `## Routing (issue 14): ${title}\n\n${renderMarkdown(table)}\n\n- slow callee share: its part of the calls served in the window. CPU µs/call: the router's, as above.\n- \`all capped at 16\`: 64 slots for 128 calls in flight, so half the calls wait in the router's queue.\n\nThe routing decision alone (\`bench/routing-micro.ts\`: pick a callee, account the call in flight and its end), ns per call:\n\n${renderMarkdown(picks)}\n\n`
+}
+
+function pickTable(costs: readonly PickCost[]): Table {
+  const sizes = [...new Set(costs.map((c) => c.callees))]
+  const policies = [...new Set(costs.map((c) => c.policy))]
+  return {
+    headers: ['policy', ...sizes.map((k) => `K = ${k}`)],
+    rows: policies.map((p) => [p, ...sizes.map((k) => num(costs.find((c) => c.policy === p && c.callees === k)!.ns, 1))]),
+    right: new Set(sizes.map((_, i) => i + 1)),
+  }
+}
+
 async function main(): Promise<number> {
   const settings = parseSettings(process.argv.slice(2))
   const startedAt = new Date()
@@ -51,7 +78,13 @@ async function main(): Promise<number> {
     `wampctl bench: ${settings.rounds} round(s), warm-up ${settings.warmupMs} ms, window ${settings.windowMs} ms, ` +
       `${settings.pin && canPin ? 'router on CPU 0, load on CPU 1' : 'no pinning'}; nproc ${machine.nproc}, node ${machine.node}, load ${machine.loadAtStart}`,
   )
+  if (settings.routingOnly) {
+    await routingSection(settings)
+    console.log(`done in ${num((Date.now() - startedAt.getTime()) / 1000)} s`)
+    return 0
+  }
   const all = await runRounds(settings)
+  const routing = settings.routing ? await routingSection(settings) : ''
   const statsNs = statsWorkNsPerCall()
   const summaries = summarize(all)
   const seconds = (Date.now() - startedAt.getTime()) / 1000
@@ -68,7 +101,7 @@ async function main(): Promise<number> {
   console.log('\nTargets:')
   for (const c of checks) console.log(`  ${c.pass ? 'PASS' : 'MISS'}  ${c.what}: ${c.got}`)
   if (settings.write) {
-    writeResults(resultsPath, summaries, statsNs, settings, machine, startedAt, seconds)
+    writeResults(resultsPath, summaries, statsNs, settings, machine, startedAt, seconds, routing)
     console.log(`\nwrote ${resultsPath}`)
   }
   console.log(`done in ${num(seconds)} s`)

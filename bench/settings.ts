@@ -5,13 +5,17 @@ export interface BenchSettings {
   windowMs: number
   pin: boolean
   pubsub: boolean
+  /** The routing scenario (heterogeneous callees under each policy, bench/routing.ts). */
+  routing: boolean
+  /** Only the routing scenario (--routing). */
+  routingOnly: boolean
   /** Write bench/RESULTS.md. */
   write: boolean
   /** Exit 1 when a target is missed. */
   check: boolean
 }
 
-export const USAGE = `usage: node dist/bench/run.js [--rounds N] [--warmup MS] [--window MS] [--quick] [--no-pin] [--no-pubsub] [--no-write] [--check]`
+export const USAGE = `usage: node dist/bench/run.js [--rounds N] [--warmup MS] [--window MS] [--quick] [--no-pin] [--no-pubsub] [--routing | --no-routing] [--no-write] [--check]`
 
 export class UsageError extends Error {}
 
@@ -29,6 +33,8 @@ export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
   windowMs: 3500,
   pin: true,
   pubsub: true,
+  routing: true,
+  routingOnly: false,
   write: true,
   check: false,
 }
@@ -55,6 +61,14 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
         break
       case '--no-pubsub':
         s.pubsub = false
+        break
+      case '--routing':
+        s.routing = true
+        s.routingOnly = true
+        s.write = false
+        break
+      case '--no-routing':
+        s.routing = false
         break
       case '--no-write':
         s.write = false

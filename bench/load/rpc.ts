@@ -7,6 +7,18 @@ export interface RpcShape {
   callers: number
   /** Calls each caller keeps in flight. */
   inflight: number
+  /** Invoke policy of the shared registration. Default roundrobin. */
+  invoke?: string
+  /**
+   * The first callee is slow: it serves one call at a time, each taking this many ms (a timer, so
+   * it costs the load generator no CPU), like an instance with a fraction of the others' capacity.
+   */
+  slowMs?: number
+  /** REGISTER `concurrency` of the slow callee and of the others (absent: no cap). */
+  slowConcurrency?: number
+  concurrency?: number
+  /** Each CALL carries `rkey` = one of this many keys, round the clock. */
+  rkeys?: number
 }
 
 export interface RpcWindow {
@@ -24,9 +36,9 @@ const PROCEDURE = 'bench.echo'
 const ARGS = ['bench', 42]
 
 /**
- * The RPC scenario: `callees` sessions share one `roundrobin` registration and echo their
- * arguments; `callers` sessions each keep `inflight` CALLs outstanding, timing each call from
- * CALL sent to RESULT received.
+ * The RPC scenario: `callees` sessions share one registration (`roundrobin` unless the shape says
+ * otherwise) and echo their arguments, the first one slowly when `slowMs` is set; `callers`
+ * sessions each keep `inflight` CALLs outstanding, timing each call from CALL sent to RESULT received.
  */
 export class RpcLoad {
   private readonly callees: Peer[] = []
@@ -47,15 +59,41 @@ export class RpcLoad {
   ) {}
 
   async setUp(realm: string): Promise<void> {
-    for (let i = 0; i < this.shape.callees; i++) {
+    const shape = this.shape
+    for (let i = 0; i < shape.callees; i++) {
       const p = await Peer.connect(this.url, this.codec, realm)
-      await p.request([W.REGISTER, 1, { invoke: 'roundrobin' }, PROCEDURE], W.REGISTERED)
+      const slow = i === 0 && shape.slowMs !== undefined
+      const options: Record<string, unknown> = { invoke: shape.invoke ?? 'roundrobin' }
+      const cap = slow ? shape.slowConcurrency : shape.concurrency
+      if (cap !== undefined) options.concurrency = cap
+      await p.request([W.REGISTER, 1, options, PROCEDURE], W.REGISTERED)
       const index = i
       this.served.push(0)
-      p.onMessage = (m) => {
-        if (m[0] !== W.INVOCATION) return
-        this.served[index]!++
-        p.send(m.length > 4 ? [W.YIELD, m[1], {}, m[4]] : [W.YIELD, m[1], {}])
+      const answer = (m: unknown[]): void => p.send(m.length > 4 ? [W.YIELD, m[1], {}, m[4]] : [W.YIELD, m[1], {}])
+      if (slow) {
+        // One call at a time, slowMs each: calls beyond the first wait their turn inside the callee.
+        const backlog: unknown[][] = []
+        const serveNext = (): void => {
+          const m = backlog[0]
+          if (m === undefined) return
+          setTimeout(() => {
+            backlog.shift()
+            answer(m)
+            serveNext()
+          }, shape.slowMs)
+        }
+        p.onMessage = (m) => {
+          if (m[0] !== W.INVOCATION) return
+          this.served[index]!++
+          backlog.push(m)
+          if (backlog.length === 1) serveNext()
+        }
+      } else {
+        p.onMessage = (m) => {
+          if (m[0] !== W.INVOCATION) return
+          this.served[index]!++
+          answer(m)
+        }
       }
       this.callees.push(p)
     }
@@ -68,11 +106,12 @@ export class RpcLoad {
     for (const p of this.callers) {
       const sentAt = new Map<number, number>()
       let nextRequest = 1
+      const rkeys = this.shape.rkeys
       const callNext = (): void => {
         const request = nextRequest++
         sentAt.set(request, performance.now())
         this.outstanding++
-        p.send([W.CALL, request, {}, PROCEDURE, ARGS])
+        p.send([W.CALL, request, rkeys === undefined ? {} : { rkey: `k${request % rkeys}` }, PROCEDURE, ARGS])
       }
       p.onMessage = (m) => {
         const type = m[0]

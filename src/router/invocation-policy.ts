@@ -15,7 +15,7 @@ export function pickCallee(reg: Registration, exclude?: ReadonlySet<Callee>, rke
   const n = callees.length
   if (n === 0) return undefined
   if (rkey !== undefined && (reg.invoke === 'roundrobin' || reg.invoke === 'random' || reg.invoke === 'least_loaded'))
-    return rendezvous(callees, rkey, reg.reweighted > 0, (c) => usable(c, exclude))
+    return rendezvous(callees, rkey, reg.reweighted > 0, exclude)
   switch (reg.invoke) {
     case 'single':
     case 'first':
