@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events'
 import { Writable } from 'node:stream'
 import { WampClient } from '../src/client/connection.js'
 import { MetaClient } from '../src/client/meta-client.js'
-import { metaActions } from '../src/ui/live/actions.js'
+import { opsActions } from '../src/ui/live/actions.js'
 import { LiveFeed } from '../src/ui/live/feed.js'
 
 class FakeTerminal extends Writable {
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     ? undefined
     : runTop({
         source: feed,
-        actions: metaActions(meta),
+        actions: opsActions(() => meta),
         stdout: terminal as unknown as NodeJS.WriteStream,
         stdin: new FakeKeyboard() as unknown as NodeJS.ReadStream,
         onRender: () => renders++,

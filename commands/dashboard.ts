@@ -34,7 +34,8 @@ Needs a terminal; for a machine-readable feed use wampctl top --json.`
     const stop = new Promise<void>((resolve) => (stopRun = resolve))
     process.on('SIGTERM', stopRun)
     try {
-      await launchDashboard(meta, { intervalMs: this.flags.interval, stop })
+      // re-read the context on each attempt: a restarted `router start` writes a fresh admin secret
+      await launchDashboard(meta, { intervalMs: this.flags.interval, stop, reconnect: async () => (await this.connect()).meta })
     } finally {
       process.off('SIGTERM', stopRun)
     }

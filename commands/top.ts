@@ -47,6 +47,8 @@ Without a terminal it prints plain lines every --interval (NDJSON with --json), 
         sort: this.flags.sort as SortKey,
         filter: this.flags.filter,
         stop,
+        // re-read the context on each attempt: a restarted `router start` writes a fresh admin secret
+        reconnect: async () => (await this.connect()).meta,
       })
     } finally {
       process.off('SIGINT', stopRun)

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../../src/cli/base-command.js'
 import { durationFlag } from '../../src/cli/duration-flag.js'
 import { listRegistrations, watchRegistrations } from '../../src/ops/registration-list.js'
+import { spreadJson } from '../../src/ops/recent-rates.js'
 import type { RegistrationSummary } from '../../src/ops/registration-summary.js'
 import { clock } from '../../src/ui/format.js'
 import { interruptSignal } from '../../src/ui/interrupt.js'
@@ -9,9 +10,9 @@ import { note, statisticsUnavailable } from '../../src/ui/notes.js'
 import { renderRegistrationList } from '../../src/ui/registrations-view.js'
 
 export default class RegistrationsList extends BaseCommand<typeof RegistrationsList> {
-  static override summary = 'List registrations: callees, calls, calls/s, in flight, errors and how evenly load spreads.'
+  static override summary = 'List registrations: callees, calls/s, in flight, errors and how evenly load spreads.'
   static override description =
-    'SPREAD is max/min calls among the active callees (1.00 = even, ∞ = an active callee has had no call yet, - = unknown or fewer than 2 active callees). CALLS/S compares two snapshots --sample ms apart. Against a router without the wampctl extensions, statistics show as - (null in --json).'
+    'CALLS/S, ERRORS and SPREAD are over the recent window the router keeps: the last 10 stats intervals (10 s by default), the same window as registrations show, top and dashboard. SPREAD is most/fewest calls among the callees that take calls (active, weight above 0): 1.00x = even, ∞ = one of them got no call in the window (null in --json), - = unknown, fewer than 2 such callees, or invoke single/first/last. CALLS TOTAL counts since each callee registered (calls_total in --json). One snapshot; a router that does not keep the window is sampled twice, --sample apart. Against a router without the wampctl extensions, statistics show as - (null in --json).'
   static override examples = [
     '<%= config.bin %> registrations list',
     '<%= config.bin %> registrations list --filter com.example. --match exact --sample 0',
@@ -27,7 +28,7 @@ export default class RegistrationsList extends BaseCommand<typeof RegistrationsL
     }),
     sample: durationFlag({
       description:
-        'time between the two snapshots calls/s is computed from (0: no sampling, calls/s -); with --watch, the redraw interval (0: 1s)',
+        'only against a router that does not keep the recent window: time between the two snapshots calls/s is computed from (0: no sampling, calls/s -); with --watch, the redraw interval (0: 1s)',
       default: 1000,
       rules: { bare: 'ms', zero: true },
     }),
@@ -65,5 +66,5 @@ export default class RegistrationsList extends BaseCommand<typeof RegistrationsL
 
 /** The --json element: the row itself, with an unbounded spread (∞) as null. */
 function toJson(r: RegistrationSummary): Record<string, unknown> {
-  return { ...r, spread: r.spread !== null && Number.isFinite(r.spread) ? r.spread : null }
+  return { ...r, spread: spreadJson(r.spread) }
 }

@@ -188,6 +188,7 @@ export class MetaClient {
           p50_ms: null,
           p99_ms: null,
           last_call_at: null,
+          recent: null,
         }
       }),
     )
@@ -234,5 +235,12 @@ export class MetaClient {
 }
 
 function fromExtension(r: RegistrationSnapshot): RegistrationView {
-  return { id: r.id, uri: r.uri, match: r.match, invoke: r.invoke, created: r.created, callees: r.callees.map((c) => ({ ...c })) }
+  return {
+    id: r.id,
+    uri: r.uri,
+    match: r.match,
+    invoke: r.invoke,
+    created: r.created,
+    callees: r.callees.map((c) => ({ ...c, recent: c.recent ?? null })),
+  }
 }

@@ -1,4 +1,4 @@
-import type { CalleeState } from '../protocol/extensions.js'
+import type { CalleeState, RecentCounts } from '../protocol/extensions.js'
 import { takesCalls } from '../protocol/takes-calls.js'
 
 /**
@@ -18,6 +18,8 @@ export interface CalleeView {
   p50_ms: number | null
   p99_ms: number | null
   last_call_at: string | null
+  /** Counts over the router's recent window; absent or null when the router does not keep them. */
+  recent?: RecentCounts | null
 }
 
 export interface RegistrationView {

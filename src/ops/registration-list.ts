@@ -1,7 +1,7 @@
 import type { MetaClient } from '../client/meta-client.js'
 import type { SnapshotView } from '../client/views.js'
 import { pause } from './pause.js'
-import { summarizeSnapshot, type ListFilter, type RegistrationSummary } from './registration-summary.js'
+import { hasRecent, summarizeSnapshot, type ListFilter, type RegistrationSummary } from './registration-summary.js'
 
 export interface ListResult {
   rows: RegistrationSummary[]
@@ -9,13 +9,20 @@ export interface ListResult {
   extensions: boolean
 }
 
+/** The router keeps each callee's recent counts itself: one snapshot says everything. */
+function keepsRecent(snapshot: SnapshotView): boolean {
+  return snapshot.registrations.every(hasRecent)
+}
+
 /**
- * The registrations with their statistics; calls/s from two snapshots `sampleMs` apart (0: one
- * snapshot, calls/s unknown). Without the extensions there is nothing to sample.
+ * The registrations with their statistics, from one snapshot: the router keeps the recent
+ * window itself. A router that does not (an older wampctl router) is sampled twice, `sampleMs`
+ * apart (0: once, calls/s unknown); without the extensions there is nothing to sample.
  */
 export async function listRegistrations(meta: MetaClient, filter: ListFilter, sampleMs: number, signal?: AbortSignal): Promise<ListResult> {
   const first = await meta.snapshot()
-  if (!first.extensions || sampleMs <= 0) return { rows: summarizeSnapshot(first, filter), extensions: first.extensions }
+  if (!first.extensions || sampleMs <= 0 || keepsRecent(first))
+    return { rows: summarizeSnapshot(first, filter), extensions: first.extensions }
   const started = Date.now()
   await pause(sampleMs, signal ?? new AbortController().signal)
   const second = await meta.snapshot()
@@ -23,7 +30,8 @@ export async function listRegistrations(meta: MetaClient, filter: ListFilter, sa
 }
 
 /**
- * `--watch`: a new list every `intervalMs`, calls/s over the interval just past; stops after
+ * `--watch`: a new list every `intervalMs` (calls/s over the recent window, or over the interval
+ * just past where the router does not keep one); stops after
  * `count` lists (when given) or when `signal` aborts.
  */
 export async function* watchRegistrations(
@@ -40,7 +48,9 @@ export async function* watchRegistrations(
     const taken = Date.now()
     if (signal.aborted) return
     yield {
-      rows: summarizeSnapshot(snapshot, filter, { snapshot: prev.snapshot, elapsedMs: taken - prev.taken }),
+      rows: keepsRecent(snapshot)
+        ? summarizeSnapshot(snapshot, filter)
+        : summarizeSnapshot(snapshot, filter, { snapshot: prev.snapshot, elapsedMs: taken - prev.taken }),
       extensions: snapshot.extensions,
     }
     prev = { snapshot, taken }

@@ -1,10 +1,12 @@
-import { viewTakesCalls, type CalleeView, type RegistrationView, type SnapshotView } from '../client/views.js'
+import { viewTakesCalls, type RegistrationView, type SnapshotView } from '../client/views.js'
+import { perSecond, sharesOf, spreadOf } from './recent-rates.js'
 
 export type MatchPolicy = 'exact' | 'prefix' | 'wildcard'
 
 /**
- * One row of `wampctl registrations list` and its `--json` element. Statistics are null when
- * unknown (a router without the wampctl extensions, or no second snapshot to compare with).
+ * One row of `wampctl registrations list` and its `--json` element. Rates, errors and spread are
+ * over the recent window (recent-rates.ts); lifetime counters are the `*_total` fields. Statistics
+ * are null when unknown (a router without the wampctl extensions).
  */
 export interface RegistrationSummary {
   id: number
@@ -14,27 +16,36 @@ export interface RegistrationSummary {
   created: string | null
   /** Number of callees. */
   callees: number
-  calls: number | null
-  errors: number | null
-  inflight: number | null
-  /** Calls per second between the previous snapshot and this one; null without a previous one. */
+  /** Callees that take new calls (takesCalls: active, weight above 0). */
+  taking_calls: number | null
+  /** Calls per second over the recent window. */
   calls_per_s: number | null
+  inflight: number | null
+  /** Errors in the recent window. */
+  errors: number | null
   /**
-   * How evenly calls spread over the active callees: max/min calls, 1 = even. null when unknown,
-   * with fewer than 2 active callees, before any call, or for a policy that does not spread calls
-   * (single, first, last: standbys idle on purpose, as `top` shows it); Infinity when some active callee has had
-   * no call while another has (the table shows '∞'; JSON, which has no Infinity, shows null).
+   * Most / fewest calls in the recent window among the callees that take calls (1 = even); null
+   * when unknown, with fewer than 2 such callees, no calls, or a policy that does not spread calls
+   * (single, first, last); Infinity when one of them got none (the table shows '∞'; JSON null).
    */
   spread: number | null
+  /** The recent window these figures cover, ms (null: unknown). */
+  window_ms: number | null
+  /** Lifetime counters of the current callees. */
+  calls_total: number | null
+  errors_total: number | null
 }
 
-/** A registration as `registrations show` lists it: callees in registration order with their share of calls. */
+/** A registration as `registrations show` lists it: callees in registration order with their share of the recent calls. */
 export interface RegistrationDetail {
   id: number
   uri: string
   match: string
   invoke: string
   created: string | null
+  calls_per_s: number | null
+  spread: number | null
+  window_ms: number | null
   callees: CalleeDetail[]
 }
 
@@ -45,13 +56,17 @@ export interface CalleeDetail {
   /** active | cordoned | draining; null when unknown (a router without the extensions). */
   state: string | null
   weight: number | null
-  calls: number | null
-  /** This callee's calls / the registration's calls, 0..1 (0 before any call); null when unknown. */
+  /** Calls per second over the recent window. */
+  calls_per_s: number | null
+  /** This callee's part of the registration's calls in the recent window, 0..1; null when unknown or none. */
   share: number | null
   inflight: number | null
+  /** Errors in the recent window. */
   errors: number | null
   p50_ms: number | null
   p99_ms: number | null
+  calls_total: number | null
+  errors_total: number | null
 }
 
 export interface ListFilter {
@@ -60,49 +75,84 @@ export interface ListFilter {
   filter?: string
 }
 
-function sum(callees: CalleeView[], key: 'calls' | 'errors' | 'inflight'): number | null {
+/** Per callee (in order): calls and errors in the window, and the window's length. */
+interface Recent {
+  calls: Array<number | null>
+  errors: Array<number | null>
+  /** Per callee (a callee that registered since has a shorter one). */
+  windows: Array<number | null>
+  /** The registration's: the longest of its callees'. */
+  windowMs: number | null
+}
+
+/** Every callee of `view` carries the router's recent counts (extensions version 2). */
+export function hasRecent(view: RegistrationView): boolean {
+  return view.callees.every((c) => c.recent !== undefined && c.recent !== null)
+}
+
+/**
+ * The recent counts of a registration: the router's own (one snapshot), else (an older router)
+ * the growth of each callee's counters since `prev` taken `elapsedMs` earlier: a callee new since
+ * then counts from zero; a counter that went down (it re-registered) counts as its new value.
+ */
+function recentOf(view: RegistrationView, prev?: RegistrationView, elapsedMs = 0): Recent {
+  if (view.callees.length > 0 && hasRecent(view)) {
+    const windows = view.callees.map((c) => c.recent!.window_ms)
+    return {
+      calls: view.callees.map((c) => c.recent!.calls),
+      errors: view.callees.map((c) => c.recent!.errors),
+      windows,
+      windowMs: Math.max(...windows),
+    }
+  }
+  if (prev === undefined || elapsedMs <= 0) {
+    const none = view.callees.map(() => null)
+    return { calls: none, errors: none, windows: none, windowMs: null }
+  }
+  const before = new Map(prev.callees.map((c) => [c.session, c]))
+  const growth = (now: number | null, then: number | null | undefined): number | null => {
+    if (now === null || then === null) return null
+    return then === undefined || now < then ? now : now - then
+  }
+  return {
+    calls: view.callees.map((c) => growth(c.calls, before.get(c.session)?.calls)),
+    errors: view.callees.map((c) => growth(c.errors, before.get(c.session)?.errors)),
+    windows: view.callees.map(() => elapsedMs),
+    windowMs: elapsedMs,
+  }
+}
+
+function sum(values: Array<number | null>): number | null {
   let total = 0
-  for (const c of callees) {
-    const v = c[key]
-    if (v === null || v === undefined) return null
+  for (const v of values) {
+    if (v === null) return null
     total += v
   }
   return total
 }
 
-/** max/min calls over the active callees (see RegistrationSummary.spread). */
-export function spreadOf(callees: CalleeView[]): number | null {
-  const active = callees.filter((c) => c.state !== 'unknown' && viewTakesCalls(c))
-  if (active.length < 2) return null
-  const calls: number[] = []
-  for (const c of active) {
-    if (c.calls === null) return null
-    calls.push(c.calls)
+export function summarize(view: RegistrationView, prev?: RegistrationView, elapsedMs = 0): RegistrationSummary {
+  const recent = recentOf(view, prev, elapsedMs)
+  const stats = view.callees.every((c) => c.state !== 'unknown')
+  return {
+    id: view.id,
+    uri: view.uri,
+    match: view.match,
+    invoke: view.invoke,
+    created: view.created,
+    callees: view.callees.length,
+    taking_calls: stats ? view.callees.filter(viewTakesCalls).length : null,
+    calls_per_s: view.callees.length === 0 && recent.windowMs === null ? null : perSecond(sum(recent.calls), recent.windowMs),
+    inflight: sum(view.callees.map((c) => c.inflight)),
+    errors: sum(recent.errors),
+    spread: spreadOf(
+      view.invoke,
+      view.callees.map((c, i) => ({ takesCalls: c.state !== 'unknown' && viewTakesCalls(c), recentCalls: recent.calls[i]! })),
+    ),
+    window_ms: recent.windowMs,
+    calls_total: sum(view.callees.map((c) => c.calls)),
+    errors_total: sum(view.callees.map((c) => c.errors)),
   }
-  const max = Math.max(...calls)
-  const min = Math.min(...calls)
-  if (max === 0) return null
-  if (min === 0) return Infinity
-  return Math.round((max / min) * 100) / 100
-}
-
-/**
- * Calls per second of a registration between two snapshots: per callee (by session), the growth
- * of its call counter; a callee new since `prev` counts from zero; a counter that went down
- * (callee re-registered) counts as its new value.
- */
-export function callsPerSecond(now: RegistrationView, prev: RegistrationView | undefined, elapsedMs: number): number | null {
-  if (elapsedMs <= 0) return null
-  const before = new Map<number, number | null>()
-  for (const c of prev?.callees ?? []) before.set(c.session, c.calls)
-  let delta = 0
-  for (const c of now.callees) {
-    if (c.calls === null) return null
-    const b = before.get(c.session)
-    if (b === null) return null
-    delta += b === undefined || c.calls < b ? c.calls : c.calls - b
-  }
-  return Math.round((delta / (elapsedMs / 1000)) * 10) / 10
 }
 
 /** Milliseconds between two snapshots: the router's own timestamps when usable, else `fallbackMs`. */
@@ -111,25 +161,9 @@ export function elapsedBetween(prev: SnapshotView, now: SnapshotView, fallbackMs
   return Number.isFinite(ms) && ms > 0 ? ms : fallbackMs
 }
 
-export function summarize(view: RegistrationView, prev?: RegistrationView, elapsedMs = 0): RegistrationSummary {
-  return {
-    id: view.id,
-    uri: view.uri,
-    match: view.match,
-    invoke: view.invoke,
-    created: view.created,
-    callees: view.callees.length,
-    calls: sum(view.callees, 'calls'),
-    errors: sum(view.callees, 'errors'),
-    inflight: sum(view.callees, 'inflight'),
-    calls_per_s: prev === undefined && elapsedMs === 0 ? null : callsPerSecond(view, prev, elapsedMs),
-    spread: view.invoke === 'roundrobin' || view.invoke === 'random' ? spreadOf(view.callees) : null,
-  }
-}
-
 /**
- * The rows of `registrations list`, sorted by URI then match. With `prev` (an earlier snapshot),
- * calls/s is computed over the time between the two.
+ * The rows of `registrations list`, sorted by URI then match. `prev` (an earlier snapshot) is
+ * used only where the router does not keep recent counts itself.
  */
 export function summarizeSnapshot(
   now: SnapshotView,
@@ -143,30 +177,37 @@ export function summarizeSnapshot(
     .filter(
       (r) => (filter.match === undefined || r.match === filter.match) && (filter.filter === undefined || r.uri.startsWith(filter.filter)),
     )
-    .map((r) => (prev === undefined ? summarize(r) : summarize(r, before.get(r.id), elapsed)))
+    .map((r) => (prev === undefined ? summarize(r) : summarize(r, before.get(r.id) ?? { ...r, callees: [] }, elapsed)))
     .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.match < b.match ? -1 : a.match > b.match ? 1 : a.id - b.id))
 }
 
 export function detailOf(view: RegistrationView): RegistrationDetail {
-  const total = sum(view.callees, 'calls')
+  const recent = recentOf(view)
+  const shares = sharesOf(recent.calls)
+  const summary = summarize(view)
   return {
     id: view.id,
     uri: view.uri,
     match: view.match,
     invoke: view.invoke,
     created: view.created,
-    callees: view.callees.map((c) => ({
+    calls_per_s: summary.calls_per_s,
+    spread: summary.spread,
+    window_ms: recent.windowMs,
+    callees: view.callees.map((c, i) => ({
       session: c.session,
       authid: c.authid,
       authrole: c.authrole,
       state: c.state === 'unknown' ? null : c.state,
       weight: c.weight,
-      calls: c.calls,
-      share: total === null || c.calls === null ? null : total === 0 ? 0 : Math.round((c.calls / total) * 10_000) / 10_000,
+      calls_per_s: perSecond(recent.calls[i]!, recent.windows[i]!),
+      share: shares[i]!,
       inflight: c.inflight,
-      errors: c.errors,
+      errors: recent.errors[i]!,
       p50_ms: c.p50_ms,
       p99_ms: c.p99_ms,
+      calls_total: c.calls,
+      errors_total: c.errors,
     })),
   }
 }

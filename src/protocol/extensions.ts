@@ -19,6 +19,23 @@ export const ExtensionUri = {
 
 export type CalleeState = 'active' | 'cordoned' | 'draining'
 
+/**
+ * The recent window every rate, share and spread is computed over, in stats intervals: the
+ * router keeps each callee's counters at the last ticks (10 s at the default 1 s interval), and
+ * the live views keep as many ticks. Lifetime totals are named `*_total` wherever they are shown.
+ */
+export const RECENT_WINDOW_TICKS = 10
+
+/** A callee's counts over the recent window, as the router reports them. */
+export interface RecentCounts {
+  /** Calls started in the window. */
+  calls: number
+  /** Calls that ended in an error in the window. */
+  errors: number
+  /** How long the window is, ms: about RECENT_WINDOW_TICKS × the stats interval, shorter for a callee that registered since. */
+  window_ms: number
+}
+
 /** One callee of one registration, with its statistics since it registered. */
 export interface CalleeStats {
   session: number
@@ -48,6 +65,8 @@ export interface CalleeStats {
   last_call_at: string | null
   /** ISO 8601 time this callee registered. */
   registered_at: string
+  /** Counts over the recent window (extensions version 2; absent from older routers). */
+  recent?: RecentCounts
 }
 
 export interface RegistrationSnapshot {

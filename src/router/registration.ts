@@ -4,6 +4,7 @@ import { CallQueue } from './call-queue.js'
 import { CallStats } from './call-stats.js'
 import { LoadLadder, type Bucket } from './load-ladder.js'
 import { calleeSeed } from './rendezvous.js'
+import { RecentWindow } from './recent-window.js'
 import type { MatchPolicy } from './uri.js'
 import type { Session } from './session.js'
 
@@ -36,6 +37,8 @@ export class Callee {
   readonly registeredAt = Date.now()
   /** Rendezvous-hashing identity (sticky routing keys). */
   readonly seed: number
+  /** Counters at the last stats ticks: the recent window of snapshot/describe. */
+  readonly recent = new RecentWindow(this.registeredAt)
 
   constructor(
     readonly registration: Registration,

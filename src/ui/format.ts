@@ -4,10 +4,10 @@ export function fixed(v: number | null | undefined, digits = 1): string | null {
   return v === null || v === undefined ? null : v.toFixed(digits)
 }
 
-/** A spread ratio: '1.00', '∞' when unbounded. */
+/** A spread ratio: '1.00x' (the same form in every table and live view), '∞' when unbounded. */
 export function ratio(v: number | null | undefined): string | null {
   if (v === null || v === undefined) return null
-  return Number.isFinite(v) ? v.toFixed(2) : '∞'
+  return Number.isFinite(v) ? `${v.toFixed(2)}x` : '∞'
 }
 
 /** Milliseconds, compact: '0.42', '12.3', '1500'. */

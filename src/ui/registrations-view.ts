@@ -8,11 +8,11 @@ const LIST_COLUMNS: Column<RegistrationSummary>[] = [
   { header: 'MATCH', get: (r) => r.match },
   { header: 'INVOKE', get: (r) => r.invoke },
   { header: 'CALLEES', get: (r) => r.callees, align: 'right' },
-  { header: 'CALLS', get: (r) => r.calls, align: 'right' },
   { header: 'CALLS/S', get: (r) => fixed(r.calls_per_s), align: 'right' },
-  { header: 'INFLIGHT', get: (r) => r.inflight, align: 'right' },
+  { header: 'IN FLIGHT', get: (r) => r.inflight, align: 'right' },
   { header: 'ERRORS', get: (r) => r.errors, align: 'right' },
   { header: 'SPREAD', get: (r) => ratio(r.spread), align: 'right' },
+  { header: 'CALLS TOTAL', get: (r) => r.calls_total, align: 'right' },
 ]
 
 /** `registrations list`: one aligned row per registration ('-' = unknown). */
@@ -28,17 +28,28 @@ const CALLEE_COLUMNS: Column<RegistrationDetail['callees'][number]>[] = [
   { header: 'AUTHID', get: (c) => c.authid },
   { header: 'STATE', get: (c) => c.state },
   { header: 'WEIGHT', get: (c) => c.weight, align: 'right' },
-  { header: 'CALLS', get: (c) => c.calls, align: 'right' },
+  { header: 'CALLS/S', get: (c) => fixed(c.calls_per_s), align: 'right' },
   { header: 'SHARE', get: (c) => (c.share === null ? null : `${percent(c.share)!.padStart(6)} ${bar(c.share, BAR_WIDTH)}`) },
-  { header: 'INFLIGHT', get: (c) => c.inflight, align: 'right' },
+  { header: 'IN FLIGHT', get: (c) => c.inflight, align: 'right' },
   { header: 'ERRORS', get: (c) => c.errors, align: 'right' },
   { header: 'P50 MS', get: (c) => millis(c.p50_ms), align: 'right' },
   { header: 'P99 MS', get: (c) => millis(c.p99_ms), align: 'right' },
+  { header: 'CALLS TOTAL', get: (c) => c.calls_total, align: 'right' },
 ]
 
 /** `registrations show`: a header line, then the callees in registration order. */
 export function renderRegistrationDetail(d: RegistrationDetail): string {
   const head = `${d.uri}  (registration ${d.id}, match ${d.match}, invoke ${d.invoke}${d.created ? `, created ${d.created}` : ''})`
+  const window =
+    d.window_ms === null
+      ? ''
+      : `\ncalls/s ${fixed(d.calls_per_s) ?? '-'}, spread ${ratio(d.spread) ?? '-'} over the last ${seconds(d.window_ms)}`
   if (d.callees.length === 0) return `${head}\nno callees`
-  return `${head}\n${renderTable(CALLEE_COLUMNS, d.callees)}`
+  return `${head}${window}\n${renderTable(CALLEE_COLUMNS, d.callees)}`
+}
+
+/** A window length for a header line: "10 s", "2.5 s". */
+function seconds(ms: number): string {
+  const s = Math.round(ms / 100) / 10
+  return `${s} s`
 }

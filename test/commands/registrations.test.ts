@@ -3,8 +3,39 @@ import { connFlags, runCli, spawnCli } from '../support/cli.js'
 import { openPeer, WampFailure } from '../support/peers.js'
 import { oneErrorLine, readRouter, rowOf, tableRows, wampctlClient } from './read-fixtures.js'
 
-const LIST_KEYS = ['id', 'uri', 'match', 'invoke', 'created', 'callees', 'calls', 'errors', 'inflight', 'calls_per_s', 'spread'].sort()
-const CALLEE_KEYS = ['session', 'authid', 'authrole', 'state', 'weight', 'calls', 'share', 'inflight', 'errors', 'p50_ms', 'p99_ms'].sort()
+const LIST_KEYS = [
+  'id',
+  'uri',
+  'match',
+  'invoke',
+  'created',
+  'callees',
+  'taking_calls',
+  'calls_per_s',
+  'inflight',
+  'errors',
+  'spread',
+  'window_ms',
+  'calls_total',
+  'errors_total',
+].sort()
+const CALLEE_KEYS = [
+  'session',
+  'authid',
+  'authrole',
+  'state',
+  'weight',
+  'calls_per_s',
+  'share',
+  'inflight',
+  'errors',
+  'p50_ms',
+  'p99_ms',
+  'calls_total',
+  'errors_total',
+].sort()
+/** A rate over the recent window: positive, one decimal. */
+const RATE = /^\d+\.\d$/
 
 /**
  * com.example.add (roundrobin) served by an autobahn (json), a wampy (msgpack) and an autobahn (cbor)
@@ -31,34 +62,47 @@ async function setup(extensions = true) {
 }
 
 describe('wampctl registrations list', () => {
-  it('prints one aligned row per registration with callees, calls, errors and spread', async () => {
+  it('prints one aligned row per registration with callees, calls/s, errors and spread over the recent window, and the calls total', async () => {
     const { flags, addId, prefixId } = await setup()
-    const r = await runCli(['registrations', 'list', '--sample', '0', ...flags])
+    // one snapshot: the router keeps the recent window itself, nothing to sample
+    const r = await runCli(['registrations', 'list', ...flags])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
-    expect(tableRows(r.stdout)[0]).toEqual(['ID', 'URI', 'MATCH', 'INVOKE', 'CALLEES', 'CALLS', 'CALLS/S', 'INFLIGHT', 'ERRORS', 'SPREAD'])
+    expect(tableRows(r.stdout)[0]).toEqual([
+      'ID',
+      'URI',
+      'MATCH',
+      'INVOKE',
+      'CALLEES',
+      'CALLS/S',
+      'IN FLIGHT',
+      'ERRORS',
+      'SPREAD',
+      'CALLS TOTAL',
+    ])
     expect(rowOf(r.stdout, addId)).toEqual({
       ID: String(addId),
       URI: 'com.example.add',
       MATCH: 'exact',
       INVOKE: 'roundrobin',
       CALLEES: '3',
-      CALLS: '4',
-      'CALLS/S': '-',
-      INFLIGHT: '0',
+      'CALLS/S': expect.stringMatching(RATE),
+      'IN FLIGHT': '0',
       ERRORS: '0',
-      SPREAD: '2.00',
+      SPREAD: '2.00x',
+      'CALLS TOTAL': '4',
     })
     expect(rowOf(r.stdout, prefixId)).toMatchObject({
       URI: 'com.example',
       MATCH: 'prefix',
       INVOKE: 'single',
       CALLEES: '1',
-      CALLS: '0',
+      'CALLS/S': '0.0',
+      'CALLS TOTAL': '0',
       SPREAD: '-',
     })
     const fail = tableRows(r.stdout).find((row) => row[1] === 'com.example.fail')
-    expect(fail?.slice(4)).toEqual(['1', '1', '-', '0', '1', '-'])
+    expect(fail?.slice(4)).toEqual(['1', expect.stringMatching(RATE), '0', '1', '-', '1'])
     expect(
       tableRows(r.stdout)
         .map((row) => row[1])
@@ -85,14 +129,21 @@ describe('wampctl registrations list', () => {
       invoke: 'roundrobin',
       created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       callees: 3,
-      calls: 4,
-      errors: 0,
+      taking_calls: 3,
+      calls_per_s: expect.any(Number),
       inflight: 0,
-      calls_per_s: null,
+      errors: 0,
       spread: 2,
+      window_ms: expect.any(Number),
+      calls_total: 4,
+      errors_total: 0,
     })
+    expect(add.calls_per_s as number).toBeGreaterThan(0)
+    // the window: since the callees registered, at most 11 stats intervals of 1 s
+    expect(add.window_ms as number).toBeGreaterThan(0)
+    expect(add.window_ms as number).toBeLessThanOrEqual(11_000 + 1000)
     expect(JSON.parse(prefix.stdout)).toEqual([
-      expect.objectContaining({ id: prefixId, match: 'prefix', callees: 1, calls: 0, spread: null }),
+      expect.objectContaining({ id: prefixId, match: 'prefix', callees: 1, calls_total: 0, calls_per_s: 0, spread: null }),
     ])
     expect((JSON.parse(filtered.stdout) as Array<{ id: number }>).map((row) => row.id)).toEqual([addId])
     // the callees really are the three sessions
@@ -102,7 +153,7 @@ describe('wampctl registrations list', () => {
     expect(show.callees.map((x) => x.session)).toEqual([a.id, b.id, c.id])
   })
 
-  it('computes calls/s from two snapshots --sample ms apart while calls flow', async () => {
+  it('computes calls/s over the recent window while calls flow', async () => {
     const { flags, addId, prefixId, caller } = await setup()
     const cli = spawnCli(['registrations', 'list', '--json', '--sample', '500', ...flags])
     let stop = false
@@ -129,8 +180,8 @@ describe('wampctl registrations list', () => {
     const lines = json.stdout.trim().split('\n')
     expect(lines).toHaveLength(2)
     for (const line of lines) {
-      const rows = JSON.parse(line) as Array<{ id: number; calls: number; calls_per_s: number }>
-      expect(rows.find((row) => row.id === addId)).toMatchObject({ calls: 4, calls_per_s: 0 })
+      const rows = JSON.parse(line) as Array<{ id: number; calls_total: number; calls_per_s: number }>
+      expect(rows.find((row) => row.id === addId)).toMatchObject({ calls_total: 4, calls_per_s: expect.any(Number) })
     }
     expect(human.code, human.stderr).toBe(0)
     expect(human.stdout).not.toContain('\x1b')
@@ -165,11 +216,11 @@ describe('wampctl registrations list', () => {
       MATCH: 'exact',
       INVOKE: 'roundrobin',
       CALLEES: '3',
-      CALLS: '-',
       'CALLS/S': '-',
-      INFLIGHT: '-',
+      'IN FLIGHT': '-',
       ERRORS: '-',
       SPREAD: '-',
+      'CALLS TOTAL': '-',
     })
     expect(oneErrorLine(human.stderr)).toMatch(/^wampctl: note: .*statistics are unavailable/)
     expect(json.code, json.stderr).toBe(0)
@@ -180,11 +231,14 @@ describe('wampctl registrations list', () => {
       invoke: 'roundrobin',
       created: expect.any(String),
       callees: 3,
-      calls: null,
-      errors: null,
-      inflight: null,
+      taking_calls: null,
       calls_per_s: null,
+      inflight: null,
+      errors: null,
       spread: null,
+      window_ms: null,
+      calls_total: null,
+      errors_total: null,
     })
     oneErrorLine(json.stderr)
   })
@@ -197,34 +251,41 @@ describe('wampctl registrations show', () => {
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^com\.example\.add {2}\(registration \d+, match exact, invoke roundrobin, created /)
-    expect(tableRows(r.stdout)[1]).toEqual([
+    expect(lines[1]).toMatch(/^calls\/s \d+\.\d, spread 2\.00x over the last \d+(\.\d)? s$/)
+    expect(tableRows(r.stdout)[2]).toEqual([
       'SESSION',
       'AUTHID',
       'STATE',
       'WEIGHT',
-      'CALLS',
+      'CALLS/S',
       'SHARE',
-      'INFLIGHT',
+      'IN FLIGHT',
       'ERRORS',
       'P50 MS',
       'P99 MS',
+      'CALLS TOTAL',
     ])
     expect(
       tableRows(r.stdout)
-        .slice(2)
+        .slice(3)
         .map((row) => Number(row[0])),
     ).toEqual([a.id, b.id, c.id])
-    expect(rowOf(r.stdout, a.id, 1)).toMatchObject({
+    expect(rowOf(r.stdout, a.id, 2)).toMatchObject({
       AUTHID: 'worker-a',
       STATE: 'active',
       WEIGHT: '1',
-      CALLS: '2',
+      'CALLS/S': expect.stringMatching(RATE),
       SHARE: `50.0% ${'█'.repeat(10)}${'·'.repeat(10)}`,
-      INFLIGHT: '0',
+      'IN FLIGHT': '0',
       ERRORS: '0',
+      'CALLS TOTAL': '2',
     })
-    expect(rowOf(r.stdout, c.id, 1)).toMatchObject({ AUTHID: 'worker-c', CALLS: '1', SHARE: `25.0% ${'█'.repeat(5)}${'·'.repeat(15)}` })
-    expect(rowOf(r.stdout, a.id, 1)['P99 MS']).toMatch(/^\d+(\.\d+)?$/)
+    expect(rowOf(r.stdout, c.id, 2)).toMatchObject({
+      AUTHID: 'worker-c',
+      'CALLS TOTAL': '1',
+      SHARE: `25.0% ${'█'.repeat(5)}${'·'.repeat(15)}`,
+    })
+    expect(rowOf(r.stdout, a.id, 2)['P99 MS']).toMatch(/^\d+(\.\d+)?$/)
   })
 
   it('--json by URI or ID gives the documented shape; a cordoned callee shows as cordoned', async () => {
@@ -237,11 +298,13 @@ describe('wampctl registrations show', () => {
     ])
     expect(byUri.code, byUri.stderr).toBe(0)
     const d = JSON.parse(byUri.stdout) as { callees: Array<Record<string, unknown>> } & Record<string, unknown>
-    expect(JSON.parse(byId.stdout)).toEqual(d)
-    expect(Object.keys(d).sort()).toEqual(['callees', 'created', 'id', 'invoke', 'match', 'uri'])
+    // the same registration (the window moves on between the two calls: rates and its length may differ)
+    const still = (x: Record<string, unknown>) => ({ ...x, window_ms: 0, calls_per_s: 0, callees: [] })
+    expect(still(JSON.parse(byId.stdout) as Record<string, unknown>)).toEqual(still(d))
+    expect(Object.keys(d).sort()).toEqual(['callees', 'calls_per_s', 'created', 'id', 'invoke', 'match', 'spread', 'uri', 'window_ms'])
     expect(d).toMatchObject({ id: addId, uri: 'com.example.add', match: 'exact', invoke: 'roundrobin' })
     for (const callee of d.callees) expect(Object.keys(callee).sort()).toEqual(CALLEE_KEYS)
-    expect(d.callees.map((x) => [x.session, x.state, x.calls, x.share])).toEqual([
+    expect(d.callees.map((x) => [x.session, x.state, x.calls_total, x.share])).toEqual([
       [a.id, 'active', 2, 0.5],
       [b.id, 'active', 1, 0.25],
       [c.id, 'cordoned', 1, 0.25],
@@ -255,8 +318,9 @@ describe('wampctl registrations show', () => {
       p50_ms: expect.any(Number),
       p99_ms: expect.any(Number),
     })
-    // spread counts only active callees: a (2) vs b (1)
-    const list = JSON.parse((await runCli(['registrations', 'list', '--json', '--sample', '0', ...flags])).stdout) as Array<{
+    // spread counts only the callees that take calls: a (2) vs b (1), the same in show and list
+    expect(d.spread).toBe(2)
+    const list = JSON.parse((await runCli(['registrations', 'list', '--json', ...flags])).stdout) as Array<{
       id: number
       spread: number
     }>
@@ -296,12 +360,13 @@ describe('wampctl registrations show', () => {
       AUTHID: expect.any(String),
       STATE: '-',
       WEIGHT: '-',
-      CALLS: '-',
+      'CALLS/S': '-',
       SHARE: '-',
-      INFLIGHT: '-',
+      'IN FLIGHT': '-',
       ERRORS: '-',
       'P50 MS': '-',
       'P99 MS': '-',
+      'CALLS TOTAL': '-',
     })
     expect(oneErrorLine(human.stderr)).toMatch(/statistics are unavailable/)
     const d = JSON.parse(json.stdout) as { callees: Array<Record<string, unknown>> }
@@ -312,12 +377,14 @@ describe('wampctl registrations show', () => {
       authrole: 'anonymous',
       state: null,
       weight: null,
-      calls: null,
+      calls_per_s: null,
       share: null,
       inflight: null,
       errors: null,
       p50_ms: null,
       p99_ms: null,
+      calls_total: null,
+      errors_total: null,
     })
   })
 })

@@ -1,33 +1,52 @@
 import { describe, expect, it } from 'vitest'
 import type { CalleeView, RegistrationView } from '../../src/client/views.js'
-import { callsPerSecond, spreadOf, summarize } from '../../src/ops/registration-summary.js'
+import { spreadOf } from '../../src/ops/recent-rates.js'
+import { detailOf, summarize } from '../../src/ops/registration-summary.js'
 
-function callee(session: number, calls: number, state: CalleeView['state'] = 'active'): CalleeView {
+/** A callee with `recent` calls in a 10 s window (and ten times as many in its lifetime). */
+function callee(session: number, recent: number, state: CalleeView['state'] = 'active', weight = 1): CalleeView {
   return {
     session,
     authid: null,
     authrole: null,
     state,
-    weight: 1,
-    calls,
+    weight,
+    calls: recent * 10,
     errors: 0,
     inflight: 0,
     p50_ms: null,
     p99_ms: null,
     last_call_at: null,
+    recent: { calls: recent, errors: 0, window_ms: 10_000 },
   }
 }
+const takes = (c: CalleeView) => ({ takesCalls: c.state === 'active' && (c.weight ?? 1) > 0, recentCalls: c.recent!.calls })
 
 function registration(invoke: string, callees: CalleeView[]): RegistrationView {
   return { id: 1, uri: 'com.example.x', match: 'exact', invoke, created: null, callees }
 }
 
 describe('registration summary', () => {
-  it('spread is max/min calls over the active callees, ignoring cordoned ones', () => {
-    expect(spreadOf([callee(1, 30), callee(2, 20), callee(3, 0, 'cordoned')])).toBe(1.5)
-    expect(spreadOf([callee(1, 30), callee(2, 0)])).toBe(Infinity)
-    expect(spreadOf([callee(1, 30)])).toBeNull()
-    expect(spreadOf([callee(1, 0), callee(2, 0)])).toBeNull()
+  it('spread is max/min recent calls over the callees that take calls, ignoring cordoned and weight-0 ones', () => {
+    expect(spreadOf('roundrobin', [callee(1, 30), callee(2, 20), callee(3, 0, 'cordoned')].map(takes))).toBe(1.5)
+    expect(spreadOf('roundrobin', [callee(1, 30), callee(2, 0)].map(takes))).toBe(Infinity)
+    expect(spreadOf('roundrobin', [callee(1, 30)].map(takes))).toBeNull()
+    expect(spreadOf('roundrobin', [callee(1, 0), callee(2, 0)].map(takes))).toBeNull()
+    // a dark canary (weight 0) is not an idle callee: list and top agree on that
+    const dark = registration('roundrobin', [callee(1, 30), callee(2, 30), callee(3, 0, 'active', 0)])
+    expect(summarize(dark)).toMatchObject({ spread: 1, taking_calls: 2 })
+  })
+
+  it('calls/s, errors and shares are over the recent window the router reports; lifetime counts are the totals', () => {
+    const reg = registration('roundrobin', [callee(1, 70), callee(2, 20), callee(3, 10)])
+    expect(summarize(reg)).toMatchObject({ calls_per_s: 10, window_ms: 10_000, calls_total: 1000, spread: 7 })
+    const d = detailOf(reg)
+    expect(d.callees.map((c) => [c.calls_per_s, c.share, c.calls_total])).toEqual([
+      [7, 0.7, 700],
+      [2, 0.2, 200],
+      [1, 0.1, 100],
+    ])
+    expect([d.calls_per_s, d.spread]).toEqual([10, 7])
   })
 
   it('has no spread for policies that keep standbys idle on purpose (single, first, last)', () => {
@@ -37,9 +56,11 @@ describe('registration summary', () => {
     expect(summarize(registration('random', [callee(1, 40), callee(2, 20)])).spread).toBe(2)
   })
 
-  it('calls/s counts each callee from its previous count, a new callee from zero', () => {
-    const prev = registration('roundrobin', [callee(1, 10), callee(2, 10)])
-    const now = registration('roundrobin', [callee(1, 20), callee(2, 15), callee(3, 5)])
-    expect(callsPerSecond(now, prev, 2000)).toBe(10)
+  it("without the router's window (an older router) calls/s counts each callee from its previous snapshot, a new callee from zero", () => {
+    const old = (c: CalleeView): CalleeView => ({ ...c, recent: null })
+    const prev = registration('roundrobin', [callee(1, 1), callee(2, 1)].map(old))
+    const now = registration('roundrobin', [callee(1, 2), callee(2, 1.5), callee(3, 0.5)].map(old))
+    expect(summarize(now, prev, 2000).calls_per_s).toBe(10)
+    expect(summarize(now).calls_per_s).toBeNull()
   })
 })

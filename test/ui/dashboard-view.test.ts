@@ -91,13 +91,14 @@ describe('dashboard view data', () => {
     const z = dashboardData(model(), 7, 180)
     const regs = registrationTable(z.registrations, z.selected)
     expect(regs).toEqual([
-      ['  alpha.svc', 'random', '1', '0.0', '0', '0', '-'],
+      // calls/s over the recent window (two ticks, 2 s): alpha had 5 calls in the first → 2.5
+      ['  alpha.svc', 'random', '1', '2.5', '0', '0', '-'],
       ['> zeta.svc', 'roundrobin', '2', '40.0', '0', '0', '3.00x'],
     ])
-    const callees = fitCells(calleeTable(z.callees, 1), [3, 16, 10, 9, 6, 5, 7, 9, 6])
+    const callees = fitCells(calleeTable(z.callees, 1), [3, 16, 10, 9, 6, 5, 7, 9, 6, 6])
     expect(callees).toEqual([
-      [' 1', '1', 'z-1', 'active', '1', '75%', '30.0', '0', '3.3'],
-      ['>2', '2', 'z-2-with-…', 'active', '1', '25%', '10.0', '0', '3.3'],
+      [' 1', '1', 'z-1', 'active', '1', '75%', '30.0', '0', '0', '3.3'],
+      ['>2', '2', 'z-2-with-…', 'active', '1', '25%', '10.0', '0', '0', '3.3'],
     ])
   })
 })

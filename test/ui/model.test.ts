@@ -62,11 +62,14 @@ describe('LiveModel', () => {
     // first tick: 50 calls over the tick's interval (1 s); second: 100 over 2 s (from the ticks' times)
     expect(rows[0]!.history).toEqual([50, 50])
     expect(rows[1]!.history).toEqual([0, 20])
+    // calls/s over the recent window (both ticks, 3 s): 150 calls → 50/s; 40 → 13.3/s
     expect(rows[0]!.rate).toBe(50)
+    expect(rows[1]!.rate).toBe(13.3)
     expect(rows[0]!.errors).toBe(1)
     expect(rows[0]!.p99_ms).toBe(4)
     const reg = registrationRows(m)[0]!
-    expect(reg.rate).toBe(70)
+    expect(reg.rate).toBe(63.3)
+    expect(reg.calls_total).toBe(340)
     expect(reg.inflight).toBe(1)
     expect(reg.errors).toBe(1)
   })
@@ -176,9 +179,48 @@ describe('LiveModel', () => {
 describe('rows, history, sparkline, throttle', () => {
   it('sorts by calls/s (ties by URI), cycles the sort, filters by URI substring', () => {
     const rows = [
-      { id: 1, uri: 'b.svc', match: 'exact', invoke: 'roundrobin', callees: 2, active: 2, rate: 5, inflight: 0, errors: 3, spread: 1 },
-      { id: 2, uri: 'a.svc', match: 'exact', invoke: 'roundrobin', callees: 1, active: 1, rate: 9, inflight: 0, errors: 0, spread: null },
-      { id: 3, uri: 'c.other', match: 'exact', invoke: 'roundrobin', callees: 5, active: 5, rate: 5, inflight: 1, errors: 0, spread: 2 },
+      {
+        id: 1,
+        uri: 'b.svc',
+        match: 'exact',
+        invoke: 'roundrobin',
+        callees: 2,
+        active: 2,
+        rate: 5,
+        inflight: 0,
+        errors: 3,
+        spread: 1,
+        calls_total: null,
+        errors_total: null,
+      },
+      {
+        id: 2,
+        uri: 'a.svc',
+        match: 'exact',
+        invoke: 'roundrobin',
+        callees: 1,
+        active: 1,
+        rate: 9,
+        inflight: 0,
+        errors: 0,
+        spread: null,
+        calls_total: null,
+        errors_total: null,
+      },
+      {
+        id: 3,
+        uri: 'c.other',
+        match: 'exact',
+        invoke: 'roundrobin',
+        callees: 5,
+        active: 5,
+        rate: 5,
+        inflight: 1,
+        errors: 0,
+        spread: 2,
+        calls_total: null,
+        errors_total: null,
+      },
     ]
     expect(sortAndFilter(rows, 'calls/s').map((r) => r.uri)).toEqual(['a.svc', 'b.svc', 'c.other'])
     expect(sortAndFilter(rows, 'uri').map((r) => r.uri)).toEqual(['a.svc', 'b.svc', 'c.other'])

@@ -70,7 +70,7 @@ describe('wampctl dashboard in tmux', () => {
     await screen.waitForScreen((s) => new RegExp(`>2\\s+${target}\\s+add-2`).test(s), 'add-2 selected')
     screen.keys('d')
     await screen.waitForScreen(
-      (s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of dash.add?`) && s.includes('[y/n]'),
+      (s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of dash.add?`) && s.includes('[y/N]'),
       'the confirmation box',
     )
     screen.keys('y')

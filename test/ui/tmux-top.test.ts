@@ -69,7 +69,7 @@ describe('wampctl top in tmux', () => {
     await screen.waitForScreen((s) => new RegExp(`>\\s+2\\s+${target}\\s+add-2`).test(s), 'add-2 selected')
     screen.keys('d')
     await screen.waitForScreen(
-      (s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of tmux.add? [y/n]`),
+      (s) => s.includes(`Drain (cordon, wait for calls in flight) session ${target} (add-2) of tmux.add? [y/N]`),
       'the confirmation',
     )
     screen.keys('y')

@@ -20,6 +20,8 @@ class FakeSource implements LiveSource {
   readonly realm = 'realm1'
   problem: string | null = null
   closed = false
+  disconnected = false
+  lastUpdateAt: number | undefined = undefined
   private readonly listeners = new Set<() => void>()
   constructor(
     readonly mode: 'live' | 'polling' = 'live',
@@ -114,7 +116,7 @@ async function frameWith(lastFrame: () => string | undefined, predicate: (f: str
 const has = (s: string) => (f: string) => f.includes(s)
 const rowOrder = (frame: string, uris: string[]) => uris.map((u) => frame.indexOf(u))
 
-function setup(source = demoSource()) {
+function setup(source = demoSource(), width = 100, height = 30) {
   const rec = new RecordingActions()
   let unmounted = false
   function Probe() {
@@ -124,7 +126,7 @@ function setup(source = demoSource()) {
       },
       [],
     )
-    return <TopApp source={source} actions={rec.actions} width={100} height={30} />
+    return <TopApp source={source} actions={rec.actions} width={width} height={height} />
   }
   const r = render(<Probe />)
   return { ...r, rec, source, isUnmounted: () => unmounted }
@@ -139,10 +141,11 @@ describe('TopApp (ink)', () => {
     const [hot, mid, cold] = rowOrder(f, ['svc.hot', 'alpha.mid', 'svc.cold'])
     expect(hot).toBeLessThan(mid!)
     expect(mid).toBeLessThan(cold!)
-    // svc.hot: roundrobin, 3 callees, 50 calls/s, 1 in flight, 2 errors, spread 2.00x (60 vs 30 calls in the window)
-    expect(f).toMatch(/> svc\.hot\s+roundrobin\s+3\s+50\.0\s+1\s+2\s+2\.00x/)
+    // svc.hot: roundrobin, 3 callees, 40 calls/s (120 calls in the 3 s window so far), 1 in flight,
+    // 2 errors, spread 2.00x (60 vs 30 calls in the window)
+    expect(f).toMatch(/> svc\.hot\s+roundrobin\s+3\s+40\.0\s+1\s+2\s+2\.00x/)
     expect(f).toMatch(/ svc\.cold\s+first\s+1\s+1\.0\s+0\s+0\s+-/)
-    expect(f).toContain('live: stats every 1000 ms')
+    expect(f).toContain('live: stats every 1000 ms, rates over 10 s  ·  3 registrations')
     expect(f).toContain('↑↓ j/k move  Enter open  / filter  s sort  q quit')
   })
 
@@ -178,14 +181,15 @@ describe('TopApp (ink)', () => {
     stdin.write('\r')
     const f = await frameWith(lastFrame, has('hot-3'), 'the callees of svc.hot')
     expect(f).toContain('svc.hot  (roundrobin, exact, id 2)')
-    expect(f).toContain('3 callee(s), 3 active  ·  calls/s 50.0  ·  in flight 1  ·  errors 2  ·  spread 2.00x')
-    expect(f).toMatch(/SESSION\s+AUTHID\s+STATE\s+WT\s+SHARE\s+CALLS\/S\s+INFL\s+P99 MS\s+HISTORY/)
+    expect(f).toContain('3 callees, 3 taking calls  ·  calls/s 40.0  ·  in flight 1  ·  errors 2  ·  spread 2.00x')
+    expect(f).toMatch(/SESSION\s+AUTHID\s+STATE\s+WT\s+SHARE\s+CALLS\/S\s+INFL\s+ERR\s+P99 MS\s+HISTORY/)
     const lines = f.split('\n')
     const row = (authid: string) => lines.find((l) => l.includes(authid))!
-    // hot-1: 50 % of the calls → half the bar, a rising sparkline; hot-2/hot-3: 25 %, flat at a third of the peak
-    expect(row('hot-1')).toMatch(/^> +1 11 +hot-1 +active +1 █{5}·{5} +50% +30\.0 +1 +9\.5 +▃▆█$/)
-    expect(row('hot-2')).toMatch(/^ {3}2 12 +hot-2 +active +1 █{3}·{7} +25% +10\.0 +0 +9\.5 +▃▃▃$/)
-    expect(row('hot-3')).toMatch(/^ {3}3 13 +hot-3 +active +1 █{3}·{7} +25% +10\.0/)
+    // hot-1: 50 % of the calls in the window (20/s) → half the bar, a rising sparkline; hot-2/hot-3:
+    // 25 % (10/s), flat at a third of the peak; hot-3's 2 errors in its own ERR column
+    expect(row('hot-1')).toMatch(/^> +1 11 +hot-1 +active +1 █{5}·{5} +50% +20\.0 +1 +0 +9\.5 +▃▆█$/)
+    expect(row('hot-2')).toMatch(/^ {3}2 12 +hot-2 +active +1 █{3}·{7} +25% +10\.0 +0 +0 +9\.5 +▃▃▃$/)
+    expect(row('hot-3')).toMatch(/^ {3}3 13 +hot-3 +active +1 █{3}·{7} +25% +10\.0 +0 +2 +9\.5/)
     expect(lines.indexOf(row('hot-1'))).toBeLessThan(lines.indexOf(row('hot-2')))
     expect(f).toContain('c cordon  u uncordon  d drain  e evict')
     stdin.write('j')
@@ -202,12 +206,12 @@ describe('TopApp (ink)', () => {
     stdin.write('j')
     await frameWith(lastFrame, (x) => /> +2 12 +hot-2/.test(x), 'hot-2 selected')
     stdin.write('d')
-    await frameWith(lastFrame, has('Drain (cordon, wait for calls in flight) session 12 (hot-2) of svc.hot? [y/n]'), 'the drain question')
+    await frameWith(lastFrame, has('Drain (cordon, wait for calls in flight) session 12 (hot-2) of svc.hot? [y/N]'), 'the drain question')
     stdin.write('n')
     await frameWith(lastFrame, has('drain cancelled'), 'cancelled')
     expect(rec.calls).toEqual([])
     stdin.write('d')
-    await frameWith(lastFrame, has('[y/n]'), 'the question again')
+    await frameWith(lastFrame, has('[y/N]'), 'the question again')
     stdin.write('y')
     await frameWith(lastFrame, has('drain done for 12'), 'the outcome')
     expect(rec.calls).toEqual([['drain', { registration: 2, uri: 'svc.hot', session: 12, authid: 'hot-2' }]])
@@ -219,17 +223,17 @@ describe('TopApp (ink)', () => {
     stdin.write('\r')
     await frameWith(lastFrame, has('hot-3'), 'the callees')
     stdin.write('c')
-    await frameWith(lastFrame, has('Cordon (no new calls) session 11 (hot-1) of svc.hot? [y/n]'), 'cordon question')
+    await frameWith(lastFrame, has('Cordon (no new calls) session 11 (hot-1) of svc.hot? [y/N]'), 'cordon question')
     stdin.write('y')
     await frameWith(lastFrame, has('cordon done for 11'), 'cordoned')
     stdin.write('u')
-    await frameWith(lastFrame, has('Uncordon (take calls again) session 11 (hot-1) of svc.hot? [y/n]'), 'uncordon question')
+    await frameWith(lastFrame, has('Uncordon (take calls again) session 11 (hot-1) of svc.hot? [y/N]'), 'uncordon question')
     stdin.write('y')
     await frameWith(lastFrame, has('uncordon done for 11'), 'uncordoned')
     stdin.write('jj')
     await frameWith(lastFrame, (x) => /> +3 13 +hot-3/.test(x), 'hot-3 selected')
     stdin.write('e')
-    await frameWith(lastFrame, has('Evict (remove the callee now) session 13 (hot-3) of svc.hot? [y/n]'), 'evict question')
+    await frameWith(lastFrame, has('Evict (remove the callee now) session 13 (hot-3) of svc.hot? [y/N]'), 'evict question')
     stdin.write('y')
     await frameWith(lastFrame, has('evict done for 13'), 'evicted')
     expect(rec.calls.map(([a, t]) => [a, t.session])).toEqual([
@@ -249,7 +253,7 @@ describe('TopApp (ink)', () => {
     await frameWith(lastFrame, (x) => /12 +hot-2 +cordoned/.test(x), 'hot-2 cordoned')
     source.model.removeCallee(2, 13)
     source.changed()
-    await frameWith(lastFrame, (x) => !x.includes('hot-3') && x.includes('2 callee(s), 1 active'), 'hot-3 gone')
+    await frameWith(lastFrame, (x) => !x.includes('hot-3') && x.includes('2 callees, 1 taking calls'), 'hot-3 gone')
   })
 
   it('says so on screen when it is polling a router without the extensions', async () => {
@@ -276,5 +280,76 @@ describe('TopApp (ink)', () => {
       (x) => x === 'unmounted',
       'the app to unmount',
     )
+  })
+
+  it('keeps the selection on the same registration when rows reorder, so Enter opens what was selected', async () => {
+    const source = demoSource()
+    const { lastFrame, stdin } = setup(source)
+    await frameWith(lastFrame, has('> svc.hot'), 'svc.hot selected on the first row')
+    // alpha.mid becomes the busiest: the rows re-sort under the selection
+    source.model.applyTick({ seq: 4, at: new Date(4000).toISOString(), interval_ms: 1000, callees: [[3, 31, 1000, 0, 0, 2, 9.5]] })
+    source.changed()
+    const f = await frameWith(lastFrame, (x) => x.indexOf('alpha.mid') < x.indexOf('svc.hot'), 'alpha.mid on top')
+    expect(f).toContain('> svc.hot')
+    expect(f).not.toContain('> alpha.mid')
+    stdin.write('\r')
+    await frameWith(lastFrame, has('svc.hot  (roundrobin, exact, id 2)'), 'svc.hot opened')
+  })
+
+  it('the header counts what the filter shows; keys typed in one burst all reach the filter', async () => {
+    const { lastFrame, stdin } = setup()
+    await frameWith(lastFrame, has('3 registrations'), 'the count')
+    stdin.write('/svc')
+    await frameWith(lastFrame, (x) => x.includes('/svc█') && x.includes('2 of 3 registrations'), 'filtered count')
+    stdin.write('.co\r')
+    const f = await frameWith(lastFrame, has('filter: svc.co  (Esc clears)'), 'the whole burst in the filter')
+    expect(f).toContain('1 of 3 registrations')
+    expect(f).toContain('svc.cold')
+  })
+
+  it('while disconnected the header says so and how old the data is, the rows are marked stale; live again after', async () => {
+    const source = demoSource()
+    const { lastFrame } = setup(source)
+    await frameWith(lastFrame, has('live: stats every 1000 ms'), 'live')
+    source.disconnected = true
+    source.lastUpdateAt = Date.now() - 12_000
+    source.changed()
+    const f = await frameWith(lastFrame, has('DISCONNECTED – retrying, last update 12s ago'), 'the disconnected header')
+    expect(f).not.toContain('live: stats')
+    expect(f).toMatch(/URI\s+INVOKE.*SPREAD\s+STALE/)
+    source.disconnected = false
+    source.lastUpdateAt = Date.now()
+    source.changed()
+    const back = await frameWith(lastFrame, has('live: stats every 1000 ms'), 'live again')
+    expect(back).not.toContain('STALE')
+    expect(back).not.toContain('DISCONNECTED')
+  })
+
+  it('at 80×24 session ids are never cut; long authids shorten with …; the bar and sparkline give way first', async () => {
+    const s = new FakeSource()
+    s.model.applySnapshot({
+      at: 'x',
+      realm: 'realm1',
+      extensions: true,
+      registrations: [
+        {
+          id: 9,
+          uri: 'com.example.billing.invoice.create',
+          match: 'exact',
+          invoke: 'roundrobin',
+          created: null,
+          callees: [c(7422793422963367, 'billing-invoice-service-canary-eu-west-1', 0), c(1234567890123456, 'b-2', 0)],
+        },
+      ],
+    })
+    const { lastFrame, stdin } = setup(s, 80, 24)
+    await frameWith(lastFrame, has('> com.example.billing.invo'), 'the list')
+    stdin.write('\r')
+    const f = await frameWith(lastFrame, has('7422793422963367'), 'the detail with the whole id')
+    for (const line of f.split('\n')) expect([...line].length).toBeLessThanOrEqual(80)
+    expect(f).toContain('1234567890123456')
+    expect(f).toMatch(/7422793422963367 billing-in\S*…/)
+    expect(f).toMatch(/SESSION\s+AUTHID\s+STATE\s+WT\s+SHARE\s+CALLS\/S\s+INFL\s+ERR\s+P99 MS/)
+    expect(f).not.toContain('HISTORY')
   })
 })

@@ -2,7 +2,7 @@ import type { CalleeStats, RegistrationSnapshot } from '../../protocol/extension
 import { UNLIMITED, type Callee, type Registration } from '../registration.js'
 
 /** The wire shapes of the extensions, built from live dealer state. */
-export function calleeSnapshot(c: Callee): CalleeStats {
+export function calleeSnapshot(c: Callee, now = Date.now()): CalleeStats {
   return {
     session: c.session.id,
     authid: c.session.authid,
@@ -20,6 +20,7 @@ export function calleeSnapshot(c: Callee): CalleeStats {
     p99_ms: c.stats.percentileMs(0.99),
     last_call_at: c.stats.lastCallAt === 0 ? null : new Date(c.stats.lastCallAt).toISOString(),
     registered_at: new Date(c.registeredAt).toISOString(),
+    recent: c.recent.read(c.stats.calls, c.stats.errors, now),
   }
 }
 
@@ -36,5 +37,6 @@ function oldestInflightMs(c: Callee): number | null {
 }
 
 export function registrationSnapshot(r: Registration): RegistrationSnapshot {
-  return { ...r.details(), queued: r.queued, callees: r.callees.map(calleeSnapshot) }
+  const now = Date.now()
+  return { ...r.details(), queued: r.queued, callees: r.callees.map((c) => calleeSnapshot(c, now)) }
 }

@@ -1,4 +1,4 @@
-import { ExtensionUri, type RouterSnapshot, type StatsTick } from '../../protocol/extensions.js'
+import { ExtensionUri, RECENT_WINDOW_TICKS, type RouterSnapshot, type StatsTick } from '../../protocol/extensions.js'
 import { InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import { result, type MetaProcedure } from '../meta-procedure.js'
 import { MAX_WEIGHT } from '../dealer.js'
@@ -9,7 +9,8 @@ import { registrationSnapshot } from './callee-snapshot.js'
 import { publishState, setState, targetCallees } from './callee-state.js'
 import { drain } from './drain.js'
 
-export const EXTENSIONS_VERSION = 1
+/** 2: callees carry `recent` (counts over the recent window) in snapshot and describe. */
+export const EXTENSIONS_VERSION = 2
 
 /**
  * The wampctl.* operations extensions of one realm (DESIGN.md): statistics snapshots, cordon,
@@ -47,8 +48,10 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
             'concurrency',
             'least_loaded',
             'rkey',
+            'recent',
           ],
           stats_interval_ms: statsIntervalMs,
+          recent_window_ms: statsIntervalMs * RECENT_WINDOW_TICKS,
           realm: realm.name,
         }),
     },
@@ -99,13 +102,17 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
 }
 
 /**
- * Publishes wampctl.stats.on_tick once per interval while anyone subscribes: only the callees
- * whose counters moved since the previous tick, as compact tuples of cumulative values.
+ * Once per interval: records every callee's counters in its recent window (O(callees) per
+ * interval, nothing on the hot path), and while anyone subscribes publishes
+ * wampctl.stats.on_tick: only the callees whose counters moved since the previous tick, as
+ * compact tuples of cumulative values.
  */
 function startTicker(realm: Realm, intervalMs: number): () => void {
   const seen = new WeakMap<Callee, number>()
   let seq = 0
   const tick = (): void => {
+    const now = Date.now()
+    for (const reg of realm.dealer.byId.values()) for (const c of reg.callees) c.recent.sample(c.stats.calls, c.stats.errors, now)
     if (!realm.broker.hasSubscribers(ExtensionUri.onTick)) return
     const callees: StatsTick['callees'] = []
     for (const reg of realm.dealer.byId.values()) {

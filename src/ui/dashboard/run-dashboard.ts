@@ -1,4 +1,14 @@
-import { ACTION_KEYS, confirmQuestion, type ActionTarget, type CalleeAction, type CalleeActions } from '../live/actions.js'
+import {
+  ACTION_KEYS,
+  actionFailure,
+  confirmQuestion,
+  describeTarget,
+  type ActionTarget,
+  type CalleeAction,
+  type CalleeActions,
+} from '../live/actions.js'
+import { windowLabel } from '../../ops/recent-rates.js'
+import { disconnectedLine } from '../live/connection-status.js'
 import { clock, type LiveEvent } from '../live/event-log.js'
 import type { LiveSource } from '../live/feed.js'
 import { throttle } from '../live/throttle.js'
@@ -43,8 +53,13 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
   let lastSeq = 0
   let data: DashboardData = dashboardData(source.model, selectedId, samples)
 
-  const mode =
-    source.mode === 'live' ? `live, stats every ${source.intervalMs} ms` : `POLLING every ${source.intervalMs} ms: no wampctl extensions`
+  const mode = (): string =>
+    disconnectedLine(source) ??
+    (source.mode === 'live'
+      ? `live, stats every ${source.intervalMs} ms, rates over ${windowLabel(source.intervalMs)}`
+      : `POLLING every ${source.intervalMs} ms: no wampctl extensions`)
+  /** What an action in progress last reported (shown in the callees' label, not logged line by line). */
+  let progressLine: string | null = null
   /** Labels longer than their box wrap into it: cut them to fit. */
   const label = (el: { setLabel(t: string): void; width: number | string }, text: string): void => {
     const max = Math.max(8, (typeof el.width === 'number' ? el.width : 80) - 4)
@@ -61,20 +76,26 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
     if (data.registration !== undefined) selectedId = data.registration.id
     calleeIndex = Math.max(0, Math.min(calleeIndex, data.callees.length - 1))
     const uri = data.registration?.uri ?? '(no registration)'
-    label(w.registrations, ` registrations (${data.registrations.length}) — ${mode} `)
+    const stale = source.disconnected
+    // the last data seen, not live: greyed out until the connection is back
+    for (const t of [w.registrations, w.callees]) t.rows.style.item.fg = stale ? 'gray' : 'default'
+    label(w.registrations, ` registrations (${data.registrations.length}) — ${mode()} `)
     w.registrations.setData({
       headers: REGISTRATION_HEADERS,
       data: fitCells(registrationTable(data.registrations, data.selected), w.registrationWidths),
     })
     if (data.registrations.length > 0) w.registrations.rows.select(data.selected)
-    label(w.callees, ` callees of ${uri} — ${CALLEE_KEYS} `)
+    label(w.callees, ` callees of ${uri}${stale ? ' (STALE)' : ''} — ${progressLine ?? CALLEE_KEYS} `)
     w.callees.setData({ headers: CALLEE_HEADERS, data: fitCells(calleeTable(data.callees, calleeIndex), w.calleeWidths) })
     if (data.callees.length > 0) w.callees.rows.select(calleeIndex)
     label(w.bar, ` load share % by callee — ${uri} `)
     w.bar.setData(barData(data.callees))
     label(w.line, ` calls/s per callee — ${uri} `)
     const series = lineSeries(data.callees, samples, source.intervalMs)
-    w.line.setData(series.length > 0 ? series : [{ title: '-', x: ['now', 'now'], y: [0, 0], style: { line: 'white' } }])
+    w.line.setData(series.length > 0 ? series : [{ title: '-', x: ['now', 'now'], y: [0, 0], style: { line: 'normal' } }])
+    // blessed-contrib draws a new legend box on every setData with a black border (invisible on a dark terminal)
+    const legend = (w.line as unknown as { legend?: { style: { border?: { fg?: string } } } }).legend
+    if (legend !== undefined) legend.style.border = { fg: 'default' }
     appendEvents(source.events.since(lastSeq))
     w.screen.render()
   }
@@ -124,17 +145,24 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
       pending = null
       w.prompt.hide()
       if (!yes) {
-        w.log.log(`${clock(new Date())} » ${p.action} cancelled`)
+        w.log.log(`${clock(new Date())} » ${p.action} cancelled: ${describeTarget(p.target)}`)
         w.screen.render()
         return
       }
-      // what the operator did, marked apart from the router's own events
-      const note = (line: string): void => {
+      // what the operator did, logged once when it ends (marked apart from the router's own events);
+      // progress shows in the callees' label meanwhile
+      const progress = (line: string): void => {
         if (finished) return
-        w.log.log(`${clock(new Date())} » ${line}`)
-        w.screen.render()
+        progressLine = line
+        draw()
       }
-      actions[p.action](p.target, note).then(note, (err: unknown) => note(`${p.action} failed: ${(err as Error).message}`))
+      const done = (line: string): void => {
+        progressLine = null
+        if (finished) return
+        w.log.log(`${clock(new Date())} » ${line}${p.target.authid !== null ? ` (${p.target.authid})` : ''}`)
+        draw()
+      }
+      actions[p.action](p.target, progress).then(done, (err: unknown) => done(actionFailure(p.action, err)))
       w.screen.render()
     }
 

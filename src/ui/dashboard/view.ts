@@ -82,7 +82,7 @@ export function registrationTable(rows: RegistrationRow[], selected = -1): strin
   ])
 }
 
-export const CALLEE_HEADERS = [' #', 'SESSION', 'AUTHID', 'STATE', 'WEIGHT', 'SHARE', 'CALLS/S', 'IN FLIGHT', 'P99 MS']
+export const CALLEE_HEADERS = [' #', 'SESSION', 'AUTHID', 'STATE', 'WEIGHT', 'SHARE', 'CALLS/S', 'IN FLIGHT', 'ERRORS', 'P99 MS']
 
 export function calleeTable(callees: CalleeRow[], selected = -1): string[][] {
   return callees.map((c, i) => [
@@ -94,6 +94,7 @@ export function calleeTable(callees: CalleeRow[], selected = -1): string[][] {
     fmtShare(c.share),
     fmtRate(c.rate),
     fmtCount(c.inflight),
+    fmtCount(c.errors),
     fmtMs(c.p99_ms),
   ])
 }

@@ -53,6 +53,10 @@ export function createWidgets(
     barSpacing: 9,
     xOffset: 2,
     maxHeight: 100,
+    // the terminal's own colours: white or black labels vanish on a light or a dark background
+    barBgColor: 'cyan',
+    barFgColor: 'normal',
+    labelColor: 'normal',
   })
   const line = grid.set(0, 6, 5, 6, contrib.line, {
     label: ' calls/s per callee ',
@@ -62,6 +66,8 @@ export function createWidgets(
     wholeNumbersOnly: false,
     xLabelPadding: 3,
     xPadding: 5,
+    // axis and labels in the terminal's own foreground (the default black axis vanishes on a dark background)
+    style: { text: 'normal', baseline: 'normal' },
   })
   const fixed = [10, 7, 8, 9, 6, 7]
   const registrationWidths = [Math.max(12, leftWidth - fixed.reduce((a, b) => a + b, 0) - (SPACING - 1) * 7), ...fixed]
@@ -69,28 +75,32 @@ export function createWidgets(
     label: ' registrations ',
     keys: false,
     interactive: true,
-    fg: 'white',
+    fg: 'default',
     selectedFg: 'black',
     selectedBg: 'cyan',
     columnSpacing: SPACING,
     columnWidth: registrationWidths,
   })
-  const calleeFixed = [3, 16, 9, 6, 5, 7, 9, 6]
-  const authWidth = Math.max(8, leftWidth - calleeFixed.reduce((a, b) => a + b, 0) - (SPACING - 1) * 9)
-  const calleeWidths = [3, 16, authWidth, 9, 6, 5, 7, 9, 6]
+  // blessed-contrib puts the rows one cell right of the header line: line them up
+  registrations.rows.left = 0
+  // #, SESSION (16: a session id is never cut), AUTHID (what is left), STATE, WEIGHT, SHARE, CALLS/S, IN FLIGHT, ERRORS, P99 MS
+  const calleeFixed = [3, 16, 9, 6, 5, 7, 9, 6, 6]
+  const authWidth = Math.max(8, leftWidth - calleeFixed.reduce((a, b) => a + b, 0) - (SPACING - 1) * 10)
+  const calleeWidths = [3, 16, authWidth, ...calleeFixed.slice(2)]
   const callees = grid.set(9, 0, 3, 8, contrib.table, {
     label: ' callees ',
     keys: false,
     interactive: true,
-    fg: 'white',
+    fg: 'default',
     selectedFg: 'black',
     selectedBg: 'yellow',
     columnSpacing: SPACING,
     columnWidth: calleeWidths,
   })
+  callees.rows.left = 0
   const log = grid.set(5, 8, 7, 4, contrib.log, {
     label: ' meta events ',
-    fg: 'green',
+    fg: 'default',
     bufferLength: 200,
     tags: false,
   })

@@ -1,4 +1,8 @@
+import { SafetyError } from '../../client/errors.js'
 import type { MetaClient } from '../../client/meta-client.js'
+import { setCordon } from '../../ops/cordon.js'
+import { prepareDrain, runDrain } from '../../ops/drain.js'
+import { evict, planEvict } from '../../ops/evict.js'
 
 export type CalleeAction = 'cordon' | 'uncordon' | 'drain' | 'evict'
 
@@ -34,33 +38,46 @@ export function confirmQuestion(action: CalleeAction, t: ActionTarget): string {
     drain: 'Drain (cordon, wait for calls in flight)',
     evict: 'Evict (remove the callee now)',
   }[action]
-  return `${what} ${describeTarget(t)}? [y/n]`
+  return `${what} ${describeTarget(t)}? [y/N]`
 }
 
 /**
- * The four callee operations over the meta API: wampctl.callee.cordon / uncordon / drain (the
- * callee stays cordoned afterwards: `u` takes it back) and wamp.registration.remove_callee.
+ * The four callee operations, through the same operations code (src/ops) the commands use, so a
+ * key press obeys the same safety rules as `wampctl cordon|drain|evict`: cordoning or draining
+ * the last callee that takes calls is refused (a live view has no --force). A drain leaves the
+ * callee cordoned (`u` takes it back). `meta()` is the current connection (the views reconnect).
  */
-export function metaActions(meta: MetaClient): CalleeActions {
+export function opsActions(meta: () => MetaClient): CalleeActions {
+  const reg = (t: ActionTarget): string => String(t.registration)
   return {
     async cordon(t) {
-      await meta.cordon(t.session, t.registration)
-      return `cordoned ${short(t)}`
+      const r = await setCordon(meta(), String(t.session), { uri: reg(t), cordon: true })
+      return r.registrations.some((c) => c.changed) ? `cordoned ${short(t)}` : `${short(t)} was already cordoned`
     },
     async uncordon(t) {
-      await meta.uncordon(t.session, t.registration)
-      return `uncordoned ${short(t)}`
+      const r = await setCordon(meta(), String(t.session), { uri: reg(t), cordon: false })
+      return r.registrations.some((c) => c.changed) ? `uncordoned ${short(t)}` : `${short(t)} was already active`
     },
     async drain(t, progress) {
+      const m = meta()
+      const plan = await prepareDrain(m, String(t.session), reg(t))
       progress(`draining ${short(t)}…`)
-      const r = await meta.drain(t.session, t.registration, { timeout_ms: DRAIN_TIMEOUT_MS, then: 'none' }, (p) =>
+      const r = await runDrain(m, plan, { uri: reg(t), timeoutMs: DRAIN_TIMEOUT_MS, then: 'none', force: false }, (p) =>
         progress(`draining ${short(t)}: ${p.inflight} in flight`),
       )
-      return `drained ${short(t)} in ${r.elapsed_ms} ms (stays cordoned; u uncordons)`
+      return `drained ${short(t)} in ${r.result?.elapsed_ms ?? '?'} ms (stays cordoned; u uncordons)`
     },
     async evict(t) {
-      await meta.removeCallee(t.registration, t.session, 'wampctl.evicted')
+      const m = meta()
+      const plan = await planEvict(m, String(t.session), reg(t))
+      await evict(m, plan, { uri: reg(t) })
       return `evicted ${short(t)}`
     },
   }
+}
+
+/** What a refused or failed action says on the status line: the operations' message, without the command-line hints. */
+export function actionFailure(action: CalleeAction, err: unknown): string {
+  const message = (err as Error).message.replace(/;? ?(start another callee first, )?or pass --force$/, '')
+  return err instanceof SafetyError ? `${action} refused: ${message}` : `${action} failed: ${message}`
 }

@@ -14,8 +14,12 @@ export interface LiveSource {
   readonly realm: string
   /** The last problem (a failed snapshot, a lost connection); null when all is well. */
   readonly problem: string | null
-  /** The connection to the router is gone (the views end with `problem` as the reason). */
+  /** The connection to the router is gone for good (no reconnecting): the views end with `problem` as the reason. */
   readonly closed: boolean
+  /** The connection is lost and the feed is reconnecting: the model's data is stale. */
+  readonly disconnected: boolean
+  /** Epoch ms of the last data from the router (a snapshot or a tick); undefined before the first. */
+  readonly lastUpdateAt: number | undefined
   onChange(listener: () => void): () => void
 }
 
@@ -28,6 +32,18 @@ export interface LiveFeedOptions {
   resnapshotDelayMs?: number
   /** …but no later than this after the first one. Default 1000 ms. */
   resnapshotMaxWaitMs?: number
+  /**
+   * How to open a new connection when the router goes away (re-reading the context: a restarted
+   * `router start` writes a fresh admin secret). Without it the feed ends when the connection does.
+   */
+  reconnect?: () => Promise<MetaClient>
+  /** Reconnect backoff: first wait and cap, ms. Default 250 and 5000. */
+  backoffMs?: { first: number; max: number }
+}
+
+/** The wait before reconnect attempt `attempt` (0-based): doubling from `first`, capped at `max`. */
+export function backoffDelay(attempt: number, first: number, max: number): number {
+  return Math.min(max, first * 2 ** Math.min(attempt, 20))
 }
 
 const META_TOPICS = [
@@ -44,12 +60,21 @@ const META_TOPICS = [
  * counters and the meta events for the structure; a new snapshot (debounced) only when events
  * say the structure changed or a tick names a callee the model does not know. Against a router
  * without the extensions it polls the standard meta API every `intervalMs` instead.
+ * When the connection is lost and `reconnect` is given, it keeps the last data (marked stale:
+ * `disconnected`), retries with backoff, and on success resubscribes and re-snapshots; the
+ * views resume by themselves.
  */
 export class LiveFeed implements LiveSource {
   readonly model: LiveModel
   readonly events = new EventLog()
   problem: string | null = null
   closed = false
+  disconnected = false
+  lastUpdateAt: number | undefined
+  /** Successful reconnections. */
+  reconnects = 0
+  mode: 'live' | 'polling'
+  intervalMs: number
   private readonly listeners = new Set<() => void>()
   private readonly unsubscribes: Array<() => Promise<void>> = []
   private timer: NodeJS.Timeout | undefined
@@ -58,24 +83,33 @@ export class LiveFeed implements LiveSource {
   private snapshotting = false
   private dirty = false
   private stopped = false
+  private retryTimer: NodeJS.Timeout | undefined
+  private ageTimer: NodeJS.Timeout | undefined
   /** Snapshots taken (the initial one included). */
   snapshots = 0
 
   private constructor(
-    private readonly meta: MetaClient,
-    readonly mode: 'live' | 'polling',
-    readonly intervalMs: number,
+    private current: MetaClient,
+    mode: 'live' | 'polling',
+    intervalMs: number,
     private readonly options: LiveFeedOptions,
   ) {
+    this.mode = mode
+    this.intervalMs = intervalMs
     this.model = new LiveModel({ historyLength: options.historyLength, window: options.window })
   }
 
+  /** The connection in use now (a new one after each reconnect). */
+  get meta(): MetaClient {
+    return this.current
+  }
+
   get url(): string {
-    return this.meta.client.url
+    return this.current.client.url
   }
 
   get realm(): string {
-    return this.meta.client.realm
+    return this.current.client.realm
   }
 
   /** Subscribe, take the first snapshot, and keep the model current until stop(). */
@@ -87,26 +121,94 @@ export class LiveFeed implements LiveSource {
       caps.extensions ? (caps.statsIntervalMs ?? 1000) : (options.intervalMs ?? 1000),
       options,
     )
-    meta.client.onClose((reason) => {
-      feed.closed = true
-      feed.problem = `the router closed the connection (${reason})`
-      feed.stopTimers()
-      feed.notify()
-    })
     try {
-      await feed.subscribe(caps.extensions)
-      await feed.takeSnapshot(true)
+      await feed.attach(meta, caps.extensions)
     } catch (err) {
       await feed.stop()
       throw err
     }
     if (feed.mode === 'polling') {
       feed.events.add('notice', `no wampctl extensions on this router: polling the standard meta API every ${feed.intervalMs} ms`)
-      feed.poller = setInterval(() => {
-        if (!feed.snapshotting) void feed.takeSnapshot(false)
-      }, feed.intervalMs)
     }
     return feed
+  }
+
+  /** Use `meta`: watch it close, subscribe, take a snapshot, start polling where needed. */
+  private async attach(meta: MetaClient, extensions: boolean): Promise<void> {
+    this.current = meta
+    meta.client.onClose((reason) => {
+      if (this.current === meta) this.lost(reason)
+    })
+    await this.subscribe(extensions)
+    await this.takeSnapshot(true)
+    if (this.mode === 'polling') {
+      this.poller = setInterval(() => {
+        if (!this.snapshotting) void this.takeSnapshot(false)
+      }, this.intervalMs)
+    }
+  }
+
+  /** The connection closed: end (no `reconnect`), or keep the data as stale and retry. */
+  private lost(reason: string): void {
+    if (this.stopped || this.disconnected) return
+    this.stopTimers()
+    // the subscriptions died with the session
+    this.unsubscribes.splice(0)
+    if (this.options.reconnect === undefined) {
+      this.closed = true
+      this.problem = `the router closed the connection (${reason})`
+      this.notify()
+      return
+    }
+    this.disconnected = true
+    this.problem = `connection lost (${reason})`
+    this.events.add('notice', `disconnected from ${this.url} (${reason}): retrying`)
+    // the header says how old the data is: redraw once a second while disconnected
+    this.ageTimer = setInterval(() => this.notify(), 1000)
+    this.ageTimer.unref()
+    this.scheduleReconnect(0)
+    this.notify()
+  }
+
+  private scheduleReconnect(attempt: number): void {
+    if (this.stopped) return
+    const b = this.options.backoffMs ?? { first: 250, max: 5000 }
+    this.retryTimer = setTimeout(() => void this.tryReconnect(attempt), backoffDelay(attempt, b.first, b.max))
+  }
+
+  private async tryReconnect(attempt: number): Promise<void> {
+    this.retryTimer = undefined
+    if (this.stopped || this.options.reconnect === undefined) return
+    let meta: MetaClient | undefined
+    try {
+      meta = await this.options.reconnect()
+      if (this.stopped) {
+        await meta.client.close()
+        return
+      }
+      const caps = await meta.capabilitiesOf()
+      this.mode = caps.extensions ? 'live' : 'polling'
+      this.intervalMs = caps.extensions ? (caps.statsIntervalMs ?? 1000) : (this.options.intervalMs ?? 1000)
+      // a restarted router counts from zero: no rate from the counters before the gap
+      this.model.resync()
+      await this.attach(meta, caps.extensions)
+    } catch (err) {
+      if (this.stopped) return
+      this.problem = `connection lost; reconnecting failed: ${(err as Error).message}`
+      this.stopTimers()
+      this.unsubscribes.splice(0)
+      if (meta !== undefined) void meta.client.close()
+      this.notify()
+      this.scheduleReconnect(attempt + 1)
+      return
+    }
+    this.disconnected = false
+    this.problem = null
+    this.reconnects++
+    if (this.ageTimer !== undefined) clearInterval(this.ageTimer)
+    this.ageTimer = undefined
+    this.events.add('notice', `reconnected to ${this.url}`)
+    this.notify()
   }
 
   onChange(listener: () => void): () => void {
@@ -123,8 +225,10 @@ export class LiveFeed implements LiveSource {
   async stop(): Promise<void> {
     this.stopped = true
     this.stopTimers()
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
+    if (this.ageTimer !== undefined) clearInterval(this.ageTimer)
     this.listeners.clear()
-    await Promise.all(this.unsubscribes.splice(0).map((u) => u()))
+    await Promise.all(this.unsubscribes.splice(0).map((u) => u().catch(() => {})))
   }
 
   private stopTimers(): void {
@@ -139,7 +243,7 @@ export class LiveFeed implements LiveSource {
   }
 
   private async subscribe(extensions: boolean): Promise<void> {
-    const client = this.meta.client
+    const client = this.current.client
     const on = async (topic: string, handler: (args: unknown[]) => void, required: boolean): Promise<void> => {
       try {
         this.unsubscribes.push(await client.subscribe(topic, (args) => handler(args)))
@@ -156,8 +260,9 @@ export class LiveFeed implements LiveSource {
   }
 
   private onTick(tick: StatsTick | undefined): void {
-    if (tick === undefined || !Array.isArray(tick.callees) || this.snapshots === 0) return
+    if (tick === undefined || !Array.isArray(tick.callees) || this.snapshots === 0 || this.disconnected) return
     if (this.model.applyTick(tick).unknown) this.scheduleSnapshot()
+    this.lastUpdateAt = Date.now()
     this.notify()
   }
 
@@ -236,14 +341,15 @@ export class LiveFeed implements LiveSource {
     this.dirty = false
     this.snapshotting = true
     try {
-      const snap = await this.meta.snapshot()
+      const snap = await this.current.snapshot()
       if (this.stopped) return
       this.model.applySnapshot(snap)
       this.snapshots++
+      this.lastUpdateAt = Date.now()
       this.problem = null
     } catch (err) {
       if (initial) throw err
-      if (this.stopped) return
+      if (this.stopped || this.disconnected) return
       this.problem = `snapshot failed: ${(err as Error).message}`
     } finally {
       this.snapshotting = false

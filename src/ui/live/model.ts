@@ -1,6 +1,8 @@
 import type { CalleeStateEvent, StatsTick } from '../../protocol/extensions.js'
 import type { CalleeView, SnapshotView } from '../../client/views.js'
+import { RECENT_WINDOW_TICKS } from '../../protocol/extensions.js'
 import { RateHistory } from './rate-history.js'
+import { TickWindow } from './tick-window.js'
 
 /** One callee of one registration, as the live views know it. */
 export interface LiveCallee {
@@ -19,8 +21,11 @@ export interface LiveCallee {
   rate: number | null
   /** calls/s per tick, oldest first (sparklines, line charts). */
   history: RateHistory
+  /** Calls and errors per tick over the recent window (calls/s, share, spread, errors). */
+  window: TickWindow
   /** calls counted by the current tick, folded into `rate` once the tick is applied. */
   pending: number
+  pendingErrors: number
 }
 
 export interface LiveRegistration {
@@ -36,7 +41,7 @@ export interface LiveRegistration {
 export interface LiveModelOptions {
   /** Samples of calls/s kept per callee. Default 120. */
   historyLength?: number
-  /** Ticks over which shares and spread are computed. Default 10. */
+  /** Ticks over which rates, shares and spread are computed. Default RECENT_WINDOW_TICKS (the router's window). */
   window?: number
 }
 
@@ -68,7 +73,7 @@ export class LiveModel {
 
   constructor(options: LiveModelOptions = {}) {
     this.historyLength = options.historyLength ?? 120
-    this.window = options.window ?? 10
+    this.window = options.window ?? RECENT_WINDOW_TICKS
   }
 
   get calleeCount(): number {
@@ -120,7 +125,9 @@ export class LiveModel {
             p99_ms: c.p99_ms,
             rate: null,
             history: new RateHistory(this.historyLength),
+            window: new TickWindow(this.window),
             pending: 0,
+            pendingErrors: 0,
           }
           this.callees.set(k, lc)
         } else {
@@ -159,6 +166,7 @@ export class LiveModel {
         continue
       }
       c.pending += Math.max(0, calls - (c.calls ?? calls))
+      c.pendingErrors += Math.max(0, errors - (c.errors ?? errors))
       c.calls = calls
       c.errors = errors
       c.inflight = inflight
@@ -170,12 +178,30 @@ export class LiveModel {
       const rate = c.pending / seconds
       c.rate = rate
       c.history.push(rate)
+      c.window.push(c.pending, c.pendingErrors, seconds * 1000)
       c.pending = 0
+      c.pendingErrors = 0
     }
     this.stats = true
     this.ticks++
     this.version++
     return { unknown }
+  }
+
+  /**
+   * After a reconnect: the counters the router reports next may have restarted (a restarted
+   * router) or jumped (calls made while disconnected). Take them afresh from the next snapshot
+   * and compute no rate across the gap.
+   */
+  resync(): void {
+    this.lastTickAt = undefined
+    for (const c of this.callees.values()) {
+      c.calls = null
+      c.errors = null
+      c.pending = 0
+      c.pendingErrors = 0
+    }
+    this.version++
   }
 
   /** `wampctl.callee.on_state`: a callee was cordoned, drained, uncordoned or re-weighted. */

@@ -1,3 +1,4 @@
+import { spreadJson } from '../../ops/recent-rates.js'
 import type { LiveSource } from './feed.js'
 import { fmtCount, fmtRate, fmtSpread } from './format.js'
 import { calleeRows, registrationRows, sortAndFilter, type SortKey } from './rows.js'
@@ -11,11 +12,15 @@ export interface TopRecord {
     uri: string
     match: string
     invoke: string
+    /** Over the recent window, as in `registrations list`. */
     calls_per_s: number | null
     inflight: number | null
+    /** Errors in the recent window. */
     errors: number | null
-    /** null: unknown; "inf" when an active callee got no call in the window. */
-    spread: number | 'inf' | null
+    /** A number, or null: unknown, or unbounded (a callee that takes calls got none in the window). */
+    spread: number | null
+    calls_total: number | null
+    errors_total: number | null
     callees: Array<{
       session: number
       authid: string | null
@@ -23,10 +28,11 @@ export interface TopRecord {
       weight: number | null
       calls_per_s: number | null
       share: number | null
-      calls: number | null
       errors: number | null
       inflight: number | null
       p99_ms: number | null
+      calls_total: number | null
+      errors_total: number | null
     }>
   }>
 }
@@ -47,7 +53,9 @@ export function topRecord(source: LiveSource, sort: SortKey = 'calls/s', filter 
       calls_per_s: round(r.rate),
       inflight: r.inflight,
       errors: r.errors,
-      spread: r.spread === null ? null : Number.isFinite(r.spread) ? round(r.spread) : 'inf',
+      spread: spreadJson(r.spread),
+      calls_total: r.calls_total,
+      errors_total: r.errors_total,
       callees: calleeRows(model, r.id, 0).map((c) => ({
         session: c.session,
         authid: c.authid,
@@ -55,10 +63,11 @@ export function topRecord(source: LiveSource, sort: SortKey = 'calls/s', filter 
         weight: c.weight,
         calls_per_s: round(c.rate),
         share: round(c.share, 4),
-        calls: c.calls,
         errors: c.errors,
         inflight: c.inflight,
         p99_ms: c.p99_ms,
+        calls_total: c.calls,
+        errors_total: c.errors_total,
       })),
     })),
   }

@@ -1,4 +1,5 @@
 import { viewTakesCalls } from '../../client/views.js'
+import { perSecond, sharesOf, spreadOf } from '../../ops/recent-rates.js'
 import type { LiveCallee, LiveModel, LiveRegistration } from './model.js'
 
 /** One line of the registrations table (top, dashboard, plain lines, NDJSON). */
@@ -8,19 +9,18 @@ export interface RegistrationRow {
   match: string
   invoke: string
   callees: number
-  /** Callees taking new calls (state active, weight not 0). */
+  /** Callees taking new calls (takesCalls: active, weight above 0). */
   active: number
-  /** Sum of the callees' calls/s; null without statistics or before the first tick. */
+  /** calls/s over the recent window (recent-rates.ts); null without statistics or before the first tick. */
   rate: number | null
   inflight: number | null
-  /** Cumulative errors of the current callees. */
+  /** Errors in the recent window. */
   errors: number | null
-  /**
-   * How unevenly calls spread: most / fewest calls over the recent window among active callees
-   * (1 = perfectly even, Infinity = some active callee got none); null with fewer than two active
-   * callees, no recent calls, or a policy that does not spread calls (single, first, last).
-   */
+  /** Most / fewest calls in the recent window among the callees that take calls (recent-rates.ts spreadOf). */
   spread: number | null
+  /** Lifetime counters of the current callees. */
+  calls_total: number | null
+  errors_total: number | null
 }
 
 /** One callee line of a registration's view. */
@@ -31,14 +31,19 @@ export interface CalleeRow {
   authid: string | null
   state: LiveCallee['state']
   weight: number | null
+  /** Lifetime counters. */
   calls: number | null
+  errors_total: number | null
+  /** Errors in the recent window. */
   errors: number | null
   inflight: number | null
   p50_ms: number | null
   p99_ms: number | null
+  /** calls/s over the recent window. */
   rate: number | null
-  /** Share of the registration's calls in [0, 1]: over the recent window, else cumulative; null when unknown or no calls. */
+  /** Share of the registration's calls in the recent window, in [0, 1]; null when unknown or no calls. */
   share: number | null
+  /** calls/s per tick, oldest first (sparklines, charts). */
   history: number[]
 }
 
@@ -51,32 +56,34 @@ function sumOrNull(values: Array<number | null>): number | null {
   return s
 }
 
+/** A callee's recent window: null before the first tick or without statistics. */
+function recentOf(model: LiveModel, c: LiveCallee): { calls: number; errors: number; windowMs: number } | null {
+  if (model.ticks === 0 || !model.stats || c.window.ticks === 0) return null
+  return c.window.totals()
+}
+
 export function registrationRow(model: LiveModel, reg: LiveRegistration): RegistrationRow {
   const cs = reg.callees
-  const active = cs.filter(viewTakesCalls)
-  let spread: number | null = null
-  // Spread means something only where the policy spreads calls; `first`/`last` keep standbys idle on purpose.
-  if (active.length >= 2 && model.ticks > 0 && (reg.invoke === 'roundrobin' || reg.invoke === 'random')) {
-    let max = 0
-    let min = Infinity
-    for (const c of active) {
-      const recent = c.history.sumLast(model.window)
-      if (recent > max) max = recent
-      if (recent < min) min = recent
-    }
-    if (max > 0) spread = min === 0 ? Infinity : max / min
-  }
+  const recent = cs.map((c) => recentOf(model, c))
+  const known = model.ticks > 0 && model.stats
+  const windowMs = recent.reduce((m, r) => Math.max(m, r?.windowMs ?? 0), 0)
+  const calls = known ? recent.map((r) => r?.calls ?? 0) : cs.map(() => null)
   return {
     id: reg.id,
     uri: reg.uri,
     match: reg.match,
     invoke: reg.invoke,
     callees: cs.length,
-    active: active.length,
-    rate: model.ticks > 0 ? sumOrNull(cs.map((c) => c.rate ?? 0)) : null,
+    active: cs.filter(viewTakesCalls).length,
+    rate: known ? (windowMs > 0 ? perSecond(sumOrNull(calls), windowMs) : 0) : null,
     inflight: model.stats ? sumOrNull(cs.map((c) => c.inflight)) : null,
-    errors: model.stats ? sumOrNull(cs.map((c) => c.errors)) : null,
-    spread,
+    errors: known ? recent.reduce((n, r) => n + (r?.errors ?? 0), 0) : null,
+    spread: spreadOf(
+      reg.invoke,
+      cs.map((c, i) => ({ takesCalls: c.state !== 'unknown' && viewTakesCalls(c), recentCalls: calls[i]! })),
+    ),
+    calls_total: model.stats ? sumOrNull(cs.map((c) => c.calls)) : null,
+    errors_total: model.stats ? sumOrNull(cs.map((c) => c.errors)) : null,
   }
 }
 
@@ -90,25 +97,28 @@ export function registrationRows(model: LiveModel): RegistrationRow[] {
 export function calleeRows(model: LiveModel, registration: number, historyLength = 30): CalleeRow[] {
   const reg = model.registrations.get(registration)
   if (reg === undefined) return []
-  const recent = reg.callees.map((c) => c.history.sumLast(model.window))
-  const recentTotal = recent.reduce((a, b) => a + b, 0)
-  const cumulative = reg.callees.map((c) => c.calls ?? 0)
-  const cumulativeTotal = cumulative.reduce((a, b) => a + b, 0)
-  return reg.callees.map((c, i) => ({
-    position: i + 1,
-    session: c.session,
-    authid: c.authid,
-    state: c.state,
-    weight: c.weight,
-    calls: c.calls,
-    errors: c.errors,
-    inflight: c.inflight,
-    p50_ms: c.p50_ms,
-    p99_ms: c.p99_ms,
-    rate: c.rate,
-    share: recentTotal > 0 ? recent[i]! / recentTotal : cumulativeTotal > 0 && c.calls !== null ? cumulative[i]! / cumulativeTotal : null,
-    history: c.history.last(historyLength),
-  }))
+  const recent = reg.callees.map((c) => recentOf(model, c))
+  const known = model.ticks > 0 && model.stats
+  const shares = sharesOf(known ? recent.map((r) => r?.calls ?? 0) : recent.map(() => null))
+  return reg.callees.map((c, i) => {
+    const r = recent[i]!
+    return {
+      position: i + 1,
+      session: c.session,
+      authid: c.authid,
+      state: c.state,
+      weight: c.weight,
+      calls: c.calls,
+      errors_total: c.errors,
+      errors: known ? (r?.errors ?? 0) : null,
+      inflight: c.inflight,
+      p50_ms: c.p50_ms,
+      p99_ms: c.p99_ms,
+      rate: known ? (r === null ? 0 : perSecond(r.calls, r.windowMs)) : null,
+      share: shares[i]!,
+      history: c.history.last(historyLength),
+    }
+  })
 }
 
 export const SORT_KEYS = ['calls/s', 'uri', 'callees', 'in flight', 'errors', 'spread'] as const

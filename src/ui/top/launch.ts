@@ -1,5 +1,5 @@
 import type { MetaClient } from '../../client/meta-client.js'
-import { metaActions } from '../live/actions.js'
+import { opsActions } from '../live/actions.js'
 import { LiveFeed } from '../live/feed.js'
 import { runPlain } from '../live/plain.js'
 import type { SortKey } from '../live/rows.js'
@@ -17,6 +17,8 @@ export interface TopLaunchOptions {
   banner?: string
   /** Ends the run (a signal). */
   stop?: Promise<void>
+  /** On a terminal: how to reconnect when the router goes away (else top ends with the connection). */
+  reconnect?: () => Promise<MetaClient>
   /** Draw with ink (default: stdin and stdout are terminals and not --json). */
   interactive?: boolean
   write?: (text: string) => void
@@ -29,7 +31,12 @@ export interface TopLaunchOptions {
  */
 export async function launchTop(options: TopLaunchOptions): Promise<void> {
   const interactive = options.interactive ?? (process.stdout.isTTY === true && process.stdin.isTTY === true && !options.json)
-  const feed = await LiveFeed.start(options.meta, { intervalMs: options.intervalMs, historyLength: 60 })
+  // Without a terminal (a pipe, a script) a lost router ends top (exit 1): the reader decides what next.
+  const feed = await LiveFeed.start(options.meta, {
+    intervalMs: options.intervalMs,
+    historyLength: 60,
+    reconnect: interactive ? options.reconnect : undefined,
+  })
   try {
     if (!interactive) {
       if (feed.mode === 'polling' && !options.json) {
@@ -51,7 +58,7 @@ export async function launchTop(options: TopLaunchOptions): Promise<void> {
     const { runTop } = await importForTerminal(() => import('./run-top.js'))
     const running = runTop({
       source: feed,
-      actions: metaActions(options.meta),
+      actions: opsActions(() => feed.meta),
       banner: options.banner,
       sort: options.sort,
       filter: options.filter,

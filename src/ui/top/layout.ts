@@ -19,8 +19,9 @@ export function header(columns: Column[], gap = '  '): string {
   )
 }
 
-/** Registrations table: the URI column fits the longest URI, within what the terminal leaves. */
-export function listColumns(width: number, longestUri = Infinity): Column[] {
+/** Registrations table: the URI column fits the longest URI, within what the terminal leaves; one-space gaps under 100 columns. */
+export function listColumns(width: number, longestUri = Infinity): { columns: Column[]; gap: string } {
+  const gap = width < 100 ? ' ' : '  '
   const fixed: Column[] = [
     { header: 'INVOKE', width: 10, align: 'left' },
     { header: 'CALLEES', width: 7, align: 'right' },
@@ -29,25 +30,52 @@ export function listColumns(width: number, longestUri = Infinity): Column[] {
     { header: 'ERRORS', width: 7, align: 'right' },
     { header: 'SPREAD', width: 7, align: 'right' },
   ]
-  const used = 2 + fixed.reduce((n, c) => n + c.width + 2, 0)
-  return [{ header: 'URI', width: Math.max(12, Math.min(width - used - 1, Math.max(24, longestUri))), align: 'left' }, ...fixed]
+  if (width < 100) for (const c of fixed.slice(1)) c.width = Math.max(c.header.length, c.width - 1)
+  const used = 2 + fixed.reduce((n, c) => n + c.width + gap.length, 0)
+  const columns = [
+    { header: 'URI', width: Math.max(12, Math.min(width - used - 1, Math.max(24, longestUri))), align: 'left' as const },
+    ...fixed,
+  ]
+  return { columns, gap }
 }
 
 export interface CalleeLayout {
   columns: Column[]
   gap: string
+  /** Cells of the share bar; 0: no bar, the share as a percentage only. */
   barWidth: number
+  /** Cells of the calls/s sparkline; 0: no sparkline column. */
   sparkWidth: number
 }
 
-/** Below this width the callee view packs tighter: short headers, one-space gaps, a shorter bar. */
+/** Below this width the callee view packs tighter: short headers, one-space gaps. */
 export const WIDE = 140
 
-/** A registration's callees: the share bar, authid and sparkline adapt to the width. */
-export function calleeColumns(width: number): CalleeLayout {
+/** Column indexes of the callee view. */
+export const CALLEE_COL = {
+  position: 0,
+  session: 1,
+  authid: 2,
+  state: 3,
+  weight: 4,
+  share: 5,
+  rate: 6,
+  inflight: 7,
+  errors: 8,
+  p99: 9,
+  history: 10,
+}
+
+const MIN_AUTHID = 8
+
+/**
+ * A registration's callees. Session ids are never cut (the column is as wide as the longest id);
+ * what gives way on a narrow terminal, in this order: the sparkline, the share bar (the
+ * percentage stays), then the authid (shortened with …, never below 8 cells).
+ */
+export function calleeColumns(width: number, sessionWidth = 16): CalleeLayout {
   const wide = width >= WIDE
   const gap = wide ? '  ' : ' '
-  const barWidth = wide ? 20 : 10
   const col = (header: string, short: string, w: number, ws: number, align: 'left' | 'right'): Column => ({
     header: wide ? header : short,
     width: wide ? w : ws,
@@ -55,20 +83,37 @@ export function calleeColumns(width: number): CalleeLayout {
   })
   const columns = [
     col('#', '#', 3, 2, 'right'),
-    col('SESSION', 'SESSION', 16, 16, 'left'),
-    col('AUTHID', 'AUTHID', 0, 0, 'left'),
-    col('STATE', 'STATE', 9, 9, 'left'),
+    col('SESSION', 'SESSION', Math.max(7, sessionWidth), Math.max(7, sessionWidth), 'left'),
+    col('AUTHID', 'AUTHID', MIN_AUTHID, MIN_AUTHID, 'left'),
+    col('STATE', 'STATE', 9, 8, 'left'),
     col('WEIGHT', 'WT', 6, 3, 'right'),
-    col('SHARE', 'SHARE', barWidth + 5, barWidth + 5, 'left'),
+    col('SHARE', 'SHARE', 5, 5, 'left'),
     col('CALLS/S', 'CALLS/S', 8, 7, 'right'),
     col('IN FLIGHT', 'INFL', 9, 5, 'right'),
+    col('ERRORS', 'ERR', 7, 5, 'right'),
     col('P99 MS', 'P99 MS', 7, 6, 'right'),
     col('CALLS/S HISTORY', 'HISTORY', 0, 0, 'left'),
   ]
-  const used = 2 + columns.reduce((n, c) => n + c.width, 0) + gap.length * (columns.length - 1)
-  const rest = Math.max(0, width - 1 - used)
-  const sparkWidth = Math.max(8, Math.min(30, rest - 10))
-  columns[2]!.width = Math.max(6, Math.min(20, rest - sparkWidth))
-  columns[9]!.width = sparkWidth
-  return { columns, gap, barWidth, sparkWidth }
+  // prefix ("> "), the columns before the sparkline and their gaps, one cell spare
+  const used = 2 + columns.slice(0, -1).reduce((n, c) => n + c.width, 0) + gap.length * (columns.length - 2) + 1
+  let free = Math.max(0, width - used)
+  const grow = (n: number): number => {
+    const k = Math.max(0, Math.min(n, free))
+    free -= k
+    return k
+  }
+  columns[CALLEE_COL.authid]!.width += grow(20 - MIN_AUTHID)
+  let barWidth = 0
+  if (free >= 6) {
+    barWidth = Math.min(wide ? 20 : 10, free - 1)
+    columns[CALLEE_COL.share]!.width += grow(barWidth + 1)
+  }
+  let sparkWidth = 0
+  if (free >= 8 + gap.length) {
+    sparkWidth = Math.min(30, free - gap.length)
+    grow(sparkWidth + gap.length)
+  }
+  columns[CALLEE_COL.history]!.width = sparkWidth
+  columns[CALLEE_COL.authid]!.width += grow(12)
+  return { columns: sparkWidth > 0 ? columns : columns.slice(0, -1), gap, barWidth, sparkWidth }
 }

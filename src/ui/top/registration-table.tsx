@@ -10,6 +10,8 @@ export interface RegistrationTableProps {
   width: number
   /** Lines available for rows. */
   height: number
+  /** The connection is lost: the rows are the last data seen, not live (dimmed, marked in the header). */
+  stale?: boolean
 }
 
 /** Where a window of `height` rows starts so that `selected` is visible, near the middle. */
@@ -19,8 +21,8 @@ export function windowStart(count: number, selected: number, height: number): nu
 }
 
 /** The registrations table; only the visible window is rendered (1,000 registrations cost 30 lines). */
-export function RegistrationTable({ rows, selected, width, height }: RegistrationTableProps) {
-  const columns = listColumns(
+export function RegistrationTable({ rows, selected, width, height, stale = false }: RegistrationTableProps) {
+  const { columns, gap } = listColumns(
     width,
     rows.reduce((n, r) => Math.max(n, r.uri.length), 0),
   )
@@ -30,14 +32,14 @@ export function RegistrationTable({ rows, selected, width, height }: Registratio
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
-        {'  ' + header(columns)}
+        {'  ' + header(columns, gap) + (stale ? '  STALE' : '')}
       </Text>
       {rows.length === 0 ? <Text dimColor> (no registrations)</Text> : null}
       {visible.map((r, i) => {
         const isSelected = start + i === selected
         const values = [r.uri, r.invoke, String(r.callees), fmtRate(r.rate), fmtCount(r.inflight), fmtCount(r.errors), fmtSpread(r.spread)]
-        const cells = values.map((v, k) => (k === 0 ? '' : '  ') + fit(v, columns[k]!.width, columns[k]!.align))
-        return <Row key={r.id} inverse={isSelected} cells={[isSelected ? '> ' : '  ', ...cells]} />
+        const cells = values.map((v, k) => (k === 0 ? '' : gap) + fit(v, columns[k]!.width, columns[k]!.align))
+        return <Row key={r.id} inverse={isSelected} dim={stale} cells={[isSelected ? '> ' : '  ', ...cells]} />
       })}
       {rows.length > h ? <Text dimColor>{`  rows ${start + 1}-${start + visible.length} of ${rows.length}`}</Text> : null}
     </Box>

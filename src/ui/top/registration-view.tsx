@@ -3,7 +3,7 @@ import { bar } from '../table.js'
 import { fit, fmtCount, fmtMs, fmtRate, fmtShare, fmtSpread } from '../live/format.js'
 import type { CalleeRow, RegistrationRow } from '../live/rows.js'
 import { sparkline } from '../live/sparkline.js'
-import { calleeColumns, header } from './layout.js'
+import { CALLEE_COL as K, calleeColumns, header } from './layout.js'
 import { windowStart } from './registration-table.js'
 import { Row, runs } from './row.js'
 
@@ -13,16 +13,21 @@ export interface RegistrationViewProps {
   selected: number
   width: number
   height: number
+  /** The connection is lost: the last data seen, not live (dimmed, marked). */
+  stale?: boolean
 }
 
 const STATE_COLOR: Record<string, string> = { active: 'green', cordoned: 'yellow', draining: 'magenta', unknown: 'gray' }
 
 /** One registration: its callees in routing order with state, weight, share bar, calls/s, in flight, p99 and a calls/s sparkline. */
-export function RegistrationView({ registration, callees, selected, width, height }: RegistrationViewProps) {
+export function RegistrationView({ registration, callees, selected, width, height, stale = false }: RegistrationViewProps) {
   if (registration === undefined) {
     return <Text color="yellow">This registration is gone (all its callees left). Esc goes back.</Text>
   }
-  const layout = calleeColumns(width)
+  const layout = calleeColumns(
+    width,
+    callees.reduce((n, c) => Math.max(n, String(c.session).length), 0),
+  )
   const cols = layout.columns
   const gap = layout.gap
   const max = callees.reduce((m, c) => c.history.reduce((a, v) => (v > a ? v : a), m), 0)
@@ -34,43 +39,40 @@ export function RegistrationView({ registration, callees, selected, width, heigh
         <Text bold>{registration.uri}</Text>
         {`  (${registration.invoke}, ${registration.match}, id ${registration.id})`}
       </Text>
-      <Row
-        cells={[
-          `${registration.callees} callee(s), ${registration.active} active`,
-          '  ·  calls/s ',
-          fmtRate(registration.rate),
-          '  ·  in flight ',
-          fmtCount(registration.inflight),
-          '  ·  errors ',
-          fmtCount(registration.errors),
-          '  ·  spread ',
-          fmtSpread(registration.spread),
-        ]}
-      />
+      <Text wrap="truncate-end">
+        {`${registration.callees} ${registration.callees === 1 ? 'callee' : 'callees'}, ${registration.active} taking calls  ·  calls/s ${fmtRate(registration.rate)}  ·  in flight ${fmtCount(registration.inflight)}  ·  errors ${fmtCount(registration.errors)}  ·  spread ${fmtSpread(registration.spread)}`}
+      </Text>
       <Text bold wrap="truncate-end">
-        {'  ' + header(cols, gap)}
+        {'  ' + header(cols, gap) + (stale ? '  STALE' : '')}
       </Text>
       {callees.length === 0 ? <Text dimColor> (no callees)</Text> : null}
       {callees.slice(start, start + h).map((c, i) => {
         const isSelected = start + i === selected
         const cell = (k: number, text: string): string => fit(text, cols[k]!.width, cols[k]!.align)
-        const share = c.share === null ? fit('-', cols[5]!.width) : `${bar(c.share, layout.barWidth)} ${fit(fmtShare(c.share), 4, 'right')}`
-        const spark = c.rate === null ? [fit('-', layout.sparkWidth)] : runs(sparkline(c.history, layout.sparkWidth, max))
+        const pct = fit(fmtShare(c.share), 4, 'right')
+        const share =
+          layout.barWidth === 0
+            ? cell(K.share, fmtShare(c.share))
+            : `${c.share === null ? ' '.repeat(layout.barWidth) : bar(c.share, layout.barWidth)} ${pct}`
+        const spark =
+          layout.sparkWidth === 0
+            ? []
+            : [gap, ...(c.rate === null ? [fit('-', layout.sparkWidth)] : runs(sparkline(c.history, layout.sparkWidth, max)))]
         const cells = [
           isSelected ? '> ' : '  ',
-          cell(0, String(c.position)),
-          gap + cell(1, String(c.session)),
-          gap + cell(2, c.authid ?? '-'),
-          { text: gap + cell(3, c.state), color: STATE_COLOR[c.state] },
-          gap + cell(4, c.weight === null ? '-' : String(c.weight)),
+          cell(K.position, String(c.position)),
+          gap + cell(K.session, String(c.session)),
+          gap + cell(K.authid, c.authid ?? '-'),
+          { text: gap + cell(K.state, c.state), color: STATE_COLOR[c.state] },
+          gap + cell(K.weight, c.weight === null ? '-' : String(c.weight)),
           gap + share,
-          gap + cell(6, fmtRate(c.rate)),
-          gap + cell(7, fmtCount(c.inflight)),
-          gap + cell(8, fmtMs(c.p99_ms)),
-          gap,
+          gap + cell(K.rate, fmtRate(c.rate)),
+          gap + cell(K.inflight, fmtCount(c.inflight)),
+          { text: gap + cell(K.errors, fmtCount(c.errors)), color: (c.errors ?? 0) > 0 ? 'red' : undefined },
+          gap + cell(K.p99, fmtMs(c.p99_ms)),
           ...spark,
         ]
-        return <Row key={c.session} inverse={isSelected} cells={cells} />
+        return <Row key={c.session} inverse={isSelected} dim={stale} cells={cells} />
       })}
     </Box>
   )

@@ -14,13 +14,20 @@ export interface Cell {
  * values change, each cell's text comes from a small set (a rate, a percentage, a state), and the
  * cache stops growing.
  */
-export function Row({ cells, inverse = false }: { cells: Array<Cell | string>; inverse?: boolean }) {
+export function Row({ cells, inverse = false, dim = false }: { cells: Array<Cell | string>; inverse?: boolean; dim?: boolean }) {
   return (
     <Box flexDirection="row">
       {cells.map((c, i) => {
         const cell = typeof c === 'string' ? { text: c } : c
         return (
-          <Text key={i} inverse={inverse} color={cell.color} bold={cell.bold} dimColor={cell.dim} wrap="truncate-end">
+          <Text
+            key={i}
+            inverse={inverse}
+            color={dim ? undefined : cell.color}
+            bold={cell.bold}
+            dimColor={dim || cell.dim}
+            wrap="truncate-end"
+          >
             {cell.text}
           </Text>
         )

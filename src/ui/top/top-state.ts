@@ -46,10 +46,20 @@ export interface TopView {
   calleeIndex: number
 }
 
+/**
+ * The screen for a state. The selection follows its registration when rows reorder (a re-sort,
+ * new rates): once a row is shown selected, its id is pinned in the state, so the next key acts
+ * on what the operator saw. Only when that registration is gone does it fall back to the same
+ * position.
+ */
 export function viewOf(model: LiveModel, s: TopState, samples: number): TopView {
   const rows = sortAndFilter(registrationRows(model), s.sort, s.filter)
   const found = s.selectedId === null ? -1 : rows.findIndex((r) => r.id === s.selectedId)
   const index = found >= 0 ? found : Math.max(0, Math.min(s.selectedIndex, rows.length - 1))
+  if (rows[index] !== undefined) {
+    s.selectedId = rows[index].id
+    s.selectedIndex = index
+  }
   const reg = s.openId === null ? undefined : model.registrations.get(s.openId)
   const open = reg === undefined ? undefined : registrationRow(model, reg)
   const callees = s.openId === null ? [] : calleeRows(model, s.openId, samples)
@@ -82,7 +92,7 @@ export function applyKey(s: TopState, input: string, key: Key, view: TopView, pa
       s.status = `${p.action}…`
       return { kind: 'run', prompt: p }
     }
-    if (input === 'n' || input === 'N' || key.escape === true) {
+    if (input === 'n' || input === 'N' || key.escape === true || key.return === true) {
       s.prompt = null
       s.status = `${p.action} cancelled`
     }
