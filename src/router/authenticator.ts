@@ -1,5 +1,6 @@
 import { createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ErrorUri } from '../protocol/error-uris.js'
+import { cryptosign, type CryptosignPrincipal } from './auth-cryptosign.js'
 import { HandshakeError } from './errors.js'
 import type { Dict } from './inbound.js'
 import type { Identity } from './session.js'
@@ -23,6 +24,8 @@ export interface AuthConfig {
   anonymous?: { role: string } | false
   ticket?: Record<string, TicketPrincipal>
   wampcra?: Record<string, CraPrincipal>
+  /** WAMP-Cryptosign (Ed25519) principals by authid (auth-cryptosign.ts). */
+  cryptosign?: Record<string, CryptosignPrincipal>
 }
 
 /** Either the session is in, or it must answer a CHALLENGE first. */
@@ -46,6 +49,7 @@ export function beginAuthentication(config: AuthConfig, details: Dict, sessionId
     }
     if (method === 'ticket' && config.ticket !== undefined) return ticket(config.ticket, authid)
     if (method === 'wampcra' && config.wampcra !== undefined) return wampcra(config.wampcra, authid, sessionId)
+    if (method === 'cryptosign' && config.cryptosign !== undefined) return cryptosign(config.cryptosign, authid, details.authextra)
   }
   throw new HandshakeError(
     ErrorUri.noAuthMethod,

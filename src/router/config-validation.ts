@@ -88,6 +88,16 @@ export function validateConfig(value: unknown): void {
           if (typeof principal.role !== 'string') fail(`${pat}.role`, 'must be a string')
         }
       }
+      if (auth.cryptosign !== undefined) {
+        for (const [authid, pc] of Object.entries(dict(auth.cryptosign, `${at}.auth.cryptosign`))) {
+          const pat = `${at}.auth.cryptosign.${authid}`
+          const principal = dict(pc, pat)
+          if (typeof principal.role !== 'string') fail(`${pat}.role`, 'must be a string')
+          const keys = principal.pubkeys
+          if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string' && /^[0-9a-fA-F]{64}$/.test(k)))
+            fail(`${pat}.pubkeys`, 'must be a non-empty list of Ed25519 public keys (64 hex digits each)')
+        }
+      }
     }
   })
 }

@@ -27,6 +27,23 @@ export interface AutobahnOptions {
   onchallenge?: (session: AutobahnSession, method: string, extra: unknown) => string
   /** Extra HELLO.Details.roles features (e.g. to not announce something). */
   roles?: Record<string, unknown>
+  /** HELLO.Details.authextra (e.g. the cryptosign public key). */
+  authextra?: Record<string, unknown>
+  /** For wss:// (autobahn passes these on only all three together: a client certificate). */
+  tlsConfiguration?: { ca: Buffer; cert: Buffer; key: Buffer }
+}
+
+/**
+ * autobahn's transport for `url`: WebSocket for ws:// and wss://; its Node RawSocket transport
+ * (JSON only) for rs://HOST:PORT and unix:/PATH.
+ */
+function autobahnTransport(url: string): Record<string, unknown> {
+  if (url.startsWith('unix:')) return { transports: [{ type: 'rawsocket', path: url.slice(5) }] }
+  if (url.startsWith('rs://')) {
+    const u = new URL(url.replace(/^rs:/, 'http:'))
+    return { transports: [{ type: 'rawsocket', host: u.hostname, port: Number(u.port) }] }
+  }
+  return { url }
 }
 
 export function autobahnSerializer(name: SerializerName): unknown {
@@ -40,8 +57,10 @@ export function autobahnSerializer(name: SerializerName): unknown {
 export function autobahnSession(url: string, serializer: SerializerName = 'json', options: AutobahnOptions = {}): Promise<AutobahnSession> {
   return new Promise((resolve, reject) => {
     const conn = new autobahn.Connection({
-      url,
+      ...autobahnTransport(url),
       realm: options.realm ?? 'realm1',
+      authextra: options.authextra,
+      tlsConfiguration: options.tlsConfiguration,
       max_retries: 0,
       serializers: [autobahnSerializer(serializer)],
       authid: options.authid,
