@@ -46,7 +46,7 @@ export function backoffDelay(attempt: number, first: number, max: number): numbe
   return Math.min(max, first * 2 ** Math.min(attempt, 20))
 }
 
-const META_TOPICS = [
+export const META_TOPICS = [
   'wamp.session.on_join',
   'wamp.session.on_leave',
   'wamp.registration.on_create',
@@ -256,7 +256,7 @@ export class LiveFeed implements LiveSource {
       await on(ExtensionUri.onState, (args) => this.onState(args[0] as CalleeStateEvent), true)
     }
     // Standard meta events: other routers may refuse them; the poll still shows the structure.
-    for (const topic of META_TOPICS) await on(topic, (args) => this.onMeta(topic, args), extensions)
+    for (const topic of META_TOPICS) await on(topic, (args) => this.applyMeta(topic, args), extensions)
   }
 
   private onTick(tick: StatsTick | undefined): void {
@@ -273,11 +273,21 @@ export class LiveFeed implements LiveSource {
     this.notify()
   }
 
+  /** The authid of a session the model knows as a callee; null otherwise. */
+  private authidOf(session: number): string | null {
+    for (const reg of this.model.registrations.values()) {
+      const c = reg.callees.find((x) => x.session === session)
+      if (c !== undefined) return c.authid
+    }
+    return null
+  }
+
   private uriOf(registration: unknown): string {
     return typeof registration === 'number' ? (this.model.registrations.get(registration)?.uri ?? `registration ${registration}`) : '?'
   }
 
-  private onMeta(topic: (typeof META_TOPICS)[number], args: unknown[]): void {
+  /** One standard meta event as a router sent it (ours, or Crossbar's shapes: null sessions, a bare on_leave). */
+  applyMeta(topic: (typeof META_TOPICS)[number], args: unknown[]): void {
     const m = this.model
     switch (topic) {
       case 'wamp.session.on_join': {
@@ -286,9 +296,11 @@ export class LiveFeed implements LiveSource {
         break
       }
       case 'wamp.session.on_leave': {
-        const [session, authid] = args as [number, string | undefined]
+        const [session, sent] = args as [number, string | undefined]
+        // Crossbar sends only [session]: the authid is the one the model knows
+        const authid = typeof sent === 'string' ? sent : this.authidOf(session)
         m.removeSession(session)
-        this.events.add('leave', `leave ${session}${authid !== undefined ? ` ${authid}` : ''}`)
+        this.events.add('leave', `leave ${session}${authid !== null ? ` ${authid}` : ''}`)
         break
       }
       case 'wamp.registration.on_create': {
@@ -304,9 +316,16 @@ export class LiveFeed implements LiveSource {
         break
       }
       case 'wamp.registration.on_unregister': {
-        const [session, reg] = args as [number, number]
-        this.events.add('unregister', `unregister ${this.uriOf(reg)} ${session}`)
-        m.removeCallee(reg, session)
+        const [session, reg] = args as [number | null, number]
+        if (typeof session === 'number') {
+          this.events.add('unregister', `unregister ${this.uriOf(reg)} ${session}`)
+          m.removeCallee(reg, session)
+        } else {
+          // Crossbar, after a session closed: no session named. Which callee went, a snapshot says
+          // (its on_leave, when it comes, removes the session's callees too).
+          this.events.add('unregister', `unregister ${this.uriOf(reg)} (a closed session)`)
+          this.scheduleSnapshot()
+        }
         break
       }
       case 'wamp.registration.on_delete': {
