@@ -4,7 +4,7 @@
  */
 export type RouterMessage =
   | { type: 'ready'; port: number; path: string }
-  | { type: 'usage'; userUs: number; systemUs: number; rssBytes: number }
+  | { type: 'usage'; userUs: number; systemUs: number; rssBytes: number; eventsDropped?: number }
   | { type: 'error'; message: string }
 
 export type ParentMessage = { type: 'usage' } | { type: 'stop' }
@@ -12,6 +12,8 @@ export type ParentMessage = { type: 'usage' } | { type: 'stop' }
 export interface ServedRouter {
   listen(): Promise<{ port: number; path: string }>
   close(): Promise<void>
+  /** Events the router dropped under overload, when it counts them (wampctl). */
+  eventsDropped?(): number
 }
 
 export function serveChild(router: ServedRouter): void {
@@ -32,7 +34,13 @@ export function serveChild(router: ServedRouter): void {
   process.on('message', (m: ParentMessage) => {
     if (m.type === 'usage') {
       const cpu = process.cpuUsage()
-      tell({ type: 'usage', userUs: cpu.user, systemUs: cpu.system, rssBytes: process.memoryUsage.rss() })
+      tell({
+        type: 'usage',
+        userUs: cpu.user,
+        systemUs: cpu.system,
+        rssBytes: process.memoryUsage.rss(),
+        eventsDropped: router.eventsDropped?.(),
+      })
     } else if (m.type === 'stop') {
       stop(0)
     }

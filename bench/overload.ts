@@ -14,7 +14,7 @@ import { startChild, stopAllChildren } from './children.js'
 import type { ParentMessage, RouterMessage } from './child-ipc.js'
 
 const TOPIC = 'com.bench.overload'
-const SETTLE_MS = 20_000
+const SETTLE_MS = 30_000
 /** The publisher does not queue more than this itself: past it, an event is counted as held back. */
 const PUBLISHER_BUFFER_BYTES = 1024 * 1024
 /** Lag histogram: 1 ms buckets up to 120 s. */
@@ -132,11 +132,11 @@ async function main(): Promise<void> {
     1,
   )
   await subs.next((m) => m.type === 'ready', 120_000, 'subscribers ready')
-  const rss = async (): Promise<number> => {
+  const usage = async (): Promise<Extract<RouterMessage, { type: 'usage' }>> => {
     router.send({ type: 'usage' } satisfies ParentMessage)
-    const u = (await router.next((m) => m.type === 'usage', 10_000, 'router usage')) as Extract<RouterMessage, { type: 'usage' }>
-    return u.rssBytes
+    return (await router.next((m) => m.type === 'usage', 60_000, 'router usage')) as Extract<RouterMessage, { type: 'usage' }>
   }
+  const rss = async (): Promise<number> => (await usage()).rssBytes
   const report = async (): Promise<{ delivered: number; lag: number[] }> => {
     subs.send({ type: 'report' } satisfies ToSubscribers)
     return (await subs.next((m) => m.type === 'report', 30_000, 'subscriber report')) as { delivered: number; lag: number[] }
@@ -152,10 +152,13 @@ async function main(): Promise<void> {
   console.log(
     `overload bench: ${settings.subscribers} subscribers on one topic, ${settings.seconds} s per rate, router maxEventQueueBytes ${settings.queue ?? 'default'}`,
   )
-  console.log('rate/s  published  held back  expected     delivered    lost        lost %   lag p50   lag p99   router RSS peak')
+  console.log(
+    'rate/s  published  held back  expected     delivered    dropped     drop %   lag p50   lag p99   router RSS peak  not settled',
+  )
   let request = 0
   for (const rate of settings.rates) {
     subs.send({ type: 'reset' } satisfies ToSubscribers)
+    const droppedBefore = (await usage()).eventsDropped ?? 0
     let published = 0
     let heldBack = 0
     let peakRss = await rss()
@@ -178,23 +181,24 @@ async function main(): Promise<void> {
       }
       await sleep(10)
     }
-    // Settle: until deliveries stop growing for 2 s (bounded).
-    let last = -1
+    // Settle: until every delivery is accounted for (delivered or dropped by the router), bounded.
+    const expected = published * settings.subscribers
     let r = await report()
+    let dropped = ((await usage()).eventsDropped ?? 0) - droppedBefore
     const settleEnd = Date.now() + SETTLE_MS
-    while (r.delivered !== last && r.delivered < published * settings.subscribers && Date.now() < settleEnd) {
-      last = r.delivered
-      await sleep(2000)
+    while (r.delivered + dropped < expected && Date.now() < settleEnd) {
+      await sleep(1000)
       r = await report()
+      dropped = ((await usage()).eventsDropped ?? 0) - droppedBefore
     }
     clearInterval(sampler)
     peakRss = Math.max(peakRss, await rss())
-    const expected = published * settings.subscribers
-    const lost = expected - r.delivered
+    const lost = dropped
+    const unaccounted = expected - r.delivered - dropped
     const p50 = percentile(r.lag, 0.5)
     const p99 = percentile(r.lag, 0.99)
     console.log(
-      `${String(rate).padStart(6)}  ${String(published).padStart(9)}  ${String(heldBack).padStart(9)}  ${String(expected).padStart(11)}  ${String(r.delivered).padStart(11)}  ${String(lost).padStart(10)}  ${((100 * lost) / Math.max(1, expected)).toFixed(2).padStart(6)}  ${`${p50 ?? '-'} ms`.padStart(8)}  ${`${p99 ?? '-'} ms`.padStart(8)}  ${(peakRss / 2 ** 20).toFixed(0).padStart(6)} MiB`,
+      `${String(rate).padStart(6)}  ${String(published).padStart(9)}  ${String(heldBack).padStart(9)}  ${String(expected).padStart(11)}  ${String(r.delivered).padStart(11)}  ${String(lost).padStart(10)}  ${((100 * lost) / Math.max(1, expected)).toFixed(2).padStart(6)}  ${`${p50 ?? '-'} ms`.padStart(8)}  ${`${p99 ?? '-'} ms`.padStart(8)}  ${(peakRss / 2 ** 20).toFixed(0).padStart(6)} MiB  ${String(unaccounted).padStart(11)}`,
     )
   }
   publisher.terminate()

@@ -28,4 +28,5 @@ serveChild({
     return { port: router.port, path: router.path }
   },
   close: () => router.close(),
+  eventsDropped: () => [...router.counters.eventsDropped.values()].reduce((a, b) => a + b, 0),
 })

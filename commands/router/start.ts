@@ -37,6 +37,16 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
     'tls-key': Flags.string({ description: 'TLS private key (PEM)', dependsOn: ['tls-cert'] }),
     'tls-ca': Flags.string({ description: 'CA bundle (PEM): require client certificates it signed', dependsOn: ['tls-cert'] }),
     'max-message-size': Flags.integer({ description: 'largest message accepted, bytes [default: 16 MiB]', min: 1024 }),
+    'ping-interval': Flags.integer({ description: 'ping every peer this often, ms; 0 = no liveness checks [default: 15000]', min: 0 }),
+    'pong-timeout': Flags.integer({ description: 'drop a peer silent this long after a ping, ms [default: 15000]', min: 1 }),
+    'handshake-timeout': Flags.integer({
+      description: 'close a connection not through HELLO/WELCOME within this, ms; 0 = never [default: 10000]',
+      min: 0,
+    }),
+    'invocation-deadline': Flags.integer({
+      description: 'give up on an unanswered invocation after this, ms; 0 = never [default: 0]',
+      min: 0,
+    }),
     'context-name': Flags.string({ description: 'name of the context written for the CLI', default: 'local' }),
     'no-context': Flags.boolean({ description: 'do not write a context' }),
   }
@@ -51,6 +61,9 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       path: f.path,
       extensions: f.extensions,
       maxMessageSize: f['max-message-size'],
+      liveness: { pingIntervalMs: f['ping-interval'], pongTimeoutMs: f['pong-timeout'] },
+      handshakeTimeoutMs: f['handshake-timeout'],
+      invocationDeadlineMs: f['invocation-deadline'],
       rawsocket: f.rawsocket,
       tls: { cert: f['tls-cert'], key: f['tls-key'], ca: f['tls-ca'] },
       context: f['no-context'] ? false : f['context-name'],

@@ -14,6 +14,10 @@ export interface ServeOptions {
   path?: string
   extensions?: boolean
   maxMessageSize?: number
+  /** Liveness pings (override the config file's, field by field). */
+  liveness?: { pingIntervalMs?: number; pongTimeoutMs?: number }
+  handshakeTimeoutMs?: number
+  invocationDeadlineMs?: number
   /** RawSocket listen addresses ("HOST:PORT", "unix:/PATH"); replace the config file's when given. */
   rawsocket?: string[]
   /** TLS PEM files; replace the config file's `tls` when `cert` is given. */
@@ -46,7 +50,14 @@ export async function serve(options: ServeOptions): Promise<Served> {
     const cfg = normalizeRealm(r)
     const roles = { ...cfg.roles, admin: cfg.roles.admin ?? { admin: true } }
     const wampcra = { ...(cfg.auth.wampcra ?? {}), [ADMIN_AUTHID]: { secret, role: 'admin' } }
-    return { name: cfg.name, roles, auth: { ...cfg.auth, wampcra }, callQueue: cfg.callQueue }
+    return {
+      name: cfg.name,
+      roles,
+      auth: { ...cfg.auth, wampcra },
+      callQueue: cfg.callQueue,
+      liveness: cfg.liveness,
+      invocationDeadlineMs: cfg.invocationDeadlineMs,
+    }
   })
   if (names !== undefined && file.realms !== undefined) {
     for (const n of names) if (!realms.some((r) => r.name === n)) realms.push(normalizeRealmWithAdmin(n, secret))
@@ -57,6 +68,9 @@ export async function serve(options: ServeOptions): Promise<Served> {
     path: options.path ?? file.path,
     extensions: options.extensions ?? file.extensions,
     maxMessageSize: options.maxMessageSize ?? file.maxMessageSize,
+    liveness: { ...file.liveness, ...definedOnly(options.liveness ?? {}) },
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? file.handshakeTimeoutMs,
+    invocationDeadlineMs: options.invocationDeadlineMs ?? file.invocationDeadlineMs,
     rawsocket: options.rawsocket !== undefined && options.rawsocket.length > 0 ? options.rawsocket : file.rawsocket,
     tls: tlsOption(options.tls) ?? file.tls,
     logger: options.logger,
@@ -102,4 +116,8 @@ function tlsOption(tls: ServeOptions['tls']): TlsOptions | undefined {
 function normalizeRealmWithAdmin(name: string, secret: string): RealmConfig {
   const cfg = normalizeRealm(name)
   return { name, roles: { ...cfg.roles, admin: { admin: true } }, auth: { wampcra: { [ADMIN_AUTHID]: { secret, role: 'admin' } } } }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -68,6 +68,8 @@ export class Connection implements SessionTransport {
   private liveness: Liveness | undefined
   /** Overload policy: events dropped for this peer as a subscriber, pushback on it as a publisher. */
   readonly events: EventFlow
+  /** Frames read but not handled while this publisher is held back (at most what one read brought). */
+  private readonly backlog: Buffer[] = []
 
   constructor(
     private readonly transport: FrameTransport,
@@ -75,7 +77,7 @@ export class Connection implements SessionTransport {
     private readonly host: ConnectionHost,
   ) {
     this.info = transport.info
-    this.events = new EventFlow(transport, host)
+    this.events = new EventFlow(transport, host, () => this.takeBacklog())
     transport.attach({
       frame: (data) => this.onFrame(data),
       pong: () => this.liveness?.alive(),
@@ -199,6 +201,22 @@ export class Connection implements SessionTransport {
   private onFrame(data: Buffer): void {
     if (this.state === 'closed') return
     this.liveness?.alive()
+    // Held back as a publisher: frames the transport had already read wait their turn, in order.
+    if (this.events.held || this.backlog.length > 0) {
+      this.backlog.push(data)
+      return
+    }
+    this.handleFrame(data)
+  }
+
+  /** Pushback ended: handle the frames that waited, until done or held back again. */
+  private takeBacklog(): void {
+    let i = 0
+    while (i < this.backlog.length && !this.events.held && this.state !== 'closed') this.handleFrame(this.backlog[i++]!)
+    this.backlog.splice(0, i)
+  }
+
+  private handleFrame(data: Buffer): void {
     let raw: unknown
     try {
       raw = this.serializer.decode(data)

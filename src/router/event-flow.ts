@@ -41,12 +41,20 @@ export class EventFlow {
   dropped = 0
   /** Dropped in the current episode (since the last event that got through). */
   private dropping = 0
-  private resume: (() => void) | undefined
+  /** Set while held back as a publisher: ends the hold-back without resuming. */
+  private release: (() => void) | undefined
 
   constructor(
     private readonly transport: FrameTransport,
     private readonly host: EventFlowHost,
+    /** Called when a hold-back ends: the connection handles the frames that waited. */
+    private readonly resumed: () => void,
   ) {}
+
+  /** This publisher is held back: the connection handles none of its frames until it is resumed. */
+  get held(): boolean {
+    return this.release !== undefined
+  }
 
   /** May an EVENT be queued for this subscriber now? Hot path: one read and a compare, mostly. */
   admit(): EventDelivery {
@@ -75,26 +83,30 @@ export class EventFlow {
 
   /** This publisher's events left `subscriber` congested: stop reading from it until that one drains. */
   holdBack(subscriber: EventFlow): void {
-    if (this.resume !== undefined || subscriber === this) return
+    if (this.release !== undefined || subscriber === this) return
     this.transport.pause()
     const socket = subscriber.transport.socket
-    const resume = (): void => {
-      if (this.resume !== resume) return
-      this.resume = undefined
+    const release = (): void => {
+      this.release = undefined
       clearTimeout(timer)
       socket.off('drain', resume)
       socket.off('close', resume)
-      this.transport.resume()
     }
-    this.resume = resume
+    const resume = (): void => {
+      if (this.release !== release) return
+      release()
+      this.transport.resume()
+      this.resumed()
+    }
+    this.release = release
     const timer = setTimeout(resume, MAX_PAUSE_MS)
     timer.unref()
     socket.once('drain', resume)
     socket.once('close', resume)
   }
 
-  /** The connection is closing: forget any pause (its listeners on another socket included). */
+  /** The connection is closing: forget any hold-back (its listeners on another socket included). */
   stop(): void {
-    this.resume?.()
+    this.release?.()
   }
 }

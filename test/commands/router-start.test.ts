@@ -98,4 +98,21 @@ describe('wampctl router start', () => {
     proc.signal('SIGTERM')
     expect((await proc.done).code).toBe(0)
   })
+
+  it("--handshake-timeout and the config file's realm invocationDeadlineMs and liveness reach the router; drops are logged in one line", async () => {
+    const dir = tempConfigDir()
+    const config = join(dir, 'limits.json')
+    writeFileSync(config, JSON.stringify({ realms: [{ name: 'realm1', invocationDeadlineMs: 200, liveness: { pingIntervalMs: 100 } }] }))
+    const { proc, url } = await startRouterCli(['--config', config, '--handshake-timeout', '300', '--pong-timeout', '20000'], dir)
+    const idle = await RawPeer.open(url)
+    await idle.closed
+    await proc.waitFor((_out, err) => err.includes('handshake_timeout'))
+    const callee = await RawPeer.joined(url)
+    await callee.register('com.example.stuck')
+    await new Promise((resolve) => callee.ws.once('ping', resolve)) // realm liveness: pinged every 100 ms
+    const caller = await RawPeer.joined(url)
+    expect((await caller.call('com.example.stuck'))[4]).toBe('wamp.error.timeout')
+    proc.signal('SIGTERM')
+    expect((await proc.done).code).toBe(0)
+  })
 })
