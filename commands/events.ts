@@ -8,7 +8,7 @@ import { aborted, interruptSignal } from '../src/ui/interrupt.js'
 export default class Events extends BaseCommand<typeof Events> {
   static override summary = 'Tail meta events: sessions joining and leaving, registrations, subscriptions and callee state changes.'
   static override description =
-    "One human line per event, or with --json one JSON object per line: {at, topic, kind, session, authid?, authrole?, registration?, subscription?, uri?, ...}. kind is join, leave, reg-create, register, unregister, reg-delete, sub-create, subscribe, unsubscribe, sub-delete or state (wampctl.callee.on_state, routers with the extensions). Runs until Ctrl-C (exit 0) or --count events; exits 1 if the router closes the session. wampctl's own session is left out."
+    "One human line per event, or with --json one JSON object per line: {at, topic, kind, session, authid?, authrole?, registration?, subscription?, uri?, ...}. kind is join, leave, reg-create, register, unregister, reg-delete, sub-create, subscribe, unsubscribe, sub-delete state (wampctl.callee.on_state, routers with the extensions) or rollout (wampctl.rollout.on_update: every transition of a rollout the router runs, with rollout, transition, status, step, percent, reason; live samples left out). Runs until Ctrl-C (exit 0) or --count events; exits 1 if the router closes the session. wampctl's own session is left out."
   static override examples = ['<%= config.bin %> events', '<%= config.bin %> events --json --count 10']
   static override flags = {
     count: Flags.integer({ char: 'n', description: 'stop after this many events', min: 1 }),

@@ -1,20 +1,19 @@
 import { Args, Flags } from '@oclif/core'
+import { RolloutClient } from '../../src/client/rollout-client.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
-import { configDir } from '../../src/cli/context.js'
+import { watchToEnd } from '../../src/cli/follow.js'
 import { formatDuration, parseDuration } from '../../src/ops/duration.js'
-import { RolloutStore, runReplace, type ReplaceResult } from '../../src/ops/rollout/index.js'
-import { interruptSignal } from '../../src/ui/interrupt.js'
-import { createReporter } from '../../src/ui/rollout/reporter.js'
-import { replaceSummary } from '../../src/ui/rollout/summary.js'
+import type { ReplaceSpec, RolloutRecord } from '../../src/protocol/rollout.js'
+import { acceptedLine } from '../../src/ui/rollout/summary.js'
 
 export default class RolloutReplace extends BaseCommand<typeof RolloutReplace> {
-  static override summary = 'Rolling replacement: wait for new callees, then drain the old ones one at a time.'
+  static override summary = 'Submit a rolling replacement to the router: wait for new callees, then drain the old ones one at a time.'
   static override description = [
-    'Waits for --count new callees of URI (sessions with --new-authid, or sessions that register after the command starts),',
-    'then drains the old callees one at a time (then unregister): each leaves rotation at once and is unregistered once its',
-    'calls in flight finish, so no call fails. Never leaves fewer than --min-available active callees (it waits instead).',
-    '--timeout bounds the whole run (exit 5). Plain lines, or --json: one JSON object per line (events, then the result or the error).',
-    'Needs a router that can drain (the wampctl operations extensions).',
+    'The router runs it (it goes on if this command exits): it waits for --count new callees of URI (sessions with --new-authid,',
+    'or sessions that register after the start), then drains the old callees one at a time (then unregisters them): each leaves',
+    'rotation at once and is unregistered once its calls in flight finish, so no call fails. Never leaves fewer than',
+    '--min-available callees taking calls (it waits instead). --timeout bounds the whole run (exit 5). --detach returns once accepted.',
+    'Plain lines, or --json: one JSON object per line (events, then the final record). Ctrl-C stops watching only.',
   ].join('\n')
   static override examples = [
     '<%= config.bin %> rollout replace com.example.resize --count 3 --yes',
@@ -25,12 +24,11 @@ export default class RolloutReplace extends BaseCommand<typeof RolloutReplace> {
   }
   static override flags = {
     count: Flags.integer({ description: 'new callees to wait for before draining any old one', default: 3, min: 1 }),
-    'new-authid': Flags.string({
-      description: 'new callees are those with this authid [default: those that register after the command starts]',
-    }),
-    'min-available': Flags.integer({ description: 'never leave fewer active callees than this', default: 1, min: 0 }),
+    'new-authid': Flags.string({ description: 'new callees are those with this authid [default: those that register after the start]' }),
+    'min-available': Flags.integer({ description: 'never leave fewer callees taking calls than this', default: 1, min: 0 }),
     timeout: Flags.string({ description: 'bound on the whole run (exit 5)', default: '5m' }),
     'drain-timeout': Flags.string({ description: 'how long each drain may wait for calls in flight', default: '30s' }),
+    detach: Flags.boolean({ description: 'return as soon as the router accepted the rollout', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation', default: false }),
   }
 
@@ -38,38 +36,30 @@ export default class RolloutReplace extends BaseCommand<typeof RolloutReplace> {
     process.stdout.write(`${JSON.stringify(json)}\n`)
   }
 
-  async run(): Promise<ReplaceResult> {
+  async run(): Promise<RolloutRecord> {
     const f = this.flags
     const uri = this.args.uri
-    const timeoutMs = parseDuration(f.timeout, '--timeout')
-    const drainTimeoutMs = parseDuration(f['drain-timeout'], '--drain-timeout')
-    const { meta } = await this.connect()
-    const store = new RolloutStore(configDir(), meta.client.realm, uri)
-    const which = f['new-authid'] === undefined ? 'callees that register from now on' : `callees with authid '${f['new-authid']}'`
+    const spec: ReplaceSpec = {
+      kind: 'replace',
+      uri,
+      count: f.count,
+      new_authid: f['new-authid'] ?? null,
+      min_available: f['min-available'],
+      timeout_ms: parseDuration(f.timeout, '--timeout'),
+      drain_timeout_ms: parseDuration(f['drain-timeout'], '--drain-timeout'),
+    }
+    const { client } = await this.connect()
+    const rc = new RolloutClient(client)
+    const which = spec.new_authid === null ? 'callees that register from now on' : `callees with authid '${spec.new_authid}'`
     await this.confirm(
-      `Replace the callees of ${uri} with ${f.count} new ${which}, keeping ${f['min-available']} active (timeout ${formatDuration(timeoutMs)})?`,
+      `Replace the callees of ${uri} with ${spec.count} new ${which}, keeping ${spec.min_available} taking calls (timeout ${formatDuration(spec.timeout_ms)})?`,
       f.yes,
     )
-    const reporter = await createReporter({ json: this.jsonEnabled(), tty: false, title: `rollout replace ${uri}`, gates: null })
-    const interrupt = interruptSignal()
-    let result: ReplaceResult
-    try {
-      result = await runReplace(meta, {
-        uri,
-        count: f.count,
-        newAuthid: f['new-authid'] ?? null,
-        minAvailable: f['min-available'],
-        timeoutMs,
-        drainTimeoutMs,
-        store,
-        signal: interrupt.signal,
-        onEvent: (e) => reporter.event(e),
-      })
-    } finally {
-      interrupt.dispose()
-      await reporter.close('')
+    if (f.detach) {
+      const r = await rc.start(spec)
+      if (!this.jsonEnabled()) this.log(acceptedLine(r))
+      return r
     }
-    if (!this.jsonEnabled()) this.log(replaceSummary(result))
-    return result
+    return watchToEnd(rc, { spec }, { json: this.jsonEnabled(), title: `rollout replace ${uri}`, gates: null, log: (l) => this.log(l) })
   }
 }

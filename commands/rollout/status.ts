@@ -1,13 +1,18 @@
 import { Args } from '@oclif/core'
+import { MetaClient } from '../../src/client/meta-client.js'
+import { RolloutClient } from '../../src/client/rollout-client.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
-import { configDir } from '../../src/cli/context.js'
-import { rolloutStatus, RolloutStore, type RolloutStatusView } from '../../src/ops/rollout/index.js'
+import { exitCodeOf, rolloutCallees, type RolloutCallee } from '../../src/ops/rollout/index.js'
+import type { RolloutRecord } from '../../src/protocol/rollout.js'
 import { statusView } from '../../src/ui/rollout/summary.js'
 
 export default class RolloutStatus extends BaseCommand<typeof RolloutStatus> {
-  static override summary = 'Show the rollout of a URI: its step, the weights, the canary against the rest.'
-  static override description =
-    'Reads the rollout state file (kept in the config dir while a rollout runs, from any shell) and the live statistics. Without a rollout: the callees with their weights and states. Read-only.'
+  static override summary = 'Show the rollout of a URI as the router runs it: step, weights, last check, the callees.'
+  static override description = [
+    'From any host and any context with the rights to read it: the router keeps the rollout. Shows the running rollout of URI,',
+    'else the last one that ended. Exit 0 while it runs or when it was promoted, 6 rolled back or aborted, 5 timed out,',
+    '3 when the router knows no rollout of URI (none ran, or the router restarted). Read-only.',
+  ].join('\n')
   static override examples = [
     '<%= config.bin %> rollout status com.example.resize',
     '<%= config.bin %> rollout status com.example.resize --json',
@@ -16,10 +21,12 @@ export default class RolloutStatus extends BaseCommand<typeof RolloutStatus> {
     uri: Args.string({ description: 'procedure URI', required: true }),
   }
 
-  async run(): Promise<RolloutStatusView> {
-    const { meta } = await this.connect()
-    const view = await rolloutStatus(meta, new RolloutStore(configDir(), meta.client.realm, this.args.uri), this.args.uri)
-    if (!this.jsonEnabled()) this.log(statusView(view))
-    return view
+  async run(): Promise<{ rollout: RolloutRecord; callees: RolloutCallee[] }> {
+    const { client } = await this.connect()
+    const rollout = await new RolloutClient(client).status(this.args.uri)
+    const callees = await rolloutCallees(new MetaClient(client), rollout)
+    if (!this.jsonEnabled()) this.log(statusView(rollout, callees))
+    process.exitCode = exitCodeOf(rollout)
+    return { rollout, callees }
   }
 }

@@ -1,4 +1,5 @@
 import autobahn from 'autobahn'
+import { DIRECTED_CALLEE_OPTION } from '../protocol/rollout.js'
 import { createRequire } from 'node:module'
 import { ConnectError, fromWampError } from './errors.js'
 import { checkRouterUrl, probeRouterUrl } from './router-url.js'
@@ -24,6 +25,8 @@ export interface CallOptions {
   onProgress?: (args: unknown[], kwargs: Record<string, unknown>) => void
   /** Router-side call timeout, ms. */
   timeoutMs?: number
+  /** A directed call: only the callee on this session may take it (wampctl routers, admin roles). */
+  callee?: number
 }
 
 export interface CallResult {
@@ -172,6 +175,7 @@ export class WampClient {
     const callOptions: Record<string, unknown> = {}
     if (options.onProgress !== undefined) callOptions.receive_progress = true
     if (options.timeoutMs !== undefined) callOptions.timeout = options.timeoutMs
+    if (options.callee !== undefined) callOptions[DIRECTED_CALLEE_OPTION] = options.callee
     try {
       return unwrap(await this.session.call(procedure, args, kwargs, callOptions))
     } catch (err) {

@@ -1,3 +1,5 @@
+import { ErrorUri } from '../protocol/error-uris.js'
+
 /**
  * Errors of wampctl's client side, each with a stable code and the CLI exit code it maps to
  * (0 ok, 1 error, 2 usage, 3 not found, 4 refused by a safety check, 5 timeout, 6 rolled back, 130 interrupted).
@@ -111,6 +113,10 @@ export function fromWampError(uri: string, args: unknown[], kwargs: Record<strin
       return new NotFoundError(detail === uri ? `${what}: ${uri}` : detail)
     case 'wamp.error.no_such_procedure':
       return new CallError(uri, detail === uri ? `${what}: no such procedure` : detail, args, kwargs, 3)
+    case ErrorUri.noSuchRollout:
+      return new NotFoundError(detail)
+    case ErrorUri.rolloutRefused:
+      return new SafetyError(detail)
     case 'wamp.error.timeout':
       return new CallError(uri, `${what}: timed out`, args, kwargs, 5)
     case 'wampctl.error.drain_timeout':

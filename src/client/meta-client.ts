@@ -15,6 +15,8 @@ export interface RouterCapabilities {
   extensions: boolean
   extensionsVersion: number | null
   statsIntervalMs: number | null
+  /** What the extensions offer (`rollout`, `directed_call`, …); empty without them. */
+  features: string[]
 }
 
 /**
@@ -36,11 +38,16 @@ export class MetaClient {
   async capabilitiesOf(): Promise<RouterCapabilities> {
     if (this.capabilities !== undefined) return this.capabilities
     try {
-      const info = await this.one<{ version?: number; stats_interval_ms?: number }>(ExtensionUri.info)
-      this.capabilities = { extensions: true, extensionsVersion: info?.version ?? null, statsIntervalMs: info?.stats_interval_ms ?? null }
+      const info = await this.one<{ version?: number; stats_interval_ms?: number; features?: string[] }>(ExtensionUri.info)
+      this.capabilities = {
+        extensions: true,
+        extensionsVersion: info?.version ?? null,
+        statsIntervalMs: info?.stats_interval_ms ?? null,
+        features: Array.isArray(info?.features) ? info.features : [],
+      }
     } catch (err) {
       if (!(err instanceof CallError) || err.uri !== 'wamp.error.no_such_procedure') throw err
-      this.capabilities = { extensions: false, extensionsVersion: null, statsIntervalMs: null }
+      this.capabilities = { extensions: false, extensionsVersion: null, statsIntervalMs: null, features: [] }
     }
     return this.capabilities
   }

@@ -1,5 +1,6 @@
 import type { MetaClient } from '../client/meta-client.js'
 import { ExtensionUri, type CalleeStateEvent } from '../protocol/extensions.js'
+import { RolloutUri, type RolloutUpdate } from '../protocol/rollout.js'
 
 /** The topics `wampctl events` tails, in the order it subscribes to them. */
 export const META_EVENT_TOPICS = [
@@ -14,6 +15,7 @@ export const META_EVENT_TOPICS = [
   'wamp.subscription.on_unsubscribe',
   'wamp.subscription.on_delete',
   ExtensionUri.onState,
+  RolloutUri.onUpdate,
 ] as const
 
 export type MetaEventKind =
@@ -28,6 +30,7 @@ export type MetaEventKind =
   | 'unsubscribe'
   | 'sub-delete'
   | 'state'
+  | 'rollout'
 
 const KINDS: Record<string, MetaEventKind> = {
   'wamp.session.on_join': 'join',
@@ -41,7 +44,11 @@ const KINDS: Record<string, MetaEventKind> = {
   'wamp.subscription.on_unsubscribe': 'unsubscribe',
   'wamp.subscription.on_delete': 'sub-delete',
   [ExtensionUri.onState]: 'state',
+  [RolloutUri.onUpdate]: 'rollout',
 }
+
+/** Rollout updates `events` leaves out: live figures and drain progress come several times a second. */
+const QUIET_ROLLOUT_EVENTS = new Set(['sample', 'drain-progress'])
 
 /**
  * One meta event, as `wampctl events --json` prints it (one JSON object per line). Keys with no
@@ -65,6 +72,13 @@ export interface MetaEvent {
   state?: string
   weight?: number
   cause?: string
+  /** rollout events: which rollout, what happened (started, step, paused, promoted, rollback, aborted, completed…), where it is now. */
+  rollout?: string
+  transition?: string
+  status?: string
+  step?: number | null
+  percent?: number | null
+  reason?: string | null
 }
 
 type Dict = Record<string, unknown>
@@ -92,9 +106,10 @@ export class MetaEventTail {
 
   /** Subscribe to every topic (the extension topic only where the router serves it). */
   async start(): Promise<void> {
-    const extensions = (await this.meta.capabilitiesOf()).extensions
+    const caps = await this.meta.capabilitiesOf()
     for (const topic of META_EVENT_TOPICS) {
-      if (topic === ExtensionUri.onState && !extensions) continue
+      if (topic === ExtensionUri.onState && !caps.extensions) continue
+      if (topic === RolloutUri.onUpdate && !caps.features.includes('rollout')) continue
       this.unsubscribers.push(
         await this.meta.client.subscribe(topic, (args) => {
           const at = new Date().toISOString()
@@ -131,6 +146,29 @@ export class MetaEventTail {
       if (session === undefined) return undefined
       this.sessions.delete(session)
       return { at, topic, kind, session, authid: str(args[1]), authrole: str(args[2]) }
+    }
+    if (kind === 'rollout') {
+      const u = (args[0] ?? {}) as Partial<RolloutUpdate>
+      const r = u.rollout
+      if (r === undefined || u.event === undefined || QUIET_ROLLOUT_EVENTS.has(u.event.event)) return undefined
+      const e = u.event
+      const reason = e.event === 'completed' ? e.reason : e.event === 'rollback' ? e.reason : e.event === 'paused' ? e.reason : null
+      return {
+        at,
+        topic,
+        kind,
+        session: r.started_by.session,
+        authid: r.started_by.authid,
+        authrole: r.started_by.authrole,
+        registration: r.registration,
+        uri: r.uri,
+        rollout: r.id,
+        transition: e.event,
+        status: r.status,
+        step: r.step,
+        percent: r.percent,
+        reason,
+      }
     }
     if (kind === 'state') {
       const e = (args[0] ?? {}) as Partial<CalleeStateEvent>

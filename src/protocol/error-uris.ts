@@ -24,6 +24,10 @@ export const ErrorUri = {
   featureNotSupported: 'wamp.error.feature_not_supported',
   /** wampctl: a drain did not finish within its timeout (the callee stays cordoned). */
   drainTimeout: 'wampctl.error.drain_timeout',
+  /** wampctl: no rollout of that URI is running (or known, for status/undo). */
+  noSuchRollout: 'wampctl.error.no_such_rollout',
+  /** wampctl: a rollout safety check refused (one already runs, nothing to compare with, cannot undo…). */
+  rolloutRefused: 'wampctl.error.rollout_refused',
   /** wampctl: a router-side procedure failed unexpectedly (a bug: the router logs it). */
   internal: 'wampctl.error.internal',
 } as const

@@ -1,4 +1,5 @@
 import { ErrorUri } from '../protocol/error-uris.js'
+import { DIRECTED_CALLEE_OPTION } from '../protocol/rollout.js'
 import { ExtensionUri } from '../protocol/extensions.js'
 import { MessageCode } from '../protocol/message-codes.js'
 import {
@@ -12,6 +13,7 @@ import {
   ProtocolViolationError,
 } from './errors.js'
 import { QueuedCall, QueueRefusal } from './call-queue.js'
+import { directedCallee, isDirected } from './directed-call.js'
 import { nextRouterScopeId } from './ids.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
 import { Invocation } from './invocation.js'
@@ -158,9 +160,14 @@ export class Dealer {
     if (!(caller.allowAll.call || this.realm.authorizer.may(caller, 'call', procedure))) {
       throw new NotAuthorizedError(`role '${caller.authrole}' may not call '${procedure}'`)
     }
+    const timeout = typeof options.timeout === 'number' && options.timeout > 0 ? options.timeout : undefined
+    // A directed call (admin only) goes to the named callee now, whatever its weight, state or cap.
+    const directed = options[DIRECTED_CALLEE_OPTION]
+    if (directed !== undefined) {
+      return this.start(caller, request, options, procedure, args, kwargs, directedCallee(this.realm, caller, reg, directed), timeout)
+    }
     const rkey = this.realm.extensions ? routingKey(options) : undefined
     const callee = pickCallee(reg, undefined, rkey)
-    const timeout = typeof options.timeout === 'number' && options.timeout > 0 ? options.timeout : undefined
     if (callee === undefined) {
       const deadline = timeout === undefined ? undefined : performance.now() + timeout
       return this.wait(new QueuedCall(reg, caller, request, options, procedure, args, kwargs, rkey, undefined, deadline))
@@ -319,7 +326,7 @@ export class Dealer {
   invocationError(session: Session, request: number, error: string, args: Args, kwargs: Kwargs): void {
     const inv = session.invocations.get(request)
     if (inv === undefined) return
-    if (error === ErrorUri.unavailable) {
+    if (error === ErrorUri.unavailable && !isDirected(inv.options)) {
       // Call rerouting: this callee cannot serve it now, try another one. The call keeps its timeout.
       const timer = inv.timer
       inv.timer = undefined

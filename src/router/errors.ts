@@ -89,6 +89,21 @@ export class NoSuchSessionError extends RouterError {
   }
 }
 
+export class NoSuchRolloutError extends RouterError {
+  override readonly name = 'NoSuchRolloutError'
+  constructor(message: string) {
+    super('WAMPCTL_ERR_NO_SUCH_ROLLOUT', ErrorUri.noSuchRollout, message)
+  }
+}
+
+/** A rollout safety check refused: nothing was changed. */
+export class RolloutRefusedError extends RouterError {
+  override readonly name = 'RolloutRefusedError'
+  constructor(message: string) {
+    super('WAMPCTL_ERR_ROLLOUT_REFUSED', ErrorUri.rolloutRefused, message)
+  }
+}
+
 export class OptionNotAllowedError extends RouterError {
   override readonly name = 'OptionNotAllowedError'
   constructor(message: string) {

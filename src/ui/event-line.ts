@@ -16,6 +16,8 @@ export function formatEvent(e: MetaEvent): string {
     case 'join':
     case 'leave':
       return `${head} ${who(e)}`
+    case 'rollout':
+      return `${head} ${e.uri}  ${e.transition} → ${e.status}${e.percent === null || e.percent === undefined ? '' : ` at ${e.percent}%`}${e.reason ? ` (${e.reason})` : ''}  rollout ${e.rollout} by ${e.authid}`
     case 'state':
       return `${head} ${e.uri ?? `registration ${e.registration}`}  ${who(e)} → ${e.state} (weight ${e.weight}, ${e.cause})`
     default: {

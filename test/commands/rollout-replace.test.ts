@@ -3,7 +3,7 @@ import { connFlags, runCli, spawnCli } from '../support/cli.js'
 import { startRouter } from '../support/router.js'
 import { OPS, opsMeta, ROUTER_OPTIONS, startCallee, startLoad, URI } from '../ops/rollout-fixture.js'
 
-/** `wampctl rollout replace` and `rollout status` as a child process (built CLI: `npm run build` first). */
+/** `wampctl rollout replace` as a child process (built CLI: `npm run build` first); the router runs it. */
 describe('wampctl rollout replace (CLI)', () => {
   it('replaces 2 callees with 2 new ones (exit 0) with zero failed calls, printing one line per event', async () => {
     const router = await startRouter(ROUTER_OPTIONS)
@@ -25,24 +25,25 @@ describe('wampctl rollout replace (CLI)', () => {
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/new callee 2\/2/)
     for (const c of old) expect(res.stdout).toContain(`retired session ${c.session} (unregistered`)
+    expect(res.stdout).toMatch(/^completed com\.example\.svc: 2 old callee\(s\) retired, 2 new one\(s\) serving/m)
     expect(report.failed).toBe(0)
     const meta = await opsMeta(router.url)
     const after = await meta.describe(await meta.resolveRegistration(URI))
     expect(after.callees.map((c) => c.session).sort()).toEqual(fresh.map((c) => c.session).sort())
   })
 
-  it('exits 5 when --timeout runs out before enough new callees come; status then shows no rollout', async () => {
+  it('exits 5 when --timeout runs out before enough new callees come; status then shows it timed out (exit 5)', async () => {
     const router = await startRouter(ROUTER_OPTIONS)
     const a = await startCallee(router.url, 'autobahn', 'old')
     const flags = connFlags(router.url, OPS)
     const res = await runCli(['rollout', 'replace', URI, '--count', '1', '--timeout', '500ms', '--yes', ...flags])
     expect(res.code).toBe(5)
     expect(res.stderr).toMatch(
-      /^wampctl: com\.example\.svc: only 0 of 1 new callee\(s\) came within --timeout 500ms; no callee was drained\n$/,
+      /^wampctl: replace rollout of com\.example\.svc timed out: only 0 of 1 new callee\(s\) came within the timeout; no callee was drained; 0 of 1 old callee\(s\) retired\n$/,
     )
     const status = await runCli(['rollout', 'status', URI, ...flags])
-    expect(status.code).toBe(0)
-    expect(status.stdout).toMatch(/no rollout of com\.example\.svc in progress/)
-    expect(status.stdout).toMatch(new RegExp(`${a.session}\\s+\\S+\\s+other\\s+active\\s+1\\s`))
+    expect(status.code).toBe(5)
+    expect(status.stdout).toMatch(/ENDED timed_out/)
+    expect(status.stdout).toMatch(new RegExp(`${a.session}\\s+\\S+\\s+old\\s+active\\s+1\\s`))
   })
 })

@@ -2,6 +2,8 @@ import autobahn from 'autobahn'
 import { afterEach } from 'vitest'
 import { MetaClient } from '../../src/client/meta-client.js'
 import { WampClient } from '../../src/client/connection.js'
+import { RolloutClient } from '../../src/client/rollout-client.js'
+import type { CanarySpec, RolloutUpdate } from '../../src/protocol/rollout.js'
 import type { RouterOptions } from '../../src/router/config.js'
 import { autobahnSession, wampySession } from '../support/clients.js'
 import { ADMIN, OPS_ROUTER_OPTIONS } from '../support/ops-realm.js'
@@ -20,11 +22,16 @@ export const OPS = ADMIN
 
 export type Reply = 'old' | 'new' | 'fail'
 
+export const HEALTH_URI = `${URI}.health`
+export const HEALTH_FAIL_URI = 'com.example.unhealthy'
+
 export interface TestCallee {
   session: number
   kind: 'autobahn' | 'wampy'
   /** Invocations this callee received. */
   readonly invocations: number
+  /** Invocations of its health procedure (HEALTH_URI), when it registered one. */
+  readonly probes: number
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -38,11 +45,20 @@ export async function startCallee(
   url: string,
   kind: 'autobahn' | 'wampy',
   reply: Reply,
-  options: { authid?: string; delayMs?: number; uri?: string } = {},
+  options: { authid?: string; delayMs?: number; uri?: string; weight?: number; health?: 'ok' | 'fail' } = {},
 ): Promise<TestCallee> {
   const uri = options.uri ?? URI
   const wait = options.delayMs ?? 4
+  const regOptions = { invoke: 'roundrobin', ...(options.weight === undefined ? {} : { _weight: options.weight }) }
   let invocations = 0
+  let probes = 0
+  const health = options.health
+  const healthReply = async (): Promise<string> => {
+    probes++
+    await delay(1)
+    if (health === 'fail') throw new autobahn.Error(HEALTH_FAIL_URI, ['not healthy'])
+    return 'ok'
+  }
   if (kind === 'autobahn') {
     const s = await autobahnSession(url, 'json', options.authid === undefined ? {} : { authid: options.authid })
     // autobahn prints every error a handler throws; a failing canary throws on purpose.
@@ -55,13 +71,17 @@ export async function startCallee(
         if (reply === 'fail') throw new autobahn.Error(FAIL_URI, ['the canary is broken'])
         return reply
       },
-      { invoke: 'roundrobin' } as autobahn.IRegisterOptions,
+      regOptions as autobahn.IRegisterOptions,
     )
+    if (health !== undefined) await s.register(HEALTH_URI, healthReply, { invoke: 'roundrobin' } as autobahn.IRegisterOptions)
     return {
       session: s.id,
       kind,
       get invocations() {
         return invocations
+      },
+      get probes() {
+        return probes
       },
     }
   }
@@ -74,13 +94,29 @@ export async function startCallee(
       if (reply === 'fail') throw { error: FAIL_URI, argsList: ['the canary is broken'] }
       return { argsList: [reply] }
     },
-    { invoke: 'roundrobin' } as never,
+    regOptions as never,
   )
+  if (health !== undefined) {
+    await w.register(
+      HEALTH_URI,
+      async () => {
+        try {
+          return { argsList: [await healthReply()] }
+        } catch {
+          throw { error: HEALTH_FAIL_URI, argsList: ['not healthy'] }
+        }
+      },
+      { invoke: 'roundrobin' } as never,
+    )
+  }
   return {
     session: Number(w.getSessionId()),
     kind,
     get invocations() {
       return invocations
+    },
+    get probes() {
+      return probes
     },
   }
 }
@@ -90,11 +126,48 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((c) => c.close()))
 })
 
-/** An admin session for src/ops (closed after the test). */
-export async function opsMeta(url: string): Promise<MetaClient> {
-  const client = await WampClient.connect({ url, realm: 'realm1', ...OPS })
+/** An admin session for src/ops (closed after the test); `anonymous`: an ordinary one. */
+export async function opsMeta(url: string, anonymous = false): Promise<MetaClient> {
+  const client = await WampClient.connect(anonymous ? { url, realm: 'realm1' } : { url, realm: 'realm1', ...OPS })
   opened.push(client)
   return new MetaClient(client)
+}
+
+/** The router's rollout controller, as an admin (or anonymous) session sees it. */
+export async function opsRollouts(url: string, anonymous = false): Promise<RolloutClient> {
+  return new RolloutClient((await opsMeta(url, anonymous)).client)
+}
+
+/** A canary spec for the tests: fast checks, the defaults otherwise. */
+export function canarySpec(o: Partial<CanarySpec> = {}): CanarySpec {
+  return {
+    kind: 'canary',
+    uri: URI,
+    canary: { authid: 'svc-v2' },
+    wait_ms: 10_000,
+    steps: [{ percent: 25 }, { percent: 50 }, { percent: 100 }],
+    interval_ms: 300,
+    max_error_rate: 0.01,
+    max_p99_ms: null,
+    min_calls: 1,
+    on_idle: 'hold',
+    on_success: 'retire-old',
+    drain_timeout_ms: 10_000,
+    timeout_ms: null,
+    probe: null,
+    probe_timeout_ms: 5_000,
+    failure_limit: 1,
+    success_limit: 1,
+    dry_run_analysis: false,
+    ...o,
+  }
+}
+
+/** Every rollout update of the realm, as they come (subscribed before anything starts). */
+export async function recordUpdates(rc: RolloutClient): Promise<RolloutUpdate[]> {
+  const seen: RolloutUpdate[] = []
+  await rc.onUpdate((u) => seen.push(u))
+  return seen
 }
 
 export interface LoadReport {

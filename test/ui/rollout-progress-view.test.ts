@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library'
 import { createElement } from 'react'
 import { describe, expect, it } from 'vitest'
-import type { RolloutEvent, WindowStats } from '../../src/ops/rollout/index.js'
+import type { RolloutEvent, WindowStats } from '../../src/protocol/rollout.js'
 import { eventLine } from '../../src/ui/rollout/lines.js'
 import { ProgressView } from '../../src/ui/rollout/progress-view.js'
 import { ViewStore } from '../../src/ui/rollout/view-state.js'
@@ -63,6 +63,9 @@ describe('rollout live view (ink)', () => {
       action: 'rollback',
       verdict: 'breach',
       reason: 'canary error rate 5% (2 of 40 calls) is above --max-error-rate 1% (rest: 0%)',
+      probe: null,
+      failures: 1,
+      successes: 0,
     })
     store.apply({
       event: 'rollback',
@@ -71,6 +74,7 @@ describe('rollout live view (ink)', () => {
       canary: { session: 42, authid: 'svc-v2' },
       canary_drained: true,
     })
+    store.apply({ event: 'completed', outcome: 'rolled_back', reason: 'step 1 (25%): …' })
     const after = await frameWhere(lastFrame, (f) => f.includes('rolled back'))
     expect(after).toContain('last gate: breach')
     expect(after).toContain('ROLLED BACK')
@@ -83,15 +87,43 @@ describe('rollout live view (ink)', () => {
       [
         { event: 'sample', step: 1, percent: 25, window, next_step_in_ms: 1 },
         { event: 'drain-progress', session: 1, inflight: 3 },
-        { event: 'gate', step: 2, percent: 50, window, action: 'hold', verdict: 'idle', reason: 'no evidence' },
+        {
+          event: 'gate',
+          step: 2,
+          percent: 50,
+          window,
+          action: 'hold',
+          verdict: 'inconclusive',
+          reason: 'too few',
+          probe: null,
+          failures: 0,
+          successes: 0,
+        },
+        {
+          event: 'gate',
+          step: 2,
+          percent: 50,
+          window,
+          action: 'report',
+          verdict: 'breach',
+          reason: 'probe failed',
+          probe: { uri: 'svc.health', session: 42, ok: false, error: 'timeout', elapsed_ms: 5 },
+          failures: 2,
+          successes: 1,
+        },
+        { event: 'paused', by: 'step', until: null, reason: 'step 2: pause' },
         { event: 'retired', callee: { session: 5, authid: null }, outcome: 'timeout', elapsed_ms: 30_000, drained: false },
       ] as RolloutEvent[]
     ).map(eventLine)
     expect(lines[0]).toBeNull()
     expect(lines[1]).toBeNull()
     expect(lines[2]).toBe(
-      'step 2 50%: idle (holding the step for another interval) — canary 5% errors of 40 calls, p99 12.5 ms | rest 0% errors of 120 calls, p99 8 ms | canary share 25% — no evidence',
+      'step 2 50%: inconclusive (holding the step for another check) — canary 5% errors of 40 calls, p99 12.5 ms | rest 0% errors of 120 calls, p99 8 ms | canary share 25% — too few',
     )
-    expect(lines[3]).toMatch(/session 5: drain timed out after 30s; it stays cordoned/)
+    expect(lines[3]).toMatch(
+      /^step 2 50%: breach \(dry run: reported, not rolled back\) \[2 consecutive failed\] — .* \| probe FAILED \(timeout\) — probe failed$/,
+    )
+    expect(lines[4]).toMatch(/^paused \(step 2: pause\): 'wampctl rollout promote' or 'resume' goes on$/)
+    expect(lines[5]).toMatch(/session 5: drain timed out after 30s; it stays cordoned/)
   })
 })

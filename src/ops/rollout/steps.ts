@@ -1,15 +1,44 @@
 import { UsageError } from '../../client/errors.js'
+import type { StepSpec } from '../../protocol/rollout.js'
+import { parseDuration } from '../duration.js'
 
-/** `1,5,25,50,100` → [1, 5, 25, 50, 100]: rising percentages, the last one 100. */
-export function parseSteps(text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim().replace(/%$/, ''))
-  const steps = parts.map(Number)
-  const bad = (why: string): UsageError => new UsageError(`bad --steps '${text}': ${why} (example: 1,5,25,50,100)`)
-  if (parts.some((p) => p.length === 0) || steps.some((n) => !Number.isFinite(n))) throw bad('give comma-separated percentages')
-  if (steps.some((n) => n <= 0 || n > 100)) throw bad('every step is a percentage above 0 and at most 100')
-  for (let i = 1; i < steps.length; i++) if (steps[i]! <= steps[i - 1]!) throw bad('steps must rise')
-  if (steps[steps.length - 1] !== 100) throw bad('the last step must be 100 (the canary takes all the traffic)')
-  return steps
+/**
+ * `10,pause:5m,50,pause,100` → traffic steps and pauses: rising percentages ending at 100; a pause
+ * holds the share of the step before it, for a time (`pause:5m`) or until `rollout promote` or
+ * `rollout resume` (`pause`).
+ */
+export function parseSteps(text: string): StepSpec[] {
+  const parts = text.split(',').map((s) => s.trim())
+  const bad = (why: string): UsageError => new UsageError(`bad --steps '${text}': ${why} (example: 10,pause:5m,50,pause,100)`)
+  const out: StepSpec[] = []
+  let last = 0
+  for (const p of parts) {
+    if (p === 'pause') {
+      if (last === 0) throw bad('a pause comes after a traffic step')
+      out.push({ pause_ms: null })
+      continue
+    }
+    if (p.startsWith('pause:')) {
+      if (last === 0) throw bad('a pause comes after a traffic step')
+      out.push({ pause_ms: parseDuration(p.slice('pause:'.length), '--steps pause') })
+      continue
+    }
+    const n = Number(p.replace(/%$/, ''))
+    if (p.length === 0 || !Number.isFinite(n)) throw bad('give comma-separated percentages and pauses')
+    if (n <= 0 || n > 100) throw bad('every step is a percentage above 0 and at most 100')
+    if (n <= last) throw bad('steps must rise')
+    last = n
+    out.push({ percent: n })
+  }
+  const end = out[out.length - 1]
+  if (end === undefined || !('percent' in end) || end.percent !== 100)
+    throw bad('the last step must be 100 (the canary takes all the traffic)')
+  return out
+}
+
+/** The steps as the operator wrote them: `10,pause:5m,50,100`. */
+export function formatSteps(steps: StepSpec[]): string {
+  return steps.map((s) => ('percent' in s ? String(s.percent) : s.pause_ms === null ? 'pause' : `pause:${s.pause_ms}ms`)).join(',')
 }
 
 /** `0.01` or `1%` → 0.01. */
@@ -21,18 +50,7 @@ export function parseRate(text: string, what: string): number {
   return n
 }
 
-/**
- * The canary weight that gives it `percent` of the traffic next to old callees whose weights add
- * up to `oldSum`: canary / (canary + oldSum) = percent / 100. Under 100 only (at 100 the old
- * callees go to weight 0 instead). Six significant digits: the router takes fractional weights.
- */
-export function canaryWeight(percent: number, oldSum: number): number {
-  if (!(percent > 0 && percent < 100)) throw new RangeError(`canaryWeight: percent must be above 0 and below 100, not ${percent}`)
-  if (!(oldSum > 0)) throw new RangeError('canaryWeight: the old callees must have some weight')
-  return Number(((oldSum * percent) / (100 - percent)).toPrecision(6))
-}
-
-/** The share of the traffic a weight gets next to others (0..1). */
-export function shareOf(weight: number, others: number): number {
-  return weight + others === 0 ? 0 : weight / (weight + others)
+/** 0.0125 → "1.25%". */
+export function pct(rate: number): string {
+  return `${Number((rate * 100).toFixed(2))}%`
 }

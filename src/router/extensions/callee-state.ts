@@ -32,6 +32,13 @@ export function setState(realm: Realm, callee: Callee, state: CalleeState, cause
   publishState(realm, callee, cause)
 }
 
+/** Change a callee's traffic weight through its registration (the one writer) and tell wampctl.callee.on_state subscribers. */
+export function setWeight(realm: Realm, callee: Callee, weight: number): void {
+  callee.registration.setWeight(callee, weight)
+  realm.dealer.calleeChanged(callee)
+  publishState(realm, callee, 'set_weight')
+}
+
 export function publishState(realm: Realm, callee: Callee, cause: string): void {
   const event: CalleeStateEvent = {
     registration: callee.registration.id,

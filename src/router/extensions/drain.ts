@@ -23,14 +23,47 @@ export function drain(realm: Realm, call: MetaCall): Promise<MetaResult> {
   const then = (opts.then ?? 'none') as Then
   if (then !== 'unregister' && then !== 'kill' && then !== 'none')
     throw new InvalidArgumentError(`then must be unregister, kill or none, not ${JSON.stringify(opts.then)}`)
+  const running = drainCallees(realm, callees, { timeoutMs, then }, (p) => call.progress([p]))
+  // The caller went away: stop reporting; what is draining stays out of rotation (cordoned).
+  call.onCancel(() => running.abandon())
+  return running.done.then((res) => {
+    if (res.drained) return { args: [res] }
+    throw new RouterError(
+      'WAMPCTL_ERR_DRAIN_TIMEOUT',
+      ErrorUri.drainTimeout,
+      `${res.inflight} call(s) still in flight after ${timeoutMs} ms; the callee stays cordoned`,
+      res as unknown as Record<string, unknown>,
+    )
+  })
+}
 
+/** A drain in progress: `done` settles with its result (drained false on timeout); `abandon` stops it, leaving the callees cordoned. */
+export interface RunningDrain {
+  done: Promise<DrainResult>
+  abandon(): void
+}
+
+/**
+ * Drain `callees` (all of one session): out of rotation at once, wait for their calls in flight
+ * to finish (reporting each change of the count), then unregister, kill or keep them cordoned.
+ * Never drops a call: on timeout the callees stay cordoned. Used by the drain procedure and by
+ * rollouts running in the router.
+ */
+export function drainCallees(
+  realm: Realm,
+  callees: Callee[],
+  options: { timeoutMs: number; then: Then },
+  onProgress: (p: DrainProgress) => void = () => {},
+): RunningDrain {
+  const { timeoutMs, then } = options
   const session = callees[0]!.session
   const registrations = callees.map((c) => c.registration.id)
   const started = performance.now()
   for (const c of callees) setState(realm, c, 'draining', 'drain')
   const inflight = (): number => callees.reduce((n, c) => n + c.inflight, 0)
+  let abandon = (): void => {}
 
-  return new Promise<MetaResult>((resolve, reject) => {
+  const done = new Promise<DrainResult>((resolve) => {
     const unwatch: Array<() => void> = []
     let last = -1
     let settled = false
@@ -38,8 +71,7 @@ export function drain(realm: Realm, call: MetaCall): Promise<MetaResult> {
       const n = inflight()
       if (n !== last) {
         last = n
-        const p: DrainProgress = { session: session.id, inflight: n, registrations }
-        call.progress([p])
+        onProgress({ session: session.id, inflight: n, registrations })
       }
       if (n === 0) complete(true)
     }
@@ -55,7 +87,7 @@ export function drain(realm: Realm, call: MetaCall): Promise<MetaResult> {
       } else {
         for (const c of live) setState(realm, c, 'cordoned', 'drain_timeout')
       }
-      const res: DrainResult = {
+      resolve({
         session: session.id,
         registrations,
         drained,
@@ -63,30 +95,20 @@ export function drain(realm: Realm, call: MetaCall): Promise<MetaResult> {
         then,
         outcome,
         elapsed_ms: Math.round(performance.now() - started),
-      }
-      if (drained) resolve({ args: [res] })
-      else
-        reject(
-          new RouterError(
-            'WAMPCTL_ERR_DRAIN_TIMEOUT',
-            ErrorUri.drainTimeout,
-            `${res.inflight} call(s) still in flight after ${timeoutMs} ms; the callee stays cordoned`,
-            res as unknown as Record<string, unknown>,
-          ),
-        )
+      })
     }
     const timer = setTimeout(() => complete(false), timeoutMs)
     for (const c of callees) unwatch.push(realm.dealer.watchInflight(c, report))
-    // The caller went away: stop reporting; what is draining stays out of rotation (cordoned).
-    call.onCancel(() => {
+    abandon = () => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       for (const u of unwatch) u()
       for (const c of callees) if (c.state === 'draining') setState(realm, c, 'cordoned', 'drain_abandoned')
-    })
+    }
     report()
   })
+  return { done, abandon: () => abandon() }
 }
 
 function afterDrain(realm: Realm, callees: Callee[], then: Then): string {

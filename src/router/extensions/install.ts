@@ -6,19 +6,28 @@ import { idArg } from '../meta/arguments.js'
 import type { Realm } from '../realm.js'
 import type { Callee } from '../registration.js'
 import { registrationSnapshot } from './callee-snapshot.js'
-import { publishState, setState, targetCallees } from './callee-state.js'
+import { setState, setWeight, targetCallees } from './callee-state.js'
 import { drain } from './drain.js'
+import { RolloutController } from './rollout/controller.js'
+import { rolloutProcedures } from './rollout/procedures.js'
 
 /** 2: callees carry `recent` (counts over the recent window) in snapshot and describe. */
 export const EXTENSIONS_VERSION = 2
 
 /**
  * The wampctl.* operations extensions of one realm (DESIGN.md): statistics snapshots, cordon,
- * drain, weights, and the stats ticker. Returns a function that stops the ticker.
+ * drain, weights, rollouts run by the router, and the stats ticker. Returns a function that stops
+ * the ticker and the rollouts.
  */
 export function installExtensions(realm: Realm, options: { statsIntervalMs: number }): () => void {
   realm.addProcedures(extensionProcedures(realm, options.statsIntervalMs))
-  return startTicker(realm, options.statsIntervalMs)
+  const rollouts = new RolloutController(realm)
+  realm.addProcedures(rolloutProcedures(rollouts))
+  const stopTicker = startTicker(realm, options.statsIntervalMs)
+  return () => {
+    stopTicker()
+    rollouts.dispose()
+  }
 }
 
 function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<string, MetaProcedure> {
@@ -49,6 +58,8 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
             'least_loaded',
             'rkey',
             'recent',
+            'rollout',
+            'directed_call',
           ],
           stats_interval_ms: statsIntervalMs,
           recent_window_ms: statsIntervalMs * RECENT_WINDOW_TICKS,
@@ -92,9 +103,7 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
         const session = realm.sessions.get(sessionId)
         const callee = session === undefined ? undefined : reg.calleeOf(session)
         if (callee === undefined) throw new NoSuchSessionError(sessionId)
-        reg.setWeight(callee, weight)
-        dealer.calleeChanged(callee)
-        publishState(realm, callee, 'set_weight')
+        setWeight(realm, callee, weight)
         return result({ registration: reg.id, session: sessionId, weight })
       },
     },

@@ -1,5 +1,6 @@
 import { formatDuration } from '../../ops/duration.js'
-import { pct, type RolloutEvent, type SideStats, type WindowStats } from '../../ops/rollout/index.js'
+import { pct } from '../../ops/rollout/index.js'
+import type { RolloutEvent, SideStats, WindowStats } from '../../protocol/rollout.js'
 
 /**
  * Rollout events as plain lines for logs and CI pipelines: one line per event that matters, none
@@ -7,6 +8,8 @@ import { pct, type RolloutEvent, type SideStats, type WindowStats } from '../../
  */
 export function eventLine(e: RolloutEvent): string | null {
   switch (e.event) {
+    case 'started':
+      return `started by ${e.by}: ${e.spec.kind} rollout of ${e.spec.uri} (runs in the router; Ctrl-C stops watching only)`
     case 'waiting':
       return `waiting for ${e.for} on ${e.uri} (until ${e.deadline})`
     case 'canary':
@@ -17,8 +20,17 @@ export function eventLine(e: RolloutEvent): string | null {
       return null
     case 'gate': {
       const head = `step ${e.step} ${e.percent}%: ${e.verdict}`
-      const action = e.action === 'hold' ? ' (holding the step for another interval)' : e.action === 'rollback' ? ' → rolling back' : ''
-      return `${head}${action} — ${windowLine(e.window)}${e.verdict === 'pass' ? '' : ` — ${e.reason}`}`
+      const action =
+        e.action === 'hold'
+          ? ' (holding the step for another check)'
+          : e.action === 'rollback'
+            ? ' → rolling back'
+            : e.action === 'report'
+              ? ' (dry run: reported, not rolled back)'
+              : ''
+      const probe = e.probe === null ? '' : ` | probe ${e.probe.ok ? 'ok' : `FAILED (${e.probe.error})`}`
+      const counts = e.verdict === 'breach' ? ` [${e.failures} consecutive failed]` : ''
+      return `${head}${action}${counts} — ${windowLine(e.window)}${probe}${e.verdict === 'pass' ? '' : ` — ${e.reason}`}`
     }
     case 'rollback':
       return `ROLLED BACK: ${e.reason}; old weights restored (${e.restored.map((r) => `${r.session}=${num(r.weight)}`).join(', ') || 'none left'}); canary session ${e.canary.session} weight 0, ${e.canary_drained ? 'drained and cordoned' : 'cordoned (calls still in flight)'}`
@@ -38,6 +50,18 @@ export function eventLine(e: RolloutEvent): string | null {
           : `retired session ${e.callee.session} (${e.outcome} after ${formatDuration(e.elapsed_ms)})`
     case 'holding':
       return `holding: ${e.reason}`
+    case 'paused':
+      return `paused (${e.reason})${e.until === null ? `: 'wampctl rollout promote' or 'resume' goes on` : ` until ${e.until}`}`
+    case 'resumed':
+      return `resumed by ${e.by}`
+    case 'promote':
+      return `promote by ${e.by}${e.full ? ' --full: straight to 100%' : ': on to the next step'}`
+    case 'aborted':
+      return `ABORTED by ${e.by}: old weights restored (${e.restored.map((r) => `${r.session}=${num(r.weight)}`).join(', ') || 'none left'})`
+    case 'undone':
+      return `undone by ${e.by}: old weights restored (${e.restored.map((r) => `${r.session}=${num(r.weight)}`).join(', ') || 'none'})${e.canary === null ? '' : `; canary session ${e.canary.session} weight 0`}`
+    case 'completed':
+      return `${e.outcome.replace('_', ' ').toUpperCase()}: ${e.reason ?? ''}`
     case 'note':
       return `note: ${e.message}`
   }

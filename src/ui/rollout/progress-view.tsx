@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink'
 import { useEffect, useState, useSyncExternalStore } from 'react'
 import { formatDuration } from '../../ops/duration.js'
-import { pct, type SideStats } from '../../ops/rollout/index.js'
+import { pct } from '../../ops/rollout/index.js'
+import type { SideStats } from '../../protocol/rollout.js'
 import { num } from './lines.js'
 import type { ViewStore } from './view-state.js'
 

@@ -1,4 +1,4 @@
-import type { RolloutEvent } from '../../ops/rollout/index.js'
+import type { RolloutEvent } from '../../protocol/rollout.js'
 import { eventLine } from './lines.js'
 import { importForTerminal } from '../terminal-ink.js'
 
@@ -28,7 +28,7 @@ export interface ReporterChoice {
 export async function createReporter(choice: ReporterChoice): Promise<RolloutReporter> {
   const write = choice.write ?? ((line: string) => void process.stdout.write(`${line}\n`))
   if (choice.json) {
-    return { samples: false, event: (e) => write(JSON.stringify(e)), close: async () => {} }
+    return { samples: false, event: (e) => void (e.event === 'sample' ? null : write(JSON.stringify(e))), close: async () => {} }
   }
   if (!choice.tty) {
     return {

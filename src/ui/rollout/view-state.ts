@@ -1,4 +1,4 @@
-import type { RolloutEvent, WindowStats, WeightRef } from '../../ops/rollout/index.js'
+import type { RolloutEvent, WindowStats, WeightRef } from '../../protocol/rollout.js'
 import { eventLine } from './lines.js'
 
 const LOG_LINES = 8
@@ -71,6 +71,18 @@ export class ViewStore {
         break
       case 'rollback':
         s.phase = 'rolled back'
+        break
+      case 'paused':
+        s.phase = e.until === null ? "paused: 'wampctl rollout promote' or 'resume' goes on" : `paused until ${e.until}`
+        break
+      case 'resumed':
+        s.phase = s.step === null ? 'running' : `step ${s.step.step}/${s.step.steps}`
+        break
+      case 'aborted':
+        s.phase = `aborted by ${e.by}`
+        break
+      case 'completed':
+        s.phase = e.outcome.replace('_', ' ')
         s.done = true
         break
       case 'promoted':
