@@ -59,7 +59,14 @@ export interface MetaEvent {
   at: string
   topic: string
   kind: MetaEventKind
-  session: number
+  /**
+   * The session the event is about. null when the router does not say: Crossbar's on_unregister
+   * and on_delete after a session closed carry a null id; wampctl names the session when it can
+   * tell which one it was (the one callee it saw register there, or the one of them that left).
+   */
+  session: number | null
+  /** true when `session` was worked out by wampctl (the router sent null): see `session`. */
+  session_inferred?: boolean
   authid?: string | null
   authrole?: string | null
   authmethod?: string | null
@@ -83,6 +90,11 @@ export interface MetaEvent {
 
 type Dict = Record<string, unknown>
 
+/** How many sessions that left the tail remembers (their late events still get names). */
+const MAX_LEFT = 256
+/** Registrations learnt at start, at most (beyond, events name what they carry only). */
+const MAX_LEARNED = 2000
+
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
 
@@ -95,6 +107,12 @@ export class MetaEventTail {
   private readonly regUris = new Map<number, string>()
   private readonly subUris = new Map<number, string>()
   private readonly sessions = new Map<number, { authid: string | null; authrole: string | null }>()
+  /** Callees seen registering per registration (on_register/on_create), to name the session of an on_unregister without one. */
+  private readonly callees = new Map<number, Set<number>>()
+  /** The session of the latest on_unregister per registration (the one its on_delete is about). */
+  private readonly lastCallee = new Map<number, number>()
+  /** Sessions seen leaving, newest last (bounded): their events may still arrive after the leave. */
+  private readonly left: number[] = []
   private queue: Promise<void> = Promise.resolve()
   private readonly unsubscribers: Array<() => Promise<void>> = []
   private stopped = false
@@ -104,7 +122,11 @@ export class MetaEventTail {
     private readonly deliver: (event: MetaEvent) => void,
   ) {}
 
-  /** Subscribe to every topic (the extension topic only where the router serves it). */
+  /**
+   * Subscribe to every topic (the extension topic only where the router serves it), then learn
+   * the registrations there already and their callees, so the events of a callee that registered
+   * before the tail started still get its URI and, where the router sends none, its session.
+   */
   async start(): Promise<void> {
     const caps = await this.meta.capabilitiesOf()
     for (const topic of META_EVENT_TOPICS) {
@@ -116,6 +138,21 @@ export class MetaEventTail {
           this.queue = this.queue.then(() => this.handle(topic, args, at)).catch(() => {})
         }),
       )
+    }
+    // In the queue: events that arrive meanwhile are handled with what it learns.
+    this.queue = this.queue.then(() => this.learnRegistrations()).catch(() => {})
+  }
+
+  /** What is registered now (bounded: on a foreign router each registration costs calls). */
+  private async learnRegistrations(): Promise<void> {
+    const ids = await this.meta.registrationIds()
+    if ((ids.exact?.length ?? 0) + (ids.prefix?.length ?? 0) + (ids.wildcard?.length ?? 0) > MAX_LEARNED) return
+    for (const reg of (await this.meta.snapshot()).registrations) {
+      if (!this.regUris.has(reg.id)) this.regUris.set(reg.id, reg.uri)
+      for (const c of reg.callees) {
+        this.calleesOf(reg.id).add(c.session)
+        if (!this.sessions.has(c.session)) this.sessions.set(c.session, { authid: c.authid, authrole: c.authrole })
+      }
     }
   }
 
@@ -144,8 +181,11 @@ export class MetaEventTail {
     if (kind === 'leave') {
       const session = num(args[0])
       if (session === undefined) return undefined
-      this.sessions.delete(session)
-      return { at, topic, kind, session, authid: str(args[1]), authrole: str(args[2]) }
+      // Crossbar's on_leave carries only the id: the authid and role come from its on_join (or a lookup before).
+      const known = this.sessions.get(session)
+      this.left.push(session)
+      if (this.left.length > MAX_LEFT) this.sessions.delete(this.left.shift()!)
+      return { at, topic, kind, session, authid: str(args[1]) ?? known?.authid ?? null, authrole: str(args[2]) ?? known?.authrole ?? null }
     }
     if (kind === 'rollout') {
       const u = (args[0] ?? {}) as Partial<RolloutUpdate>
@@ -187,14 +227,18 @@ export class MetaEventTail {
         cause: e.cause,
       }
     }
-    const session = num(args[0])
-    if (session === undefined) return undefined
     const registrations = kind === 'reg-create' || kind === 'register' || kind === 'unregister' || kind === 'reg-delete'
+    const given = num(args[0])
+    if (given === undefined && args[0] !== null) return undefined
+    if (given === undefined && kind !== 'unregister' && kind !== 'reg-delete' && kind !== 'unsubscribe' && kind !== 'sub-delete')
+      return undefined
     const uris = registrations ? this.regUris : this.subUris
     if (kind === 'reg-create' || kind === 'sub-create') {
+      const session = given!
       const d = (args[1] ?? {}) as Dict
       const id = num(d.id)
       if (id === undefined) return undefined
+      if (registrations) this.calleesOf(id).add(session)
       const uri = str(d.uri)
       if (uri !== null) uris.set(id, uri)
       const event: MetaEvent = {
@@ -214,8 +258,41 @@ export class MetaEventTail {
     if (id === undefined) return undefined
     const uri = uris.get(id) ?? (await this.lookupUri(registrations ? 'wamp.registration.get' : 'wamp.subscription.get', id))
     if (uri !== null) uris.set(id, uri)
-    if (kind === 'reg-delete' || kind === 'sub-delete') uris.delete(id)
-    return { at, topic, kind, session, ...(await this.who(session)), [registrations ? 'registration' : 'subscription']: id, uri }
+    // A registration is deleted when its last callee leaves it: that one, when the router does not say.
+    const inferred =
+      given !== undefined || !registrations ? undefined : kind === 'reg-delete' ? this.lastCallee.get(id) : this.closedCallee(id)
+    const session = given ?? inferred ?? null
+    if (kind === 'register' && session !== null) this.calleesOf(id).add(session)
+    if (kind === 'unregister' && session !== null) {
+      this.callees.get(id)?.delete(session)
+      this.lastCallee.set(id, session)
+    }
+    if (kind === 'reg-delete' || kind === 'sub-delete') {
+      uris.delete(id)
+      this.callees.delete(id)
+      this.lastCallee.delete(id)
+    }
+    const who = session === null ? { authid: null, authrole: null } : await this.who(session)
+    const event: MetaEvent = { at, topic, kind, session, ...who, [registrations ? 'registration' : 'subscription']: id, uri }
+    if (inferred !== undefined) event.session_inferred = true
+    return event
+  }
+
+  private calleesOf(registration: number): Set<number> {
+    let set = this.callees.get(registration)
+    if (set === undefined) this.callees.set(registration, (set = new Set()))
+    return set
+  }
+
+  /**
+   * The session an on_unregister/on_delete with a null id is about: of the callees seen
+   * registering there, the one that left, or the only one; undefined when it cannot be told.
+   */
+  private closedCallee(registration: number): number | undefined {
+    const seen = [...(this.callees.get(registration) ?? [])]
+    const gone = seen.filter((s) => this.left.includes(s))
+    if (gone.length === 1) return gone[0]
+    return seen.length === 1 ? seen[0] : undefined
   }
 
   /** A session's authid and authrole: from its on_join, else asked (null when it left meanwhile). */

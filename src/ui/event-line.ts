@@ -2,10 +2,13 @@ import type { MetaEvent } from '../ops/meta-events.js'
 import { clock } from './format.js'
 
 function who(e: MetaEvent): string {
+  // Crossbar names no session in the unregister/delete of a session that closed.
+  if (e.session === null) return 'a session that closed (the router did not say which)'
   const parts: string[] = []
   if (e.authid) parts.push(`authid ${e.authid}`)
   if (e.authrole) parts.push(`role ${e.authrole}`)
   if (e.authmethod) parts.push(e.authmethod)
+  if (e.session_inferred === true) parts.push('closed')
   return `session ${e.session}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`
 }
 
