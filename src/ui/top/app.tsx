@@ -122,7 +122,7 @@ export function TopApp({ source, actions, banner, maxFps = 10, width, height, in
       ) : null}
       {source.problem !== null ? (
         <Text color="red" wrap="truncate-end">
-          {source.problem}
+          {source.disconnected ? `STALE: the rows are the last data seen, not live · ${source.problem}` : source.problem}
         </Text>
       ) : null}
       <Text> </Text>
