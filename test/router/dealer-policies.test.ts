@@ -4,7 +4,7 @@ import { CLIENTS, failureOf, openPeer, type Peer } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 import { startRouter } from '../support/router.js'
 
-/** Shared registrations: every invoke policy and DESIGN.md's conflict rules, over each client × serializer. */
+/** Shared registrations: every invoke policy and the conflict rules of docs/architecture.md, over each client × serializer. */
 
 const URI = 'com.example.work'
 

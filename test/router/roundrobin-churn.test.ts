@@ -4,7 +4,7 @@ import { CLIENTS, openPeer, type ClientKind, type Peer } from '../support/peers.
 import { startRouter } from '../support/router.js'
 
 /**
- * Round-robin stays fair when callees come and go (DESIGN.md): removing a callee before, at or
+ * Round-robin stays fair when callees come and go (docs/architecture.md): removing a callee before, at or
  * after the round-robin pointer neither skips nor doubles anyone, and new callees join the rotation.
  */
 

@@ -6,7 +6,7 @@ import { failureOf, openPeer } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 import { startRouter } from '../support/router.js'
 
-/** wamp.session.* procedures and events, exact spec shapes (DESIGN.md), and WELCOME's features. */
+/** wamp.session.* procedures and events, exact spec shapes (docs/architecture.md), and WELCOME's features. */
 
 const details = (id: number, authid: string, authrole: string, authmethod: string, protocol: string): Record<string, unknown> => ({
   session: id,

@@ -15,7 +15,7 @@ import { rolloutProcedures } from './rollout/procedures.js'
 export const EXTENSIONS_VERSION = 2
 
 /**
- * The wampctl.* operations extensions of one realm (DESIGN.md): statistics snapshots, cordon,
+ * The wampctl.* operations extensions of one realm (docs/architecture.md): statistics snapshots, cordon,
  * drain, weights, rollouts run by the router, and the stats ticker. Returns a function that stops
  * the ticker and the rollouts.
  */

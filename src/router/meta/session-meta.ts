@@ -5,7 +5,7 @@ import type { Realm } from '../realm.js'
 import type { Session } from '../session.js'
 import { idArg, messageKwarg, optionalStringList, reasonKwarg, stringArg } from './arguments.js'
 
-/** `wamp.session.*` (WAMP spec, Session Meta API), with DESIGN.md's kill_by_authid returning ids. */
+/** `wamp.session.*` (WAMP spec, Session Meta API), with docs/architecture.md's kill_by_authid returning ids. */
 export function sessionMetaProcedures(realm: Realm): Record<string, MetaProcedure> {
   const filtered = (roles: string[] | undefined): Session[] => {
     const all = [...realm.sessions.values()]
