@@ -104,6 +104,7 @@ export class Broker {
     }
     // The first subscriber left congested by this fan-out: the publisher waits for it to drain.
     let congested: Session | undefined
+    let sent = 0
     for (const sub of subs) {
       const d = sub.match === 'exact' ? details : { ...details, topic }
       const message = withPayload([MessageCode.EVENT, sub.id, publication, d], args, kwargs)
@@ -116,13 +117,17 @@ export class Broker {
         encoded ??= new Map()
         let data = encoded.get(ser.protocol)
         if (data === undefined) {
-          data = ser.encode(message)
+          // Bytes, not a string: the WebSocket layer would otherwise convert a JSON string once per subscriber.
+          const out = ser.encode(message)
+          data = typeof out === 'string' ? Buffer.from(out) : out
           encoded.set(ser.protocol, data)
         }
-        if (s.transport.sendEvent(data) === EventDelivery.congested) congested ??= s
+        const delivery = s.transport.sendEvent(data)
+        if (delivery === EventDelivery.congested) congested ??= s
+        if (delivery !== EventDelivery.dropped) sent++
       }
     }
-    if (congested !== undefined && publisher !== undefined) publisher.transport.events.holdBack(congested.transport.events)
+    publisher?.transport.events.published(sent, congested?.transport.events)
     return publication
   }
 }

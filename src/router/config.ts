@@ -50,7 +50,7 @@ export interface RouterOptions {
    * Overload: a subscriber whose unsent data exceeds this many bytes loses EVENTs (counted per
    * connection and in the router's counters, logged once per episode) until it catches up; while a
    * subscriber is past a quarter of it, the publisher whose event it was is not read (TCP pushback).
-   * Default 256 KiB.
+   * Default 64 KiB.
    */
   maxEventQueueBytes?: number
   /** Check URIs with the spec's strict rules (lower-case letters, digits, "_"). Default false (loose). */

@@ -21,6 +21,8 @@ const PUSHBACK_SHARE = 4
  * then loses events instead of holding everyone back.
  */
 const MAX_PAUSE_MS = 250
+/** Deliveries one publisher may cause before the router handles other connections (tens of ms of work). */
+const TURN_BUDGET = 20_000
 
 export interface EventFlowHost {
   readonly maxEventQueueBytes: number
@@ -41,6 +43,8 @@ export class EventFlow {
   dropped = 0
   /** Dropped in the current episode (since the last event that got through). */
   private dropping = 0
+  /** Deliveries this publisher caused since it last yielded the event loop. */
+  private deliveriesThisTurn = 0
   /** Set while held back as a publisher: ends the hold-back without resuming. */
   private release: (() => void) | undefined
 
@@ -81,13 +85,39 @@ export class EventFlow {
     return queued > max / PUSHBACK_SHARE ? EventDelivery.congested : EventDelivery.sent
   }
 
+  /**
+   * A PUBLISH of this peer was fanned out to `deliveries` subscribers, leaving `congested` (if any)
+   * past the pushback bound. Either way, a publisher whose fan-out this turn passes TURN_BUDGET
+   * yields the event loop before its next frame is handled, so one read of many PUBLISHes cannot
+   * stall every other session (and the router's pongs and timers) for seconds.
+   */
+  published(deliveries: number, congested: EventFlow | undefined): void {
+    if (congested !== undefined) return this.holdBack(congested)
+    this.deliveriesThisTurn += deliveries
+    if (this.deliveriesThisTurn < TURN_BUDGET || this.release !== undefined) return
+    this.transport.pause()
+    const release = (): void => {
+      this.release = undefined
+      this.deliveriesThisTurn = 0
+      clearImmediate(next)
+    }
+    const next = setImmediate(() => {
+      if (this.release !== release) return
+      release()
+      this.transport.resume()
+      this.resumed()
+    })
+    this.release = release
+  }
+
   /** This publisher's events left `subscriber` congested: stop reading from it until that one drains. */
-  holdBack(subscriber: EventFlow): void {
+  private holdBack(subscriber: EventFlow): void {
     if (this.release !== undefined || subscriber === this) return
     this.transport.pause()
     const socket = subscriber.transport.socket
     const release = (): void => {
       this.release = undefined
+      this.deliveriesThisTurn = 0
       clearTimeout(timer)
       socket.off('drain', resume)
       socket.off('close', resume)

@@ -303,9 +303,10 @@ export class Router implements ConnectionHost {
 
 /**
  * A subscriber with more unsent data than this loses events (counted, logged) until it catches up;
- * past a quarter of it, publishers feeding it are paused. About 2,000 events of 100 bytes.
+ * past a quarter of it, publishers feeding it are paused. About 600 events of 100 bytes; for
+ * events that small the memory behind each queued event is a few times its bytes.
  */
-const DEFAULT_MAX_EVENT_QUEUE_BYTES = 256 * 1024
+const DEFAULT_MAX_EVENT_QUEUE_BYTES = 64 * 1024
 
 /** Connections must finish the WAMP opening handshake within 10 s (Nexus: 5 s): idle sockets cannot pile up. */
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
