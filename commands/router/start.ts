@@ -1,25 +1,29 @@
 import { Flags } from '@oclif/core'
 import { WampctlCommand } from '../../src/cli/base-command.js'
 import { contextSwitchLine } from '../../src/cli/context.js'
+import { parseHostPort } from '../../src/cli/host-port.js'
 import { serve } from '../../src/cli/serve.js'
+import { formatDuration, parseDuration } from '../../src/ops/duration.js'
+import { LOG_FORMATS, LOG_LEVELS, pinoLogger } from '../../src/router/log/pino-logger.js'
 
 export default class RouterStart extends WampctlCommand<typeof RouterStart> {
   static override summary = 'Start the embedded WAMP router.'
   static override description =
-    'Serves WAMP v2 over WebSocket and, with --rawsocket, RawSocket on TCP or a Unix socket (JSON, msgpack, CBOR), with TLS given --tls-cert/--tls-key (SIGHUP reloads them), with shared registrations, the standard meta API and the wampctl operations extensions. Creates an admin credential and writes a context into the config dir, so wampctl on this machine needs no flags. Stops cleanly on SIGINT/SIGTERM (GOODBYE wamp.close.system_shutdown to every session).'
+    'Serves WAMP v2 over WebSocket and, with --rawsocket, RawSocket on TCP or a Unix socket (JSON, msgpack, CBOR), with TLS given --tls-cert/--tls-key (SIGHUP reloads them), with shared registrations, the standard meta API and the wampctl operations extensions. Creates an admin credential and writes a context into the config dir, so wampctl on this machine needs no flags. Logs one line per session open/close and per failure on stderr (JSON, or text on a terminal). --admin serves /metrics (Prometheus), /healthz and /readyz. SIGTERM or SIGINT shuts down gracefully: /readyz turns 503, new sessions and calls are refused, calls in flight get --grace to finish, then every session gets GOODBYE wamp.close.system_shutdown; a second signal stops at once.'
   static override examples = [
     '<%= config.bin %> router start',
     '<%= config.bin %> router start --port 0 --realm realm1 --realm staging',
     '<%= config.bin %> router start --config router.json --no-extensions',
     '<%= config.bin %> router start --rawsocket 127.0.0.1:8081 --rawsocket unix:/run/wampctl.sock',
     '<%= config.bin %> router start --tls-cert cert.pem --tls-key key.pem --rawsocket 0.0.0.0:8443',
+    '<%= config.bin %> router start --admin 127.0.0.1:9100 --grace 30s --log-format json',
   ]
   static override enableJsonFlag = false
   static override flags = {
     host: Flags.string({ description: 'address to listen on [default: config file, else 127.0.0.1]' }),
     port: Flags.integer({ description: 'port to listen on, 0 picks a free one [default: config file, else 8080]', min: 0, max: 65535 }),
     realm: Flags.string({ description: 'realm to serve (repeatable) [default: realm1]', multiple: true }),
-    config: Flags.string({ description: 'JSON config file (realms, roles, auth, limits)' }),
+    config: Flags.string({ description: 'JSON config file (realms, roles, auth, limits, admin)' }),
     path: Flags.string({ description: 'WebSocket path [default: /ws]' }),
     extensions: Flags.boolean({
       description: 'serve the wampctl.* operations extensions (--no-extensions: a standard router)',
@@ -47,12 +51,25 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       description: 'give up on an unanswered invocation after this, ms; 0 = never [default: 0]',
       min: 0,
     }),
+    admin: Flags.string({
+      description: 'serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9100; port 0 picks one) [default: off]',
+    }),
+    'admin-token': Flags.string({ description: 'bearer token /metrics requires', env: 'WAMPCTL_ADMIN_TOKEN' }),
+    grace: Flags.string({ description: 'on SIGTERM/SIGINT, how long calls in flight may take to finish (e.g. 10s, 1m) [default: 10s]' }),
+    'log-level': Flags.string({ description: 'lowest level logged', options: [...LOG_LEVELS], default: 'info' }),
+    'log-format': Flags.string({ description: 'log lines on stderr [default: text on a terminal, else json]', options: [...LOG_FORMATS] }),
     'context-name': Flags.string({ description: 'name of the context written for the CLI', default: 'local' }),
     'no-context': Flags.boolean({ description: 'do not write a context' }),
   }
 
   async run(): Promise<void> {
     const f = this.flags
+    const logger = pinoLogger({
+      level: f['log-level'] as (typeof LOG_LEVELS)[number],
+      format: (f['log-format'] as (typeof LOG_FORMATS)[number] | undefined) ?? (process.stderr.isTTY ? 'text' : 'json'),
+    })
+    const address = f.admin === undefined ? undefined : parseHostPort(f.admin, '--admin')
+    const token = f['admin-token']
     const { router, contextPath, previousContext } = await serve({
       host: f.host,
       port: f.port,
@@ -66,17 +83,16 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       invocationDeadlineMs: f['invocation-deadline'],
       rawsocket: f.rawsocket,
       tls: { cert: f['tls-cert'], key: f['tls-key'], ca: f['tls-ca'] },
+      admin: address === undefined && token === undefined ? undefined : { ...address, token },
+      shutdownGraceMs: f.grace === undefined ? undefined : parseDuration(f.grace, '--grace'),
       context: f['no-context'] ? false : f['context-name'],
-      logger: {
-        info: () => {},
-        warn: (m) => process.stderr.write(`wampctl router: ${m}\n`),
-        error: (m) => process.stderr.write(`wampctl router: ${m}\n`),
-      },
+      logger,
     })
     this.log(
       `wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`,
     )
     for (const url of router.rawsocketUrls) this.log(`wampctl router listening on ${url} (RawSocket)`)
+    if (router.adminUrl !== undefined) this.log(`admin listener on ${router.adminUrl} (/metrics, /healthz, /readyz)`)
     if (contextPath !== undefined) this.log(contextSwitchLine(f['context-name'], contextPath, previousContext))
     // SIGHUP: serve a renewed TLS certificate to new connections, without a restart.
     const reload = (): void => {
@@ -89,14 +105,24 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
     }
     if (router.url.startsWith('wss:')) process.on('SIGHUP', reload)
     await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        process.off('SIGHUP', reload)
-        router.close().then(resolve, resolve)
+      let signals = 0
+      const onSignal = (signal: NodeJS.Signals): void => {
+        signals++
+        if (signals === 1) {
+          process.off('SIGHUP', reload)
+          logger.info('shutdown requested', {
+            signal,
+            grace: formatDuration(router.shutdownGraceMs),
+            again: 'a second signal stops at once',
+          })
+          router.shutdown().then(resolve, resolve)
+        } else {
+          logger.warn('stopping at once', { signal })
+          router.close().then(resolve, resolve)
+        }
       }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
     })
     this.log('wampctl router stopped')
   }

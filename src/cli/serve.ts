@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import type { AdminOptions } from '../router/admin/admin-server.js'
 import { loadConfigFile, normalizeRealm, type Logger, type RealmConfig, type RouterConfigFile } from '../router/config.js'
 import { RouterConfigError } from '../router/errors.js'
 import { Router } from '../router/router.js'
 import type { TlsOptions } from '../router/tls.js'
-import { WampctlError } from '../client/errors.js'
+import { UsageError, WampctlError } from '../client/errors.js'
 import { saveContext } from './context.js'
 
 export interface ServeOptions {
@@ -22,6 +23,10 @@ export interface ServeOptions {
   rawsocket?: string[]
   /** TLS PEM files; replace the config file's `tls` when `cert` is given. */
   tls?: { cert?: string; key?: string; ca?: string }
+  /** The admin listener (/metrics, /healthz, /readyz); merged over the config file's `admin`. */
+  admin?: AdminOptions
+  /** Grace period of a graceful shutdown, ms. */
+  shutdownGraceMs?: number
   /** Write a context for the CLI (default true), under this name. */
   context?: string | false
   logger?: Logger
@@ -62,6 +67,9 @@ export async function serve(options: ServeOptions): Promise<Served> {
   if (names !== undefined && file.realms !== undefined) {
     for (const n of names) if (!realms.some((r) => r.name === n)) realms.push(normalizeRealmWithAdmin(n, secret))
   }
+  if (options.admin !== undefined && options.admin.port === undefined && file.admin === undefined) {
+    throw new UsageError('--admin-token needs --admin HOST:PORT (or "admin" in the config file)')
+  }
   const router = new Router({
     ...file,
     realms,
@@ -73,6 +81,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
     invocationDeadlineMs: options.invocationDeadlineMs ?? file.invocationDeadlineMs,
     rawsocket: options.rawsocket !== undefined && options.rawsocket.length > 0 ? options.rawsocket : file.rawsocket,
     tls: tlsOption(options.tls) ?? file.tls,
+    admin: options.admin === undefined ? file.admin : { ...file.admin, ...definedOnly(options.admin) },
+    shutdownGraceMs: options.shutdownGraceMs ?? file.shutdownGraceMs,
     logger: options.logger,
   })
   const host = options.host ?? file.host ?? '127.0.0.1'

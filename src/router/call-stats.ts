@@ -3,8 +3,8 @@
  * counters and a fixed-bucket latency histogram (4 buckets per power of two of microseconds,
  * about 19% wide each). Percentiles are read from the histogram only when someone asks.
  */
-const BUCKETS_PER_OCTAVE = 4
-const BUCKET_COUNT = 128 // 2^(128/4) µs ≈ 71 minutes: anything longer lands in the last bucket
+export const BUCKETS_PER_OCTAVE = 4
+export const BUCKET_COUNT = 128 // 2^(128/4) µs ≈ 71 minutes: anything longer lands in the last bucket
 
 export class CallStats {
   calls = 0
@@ -13,8 +13,9 @@ export class CallStats {
   timeouts = 0
   /** Epoch ms of the last invocation, 0 if none. */
   lastCallAt = 0
-  /** Finished calls recorded in the histogram. */
+  /** Finished calls recorded in the histogram, and the sum of their latencies in ms. */
   finished = 0
+  totalMs = 0
   /** Bumped on every change: the stats ticker publishes only callees whose version moved. */
   version = 0
   private readonly histogram = new Uint32Array(BUCKET_COUNT)
@@ -33,6 +34,7 @@ export class CallStats {
     if (bucket >= BUCKET_COUNT) bucket = BUCKET_COUNT - 1
     this.histogram[bucket]!++
     this.finished++
+    this.totalMs += elapsedMs
     this.version++
   }
 
@@ -44,6 +46,14 @@ export class CallStats {
     this.errors++
     if (timedOut) this.timeouts++
     this.version++
+  }
+
+  /**
+   * Add this histogram's bucket counts into `into` (BUCKET_COUNT long): bucket i holds the calls
+   * faster than 2^((i+1)/BUCKETS_PER_OCTAVE) µs and not faster than bucket i-1's bound.
+   */
+  addHistogramTo(into: Float64Array): void {
+    for (let i = 0; i < BUCKET_COUNT; i++) into[i]! += this.histogram[i]!
   }
 
   /** The latency below which `q` (0..1) of finished calls fell, in ms (bucket upper bound), or null. */

@@ -17,6 +17,14 @@ export function validateConfig(value: unknown): void {
   optional(cfg, 'strictUris', 'boolean')
   optional(cfg, 'extensions', 'boolean')
   optional(cfg, 'callStats', 'boolean')
+  optional(cfg, 'shutdownGraceMs', 'number')
+  if (cfg.admin !== undefined) {
+    const admin = dict(cfg.admin, 'admin')
+    optional(admin, 'host', 'string', 'admin')
+    optional(admin, 'port', 'number', 'admin')
+    optional(admin, 'token', 'string', 'admin')
+    optional(admin, 'maxCalleeSeries', 'number', 'admin')
+  }
   optional(cfg, 'handshakeTimeoutMs', 'number')
   optional(cfg, 'maxEventQueueBytes', 'number')
   optional(cfg, 'invocationDeadlineMs', 'number')

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { AdminOptions } from './admin/admin-server.js'
 import type { AuthConfig } from './authenticator.js'
 import type { RoleConfig } from './authorizer.js'
 import type { LivenessSettings } from './liveness.js'
@@ -24,10 +25,18 @@ export interface RealmConfig {
   callQueue?: Partial<CallQueueLimits>
 }
 
+/** Fields of a structured log line (session, realm, peer, reason…). */
+export type LogFields = Record<string, unknown>
+
+/**
+ * Where the router logs: one line per session open/close and per failure, with structured
+ * fields. `wampctl router start` passes a pino logger (src/router/log/); the library default is silent.
+ */
 export interface Logger {
-  info(message: string): void
-  warn(message: string): void
-  error(message: string): void
+  debug?(message: string, fields?: LogFields): void
+  info(message: string, fields?: LogFields): void
+  warn(message: string, fields?: LogFields): void
+  error(message: string, fields?: LogFields): void
 }
 
 export interface RouterOptions {
@@ -78,6 +87,13 @@ export interface RouterOptions {
   invocationDeadlineMs?: number
   /** Interval of wampctl.stats.on_tick, ms. Default 1000. */
   statsIntervalMs?: number
+  /**
+   * The admin HTTP listener (/metrics, /healthz, /readyz). Off unless set; listen() starts it
+   * before the WAMP listener. See src/router/admin/admin-server.ts for its fields and defaults.
+   */
+  admin?: AdminOptions
+  /** How long a graceful shutdown (Router.shutdown, SIGTERM) lets calls in flight finish, ms. Default 10000. */
+  shutdownGraceMs?: number
   logger?: Logger
 }
 

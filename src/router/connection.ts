@@ -1,5 +1,6 @@
 import { CloseUri, ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode, messageName } from '../protocol/message-codes.js'
+import type { Logger } from './config.js'
 import { beginAuthentication, type AuthConfig, type AuthStep } from './authenticator.js'
 import { DropReason, type RouterCounters } from './counters.js'
 import { HandshakeError, PayloadSizeExceededError, ProtocolViolationError, RouterError } from './errors.js'
@@ -23,6 +24,10 @@ export interface ConnectionHost extends EventFlowHost {
   readonly maxBufferedBytes: number
   /** The router's counters (messages, drops, failures), incremented here where things happen. */
   readonly counters: RouterCounters
+  /** One line per session open/close and per failure. */
+  readonly logger: Logger
+  /** False once a shutdown began: HELLO gets ABORT wamp.close.system_shutdown. */
+  readonly acceptingSessions: boolean
   /** Close a connection whose WAMP opening handshake is not done after this many ms (0 = never). */
   readonly handshakeTimeoutMs: number
   /** The router dropped this peer on its own initiative: log it (one line) and count it. */
@@ -88,6 +93,11 @@ export class Connection implements SessionTransport {
 
   get currentSession(): Session | undefined {
     return this.session
+  }
+
+  /** Bytes accepted for sending and not yet handed to the kernel (backpressure, read at scrape time). */
+  get bufferedAmount(): number {
+    return this.transport.bufferedAmount
   }
 
   /** Bytes received and sent on this transport's socket so far (read at scrape time). */
@@ -158,6 +168,7 @@ export class Connection implements SessionTransport {
   /** The router ends the session (kill, shutdown): GOODBYE, then wait briefly for the peer's GOODBYE. */
   goodbye(reason: string, message?: string): void {
     if (this.state !== 'established') return
+    if (this.session !== undefined) this.logClosed(this.session, reason)
     this.session = undefined
     this.host.counters.peerDropped(reason === CloseUri.systemShutdown ? DropReason.shutdown : DropReason.killed)
     this.send([MessageCode.GOODBYE, message === undefined ? {} : { message }, reason])
@@ -173,7 +184,13 @@ export class Connection implements SessionTransport {
       this.host.counters.protocolViolations++
       this.host.counters.peerDropped(DropReason.protocolViolation)
     }
-    this.leaveRealm()
+    this.host.logger.warn(this.session === undefined ? 'handshake refused' : 'session aborted', {
+      peer: this.info.peer,
+      session: this.session?.id,
+      error: reason,
+      message,
+    })
+    this.leaveRealm(reason)
     this.send([MessageCode.ABORT, { message }, reason])
     this.state = 'closing'
     this.transport.close(reason === ErrorUri.protocolViolation ? 'protocol-error' : 'normal', message)
@@ -190,8 +207,13 @@ export class Connection implements SessionTransport {
 
   private tooSlow(): void {
     this.host.counters.peerDropped(DropReason.tooSlow)
-    this.host.onInternalError(new Error('peer too slow: send buffer limit exceeded, dropping its session'), this.info.peer)
-    this.leaveRealm()
+    this.host.logger.warn('peer dropped', {
+      peer: this.info.peer,
+      session: this.session?.id,
+      reason: DropReason.tooSlow,
+      message: `more than ${this.host.maxBufferedBytes} bytes unsent: it reads too slowly`,
+    })
+    this.leaveRealm(DropReason.tooSlow)
     this.state = 'closed'
     this.transport.terminate()
   }
@@ -267,13 +289,13 @@ export class Connection implements SessionTransport {
         case MessageCode.CANCEL:
           return realm.dealer.cancel(s, msg.request, msg.options)
         case MessageCode.GOODBYE:
-          this.leaveRealm()
+          this.leaveRealm(msg.reason)
           this.send([MessageCode.GOODBYE, {}, CloseUri.goodbyeAndOut])
           this.state = 'idle' // the transport may carry a new session (spec); the peer usually closes it
           this.startHandshakeTimer()
           return
         case MessageCode.ABORT:
-          this.leaveRealm()
+          this.leaveRealm(msg.reason)
           this.state = 'closing'
           this.transport.close('normal', '')
           return
@@ -305,6 +327,7 @@ export class Connection implements SessionTransport {
   }
 
   private hello(realmName: string, details: Dict): void {
+    if (!this.host.acceptingSessions) throw new HandshakeError(CloseUri.systemShutdown, 'the router is shutting down')
     const realm = this.host.realm(realmName)
     if (realm === undefined) throw new HandshakeError(ErrorUri.noSuchRealm, `no realm '${realmName}' on this router`)
     const roles = details.roles
@@ -352,6 +375,16 @@ export class Connection implements SessionTransport {
       },
     ])
     realm.join(session)
+    this.host.logger.info('session opened', {
+      realm: realm.name,
+      session: sessionId,
+      authid: identity.authid,
+      authrole: identity.authrole,
+      authmethod: identity.authmethod,
+      transport: this.info.type,
+      serializer: this.serializer.protocol,
+      peer: this.info.peer,
+    })
   }
 
   private oversize(msg: Inbound, size: number): void {
@@ -411,17 +444,30 @@ export class Connection implements SessionTransport {
     if (this.state === 'closed') return
     this.host.peerDropped(this, 'liveness_timeout', `session ${this.session?.id ?? 'none'} sent nothing, not even a pong, after a ping`)
     try {
-      this.leaveRealm()
+      this.leaveRealm(DropReason.livenessTimeout)
     } finally {
       this.state = 'closed'
       this.transport.terminate()
     }
   }
 
-  private leaveRealm(): void {
+  /** The session ends for `reason` (the peer's GOODBYE/ABORT reason, or why the router ended it). */
+  private leaveRealm(reason: string): void {
     const s = this.session
     this.session = undefined
-    if (s !== undefined) s.realm.leave(s)
+    if (s === undefined) return
+    this.logClosed(s, reason)
+    s.realm.leave(s)
+  }
+
+  private logClosed(s: Session, reason: string): void {
+    this.host.logger.info('session closed', {
+      realm: s.realm.name,
+      session: s.id,
+      authid: s.authid,
+      reason,
+      duration_ms: Date.now() - s.joinedAt.getTime(),
+    })
   }
 
   private onClose(): void {
@@ -433,7 +479,7 @@ export class Connection implements SessionTransport {
     this.liveness?.stop()
     this.events.stop()
     try {
-      this.leaveRealm()
+      this.leaveRealm('transport closed')
     } catch (err) {
       this.host.onInternalError(err, 'closing a session')
     }

@@ -153,6 +153,7 @@ export class Dealer {
       if (meta === undefined) throw new NoSuchProcedureError(procedure)
       return this.realm.callMeta(caller, request, options, procedure, meta, args, kwargs)
     }
+    if (!this.realm.acceptingCalls) throw new NoAvailableCalleeError(procedure, 'the router is shutting down')
     const reg = this.index.best(procedure)
     // An exact hit is a URI already checked at REGISTER; a pattern hit says nothing about the call's URI.
     if (reg === undefined || reg.match !== 'exact') checkUri(procedure, 'exact', this.realm.strictUris)

@@ -49,6 +49,8 @@ export class Realm {
   readonly liveness: LivenessSettings
   readonly extensions: boolean
   readonly callQueue: CallQueueLimits
+  /** False once a graceful shutdown began: CALLs to callees are refused (no_available_callee). */
+  acceptingCalls = true
   /** The router's own procedures: wamp.* meta API and wampctl.* extensions. */
   readonly meta = new Map<string, MetaProcedure>()
   private readonly cancelers = new Map<Session, Set<() => void>>()

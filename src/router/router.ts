@@ -3,12 +3,14 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseUri } from '../protocol/error-uris.js'
+import { AdminServer, type AdminOptions, type AdminSource } from './admin/admin-server.js'
 import type { AuthConfig } from './authenticator.js'
 import { normalizeRealm, type Logger, type RouterOptions } from './config.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { DropReason, RouterCounters } from './counters.js'
 import { RouterConfigError } from './errors.js'
 import { installExtensions } from './extensions/install.js'
+import { drainCalls } from './graceful-shutdown.js'
 import { freshId } from './ids.js'
 import { registrationMetaProcedures } from './meta/registration-meta.js'
 import { sessionMetaProcedures } from './meta/session-meta.js'
@@ -32,11 +34,19 @@ export interface ListenOptions {
 
 const silent: Logger = { info: () => {}, warn: () => {}, error: () => {} }
 
+export interface ShutdownOptions {
+  /** How long calls in flight may take to finish, ms. Default RouterOptions.shutdownGraceMs. */
+  graceMs?: number
+}
+
+type Lifecycle = 'starting' | 'serving' | 'shutting down' | 'stopped'
+
 /**
  * The embedded WAMP v2 router. `await new Router().listen({ port: 0 })`, then `router.url`;
- * `await router.close()` says GOODBYE (wamp.close.system_shutdown) to every session.
+ * `await router.shutdown()` stops taking sessions and calls, lets calls in flight finish, then says
+ * GOODBYE (wamp.close.system_shutdown) to every session; `await router.close()` says it at once.
  */
-export class Router implements ConnectionHost {
+export class Router implements ConnectionHost, AdminSource {
   readonly realms = new Map<string, Realm>()
   readonly path: string
   readonly maxMessageSize: number
@@ -48,7 +58,7 @@ export class Router implements ConnectionHost {
   readonly maxEventQueueBytes: number
   private readonly auth = new Map<string, AuthConfig>()
   private readonly connections = new Set<Connection>()
-  private readonly logger: Logger
+  readonly logger: Logger
   private readonly roles: Record<string, unknown>
   private readonly stopExtensions: Array<() => void> = []
   private readonly tls: TlsOptions | undefined
@@ -58,6 +68,14 @@ export class Router implements ConnectionHost {
   private wss: WebSocketServer | undefined
   private rawsocketServers: RawSocketServer[] = []
   private address: AddressInfo | undefined
+  private lifecycle: Lifecycle = 'starting'
+  private admin: AdminServer | undefined
+  private readonly adminOptions: AdminOptions | undefined
+  readonly shutdownGraceMs: number
+  private closing: Promise<void> | undefined
+  private shuttingDown: Promise<void> | undefined
+  /** Ends a graceful shutdown's wait for calls in flight (close() during shutdown). */
+  private endGrace: (() => void) | undefined
 
   constructor(options: RouterOptions = {}) {
     this.path = options.path ?? '/ws'
@@ -73,6 +91,8 @@ export class Router implements ConnectionHost {
     this.tls = options.tls
     this.rawsocketAddresses = options.rawsocket ?? []
     for (const a of this.rawsocketAddresses) parseListenAddress(a) // fail at construction on a typo
+    this.adminOptions = options.admin
+    this.shutdownGraceMs = nonNegative(options.shutdownGraceMs, DEFAULT_SHUTDOWN_GRACE_MS, 'shutdownGraceMs')
     this.roles = welcomeRoles(this.extensions)
     const callStats = options.callStats ?? true
     if (!callStats && this.extensions)
@@ -123,8 +143,49 @@ export class Router implements ConnectionHost {
     return this.address.port
   }
 
+  /** http://host:port of the admin listener (RouterOptions.admin), once listening. */
+  get adminUrl(): string | undefined {
+    return this.admin?.url
+  }
+
+  /** Serving and accepting new sessions: what /readyz says. */
+  get ready(): boolean {
+    return this.lifecycle === 'serving'
+  }
+
+  /** Up, graceful shutdown included: what /healthz says. */
+  get serving(): boolean {
+    return this.lifecycle === 'serving' || this.lifecycle === 'shutting down'
+  }
+
+  get notReadyReason(): string | undefined {
+    return this.lifecycle === 'serving' ? undefined : this.lifecycle
+  }
+
+  /** New sessions are refused (ABORT wamp.close.system_shutdown) once a shutdown has begun. */
+  get acceptingSessions(): boolean {
+    return this.lifecycle === 'starting' || this.lifecycle === 'serving'
+  }
+
+  /** Listen for WAMP (and, with RouterOptions.admin, on the admin listener first: /readyz says "starting" until WAMP is up). */
   async listen(options: ListenOptions = {}): Promise<this> {
     if (this.http !== undefined) throw new RouterConfigError('the router is already listening')
+    if (this.adminOptions !== undefined) {
+      this.admin = new AdminServer(this, this.adminOptions, this.logger)
+      await this.admin.listen()
+    }
+    try {
+      await this.listenWamp(options)
+    } catch (err) {
+      await this.admin?.close()
+      throw err
+    }
+    this.lifecycle = 'serving'
+    this.logger.info('listening', { urls: this.urls, ...(this.admin === undefined ? {} : { admin: this.admin.url }) })
+    return this
+  }
+
+  private async listenWamp(options: ListenOptions): Promise<void> {
     const tls = this.tls === undefined ? undefined : tlsServerOptions(this.tls)
     const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
       res.writeHead(426, { 'content-type': 'text/plain' })
@@ -166,8 +227,6 @@ export class Router implements ConnectionHost {
       await server.listen()
       this.rawsocketServers.push(server)
     }
-    this.logger.info(`listening on ${this.urls.join(', ')}`)
-    return this
   }
 
   /**
@@ -187,8 +246,35 @@ export class Router implements ConnectionHost {
     }
   }
 
-  /** GOODBYE (system_shutdown) to every session, then stop listening. */
-  async close(): Promise<void> {
+  /**
+   * Graceful shutdown: /readyz turns 503, new sessions are refused, no new calls start (callees are
+   * cordoned), calls in flight get up to `graceMs` to finish, then GOODBYE wamp.close.system_shutdown
+   * to every session. close() during the wait ends it at once. Resolves once stopped.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    if (this.shuttingDown !== undefined) return this.shuttingDown
+    if (this.closing !== undefined) return this.closing
+    const graceMs = nonNegative(options.graceMs, this.shutdownGraceMs, 'graceMs')
+    this.lifecycle = 'shutting down'
+    this.shuttingDown = (async () => {
+      const drain = drainCalls([...this.realms.values()], { graceMs, logger: this.logger })
+      this.endGrace = drain.endNow
+      await drain.outcome
+      this.endGrace = undefined
+      await this.close()
+    })()
+    return this.shuttingDown
+  }
+
+  /** GOODBYE (system_shutdown) to every session at once, then stop listening. Ends a graceful shutdown's wait. */
+  close(): Promise<void> {
+    this.endGrace?.()
+    this.closing ??= this.stop()
+    return this.closing
+  }
+
+  private async stop(): Promise<void> {
+    this.lifecycle = 'stopped'
     for (const stop of this.stopExtensions.splice(0)) stop()
     for (const realm of this.realms.values()) {
       for (const s of [...realm.sessions.values()]) {
@@ -201,6 +287,7 @@ export class Router implements ConnectionHost {
     const rawsocketServers = this.rawsocketServers.splice(0)
     this.wss = undefined
     this.http = undefined
+    await this.admin?.close()
     if (http === undefined) return
     // Give the GOODBYEs one turn to flush, then close every transport.
     await new Promise((r) => setImmediate(r))
@@ -232,6 +319,18 @@ export class Router implements ConnectionHost {
       bytesOut += bytes.out
     }
     return { in: bytesIn, out: bytesOut }
+  }
+
+  /** Unsent bytes queued for peers, in total and for the most backed-up one (backpressure). */
+  sendBuffered(): { total: number; max: number } {
+    let total = 0
+    let max = 0
+    for (const c of this.connections) {
+      const n = c.bufferedAmount
+      total += n
+      if (n > max) max = n
+    }
+    return { total, max }
   }
 
   realm(name: string): Realm | undefined {
@@ -271,6 +370,7 @@ export class Router implements ConnectionHost {
   private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0]
     if (path !== this.path) return refuse(socket, 404, `no WAMP endpoint at ${path}; use ${this.path}`)
+    if (!this.acceptingSessions) return refuse(socket, 503, 'the router is shutting down')
     const offered = (req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
@@ -311,6 +411,9 @@ const DEFAULT_MAX_EVENT_QUEUE_BYTES = 64 * 1024
 /** Connections must finish the WAMP opening handshake within 10 s (Nexus: 5 s): idle sockets cannot pile up. */
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
 
+/** Calls in flight get 10 s to finish on a graceful shutdown (Kubernetes waits 30 s before SIGKILL). */
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
+
 function nonNegative(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !(value >= 0) || value > 2 ** 31 - 1)
@@ -334,9 +437,11 @@ function pickProtocol(offered: Set<string>): string | undefined {
   return undefined
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' }
+
 function refuse(socket: Socket, status: number, reason: string): void {
   const body = `${reason}\n`
   socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   )
 }
