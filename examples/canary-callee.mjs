@@ -4,7 +4,13 @@
 // arguments after a few milliseconds, like `wampctl demo`'s demo.add. --fail-rate makes it
 // answer that fraction of calls with an error, to watch a rollout roll back.
 //
-//   node examples/canary-callee.mjs demo.add --authid demo-add-v2 [--fail-rate 0.3] [--url ws://127.0.0.1:8080/ws] [--realm realm1]
+// It registers DARK (REGISTER option `_weight: 0`, a wampctl router extension): a new callee of a
+// roundrobin registration would otherwise take a full share of the calls the moment it registers,
+// before any rollout gate has judged it, so a broken build would fail real calls until the first
+// check. At weight 0 it serves nothing until `wampctl rollout canary` gives it its first step.
+// `--weight 1` joins with a full share (an ordinary new instance, e.g. for `rollout replace`).
+//
+//   node examples/canary-callee.mjs demo.add --authid demo-add-v2 [--fail-rate 0.3] [--weight 0] [--url ws://127.0.0.1:8080/ws] [--realm realm1]
 import autobahn from 'autobahn'
 import { parseArgs } from 'node:util'
 
@@ -16,17 +22,19 @@ const { values, positionals } = parseArgs({
     authid: { type: 'string', default: 'canary' },
     'fail-rate': { type: 'string', default: '0' },
     'delay-ms': { type: 'string', default: '10' },
+    weight: { type: 'string', default: '0' },
   },
 })
 const uri = positionals[0]
 if (uri === undefined) {
   process.stderr.write(
-    'usage: node examples/canary-callee.mjs URI [--authid ID] [--fail-rate 0..1] [--delay-ms N] [--url URL] [--realm REALM]\n',
+    'usage: node examples/canary-callee.mjs URI [--authid ID] [--fail-rate 0..1] [--weight 0] [--delay-ms N] [--url URL] [--realm REALM]\n',
   )
   process.exit(2)
 }
 const failRate = Number(values['fail-rate'])
 const delayMs = Number(values['delay-ms'])
+const weight = Number(values.weight)
 
 const connection = new autobahn.Connection({ url: values.url, realm: values.realm, authid: values.authid, max_retries: 0 })
 connection.onopen = async (session) => {
@@ -38,9 +46,9 @@ connection.onopen = async (session) => {
       if (Math.random() < failRate) throw new autobahn.Error('com.example.error.canary_broken', ['this build is broken'])
       return Number(args?.[0] ?? 0) + Number(args?.[1] ?? 0)
     },
-    { invoke: 'roundrobin' },
+    { invoke: 'roundrobin', _weight: weight },
   )
-  process.stdout.write(`registered ${uri} as session ${session.id} (authid ${values.authid}, fail rate ${failRate})\n`)
+  process.stdout.write(`registered ${uri} as session ${session.id} (authid ${values.authid}, weight ${weight}, fail rate ${failRate})\n`)
 }
 connection.onclose = (reason, details) => {
   process.stdout.write(`closed: ${reason}${details?.reason ? ` (${details.reason})` : ''}\n`)
