@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { LiveModel } from '../../src/ui/live/model.js'
-import { barData, calleeTable, dashboardData, fitCells, lineSeries, registrationTable } from '../../src/ui/dashboard/view.js'
+import {
+  barData,
+  CALLEE_COLUMNS,
+  CELL_GAP,
+  calleeTable,
+  dashboardData,
+  fitCells,
+  fitColumns,
+  lineSeries,
+  REGISTRATION_COLUMNS,
+  registrationTable,
+} from '../../src/ui/dashboard/view.js'
 
 function model(): LiveModel {
   const m = new LiveModel()
@@ -100,5 +111,19 @@ describe('dashboard view data', () => {
       [' 1', '1', 'z-1', 'active', '1', '75%', '30.0', '0', '0', '3.3'],
       ['>2', '2', 'z-2-with-…', 'active', '1', '25%', '10.0', '0', '0', '3.3'],
     ])
+  })
+
+  it('columns fit the box: optional ones go first (never SESSION, whose 16 cells are kept whole), the flexible one takes the rest', () => {
+    const width = (l: ReturnType<typeof fitColumns>) => l.widths.reduce((n, w) => n + w + CELL_GAP, 0)
+    const wide = fitColumns(CALLEE_COLUMNS, 101)
+    expect(wide.headers).toEqual([' #', 'SESSION', 'AUTHID', 'STATE', 'WEIGHT', 'SHARE', 'CALLS/S', 'IN FLIGHT', 'ERRORS', 'P99 MS'])
+    expect(width(wide)).toBeLessThanOrEqual(101)
+    const narrow = fitColumns(CALLEE_COLUMNS, 50) // the callees box of an 80-column terminal
+    expect(narrow.headers).toEqual([' #', 'SESSION', 'AUTHID', 'STATE', 'CALLS/S'])
+    expect(narrow.widths[1]).toBe(16)
+    expect(width(narrow)).toBeLessThanOrEqual(50)
+    const regs = fitColumns(REGISTRATION_COLUMNS, 50)
+    expect(regs.headers).toEqual(['  URI', 'CALLS/S', 'ERRORS', 'SPREAD'])
+    expect(width(regs)).toBeLessThanOrEqual(50)
   })
 })

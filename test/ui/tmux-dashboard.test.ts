@@ -87,5 +87,5 @@ describe('wampctl dashboard in tmux', () => {
     screen.keys('q')
     expect(await screen.waitForExit()).toBe(0)
     expect(screen.hasSession()).toBe(false)
-  })
+  }, 60_000)
 })

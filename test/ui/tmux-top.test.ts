@@ -85,7 +85,7 @@ describe('wampctl top in tmux', () => {
     screen.keys('q')
     expect(await screen.waitForExit()).toBe(0)
     expect(screen.hasSession()).toBe(false)
-  })
+  }, 60_000)
 
   it('demo --top shows the demo load moving and stops cleanly (exit 0) on SIGTERM', async () => {
     screen = new TmuxScreen('demo')
@@ -105,5 +105,5 @@ describe('wampctl top in tmux', () => {
     await screen.waitForScreen((s) => line(s) !== line(first) && rate(s) > 0, 'the demo.add line to change')
     process.kill(screen.commandPid(), 'SIGTERM')
     expect(await screen.waitForExit()).toBe(0)
-  })
+  }, 60_000)
 })

@@ -12,17 +12,7 @@ import { disconnectedLine } from '../live/connection-status.js'
 import { clock, type LiveEvent } from '../live/event-log.js'
 import type { LiveSource } from '../live/feed.js'
 import { throttle } from '../live/throttle.js'
-import {
-  barData,
-  CALLEE_HEADERS,
-  calleeTable,
-  dashboardData,
-  fitCells,
-  lineSeries,
-  REGISTRATION_HEADERS,
-  registrationTable,
-  type DashboardData,
-} from './view.js'
+import { barData, calleeTable, dashboardData, layoutRows, lineSeries, registrationTable, type DashboardData } from './view.js'
 import { CALLEE_KEYS, createWidgets, REGISTRATION_KEYS } from './widgets.js'
 
 export interface RunDashboardOptions {
@@ -81,12 +71,12 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
     for (const t of [w.registrations, w.callees]) t.rows.style.item.fg = stale ? 'gray' : 'default'
     label(w.registrations, ` registrations (${data.registrations.length}) — ${mode()} `)
     w.registrations.setData({
-      headers: REGISTRATION_HEADERS,
-      data: fitCells(registrationTable(data.registrations, data.selected), w.registrationWidths),
+      headers: w.registrationLayout.headers,
+      data: layoutRows(registrationTable(data.registrations, data.selected), w.registrationLayout),
     })
     if (data.registrations.length > 0) w.registrations.rows.select(data.selected)
     label(w.callees, ` callees of ${uri}${stale ? ' (STALE)' : ''} — ${progressLine ?? CALLEE_KEYS} `)
-    w.callees.setData({ headers: CALLEE_HEADERS, data: fitCells(calleeTable(data.callees, calleeIndex), w.calleeWidths) })
+    w.callees.setData({ headers: w.calleeLayout.headers, data: layoutRows(calleeTable(data.callees, calleeIndex), w.calleeLayout) })
     if (data.callees.length > 0) w.callees.rows.select(calleeIndex)
     label(w.bar, ` load share % by callee — ${uri} `)
     w.bar.setData(barData(data.callees))

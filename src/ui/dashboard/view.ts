@@ -62,8 +62,6 @@ export function lineSeries(
   })
 }
 
-export const REGISTRATION_HEADERS = ['  URI', 'INVOKE', 'CALLEES', 'CALLS/S', 'IN FLIGHT', 'ERRORS', 'SPREAD']
-
 /** Cut every cell to its column's width (blessed-contrib pads but does not cut cleanly). */
 export function fitCells(rows: string[][], widths: number[]): string[][] {
   return rows.map((r) => r.map((cell, i) => fit(cell, widths[i] ?? cell.length).trimEnd()))
@@ -82,8 +80,6 @@ export function registrationTable(rows: RegistrationRow[], selected = -1): strin
   ])
 }
 
-export const CALLEE_HEADERS = [' #', 'SESSION', 'AUTHID', 'STATE', 'WEIGHT', 'SHARE', 'CALLS/S', 'IN FLIGHT', 'ERRORS', 'P99 MS']
-
 export function calleeTable(callees: CalleeRow[], selected = -1): string[][] {
   return callees.map((c, i) => [
     `${i === selected ? '>' : ' '}${c.position}`,
@@ -97,4 +93,81 @@ export function calleeTable(callees: CalleeRow[], selected = -1): string[][] {
     fmtCount(c.errors),
     fmtMs(c.p99_ms),
   ])
+}
+
+/** A table column of the dashboard: its width, or (flex) the least it takes and the most it wants. */
+export interface TableColumn {
+  header: string
+  width: number
+  /** Takes what is left, from `width` up to `max`. */
+  flex?: { max: number }
+  /** Dropped first when the box is narrow: higher goes first; undefined: never dropped. */
+  drop?: number
+}
+
+export const REGISTRATION_COLUMNS: TableColumn[] = [
+  { header: '  URI', width: 12, flex: { max: 48 } },
+  { header: 'INVOKE', width: 10, drop: 2 },
+  { header: 'CALLEES', width: 7, drop: 3 },
+  { header: 'CALLS/S', width: 7 },
+  { header: 'IN FLIGHT', width: 9, drop: 4 },
+  { header: 'ERRORS', width: 6, drop: 1 },
+  { header: 'SPREAD', width: 6 },
+]
+
+/** A session id is never cut (16 digits); the authid shortens with … before anything else gives way. */
+export const CALLEE_COLUMNS: TableColumn[] = [
+  { header: ' #', width: 3 },
+  { header: 'SESSION', width: 16 },
+  { header: 'AUTHID', width: 6, flex: { max: 24 } },
+  { header: 'STATE', width: 8 },
+  { header: 'WEIGHT', width: 6, drop: 5 },
+  { header: 'SHARE', width: 5, drop: 1 },
+  { header: 'CALLS/S', width: 7 },
+  { header: 'IN FLIGHT', width: 9, drop: 4 },
+  { header: 'ERRORS', width: 6, drop: 2 },
+  { header: 'P99 MS', width: 6, drop: 3 },
+]
+
+/** blessed-contrib pads each cell to its width plus this (columnSpacing 3 → 2 spaces). */
+export const CELL_GAP = 2
+
+export interface TableLayout {
+  /** Indexes of the columns shown, in order. */
+  keep: number[]
+  /** Their widths. */
+  widths: number[]
+  headers: string[]
+}
+
+/**
+ * The columns that fit `inner` cells: drop the optional ones (highest `drop` first) until the rest
+ * fit, then give the flexible column what is left. The header line never wraps.
+ */
+export function fitColumns(columns: TableColumn[], inner: number): TableLayout {
+  const keep = columns.map((_, i) => i)
+  const need = (): number => keep.reduce((n, i) => n + columns[i]!.width + CELL_GAP, 0)
+  const droppable = columns
+    .map((c, i) => ({ i, drop: c.drop }))
+    .filter((c): c is { i: number; drop: number } => c.drop !== undefined)
+    .sort((a, b) => b.drop - a.drop)
+  for (const d of droppable) {
+    if (need() <= inner) break
+    keep.splice(keep.indexOf(d.i), 1)
+  }
+  const widths = keep.map((i) => columns[i]!.width)
+  const flex = keep.findIndex((i) => columns[i]!.flex !== undefined)
+  if (flex >= 0) {
+    const spare = Math.max(0, inner - need())
+    widths[flex] = Math.min(columns[keep[flex]!]!.flex!.max, widths[flex]! + spare)
+  }
+  return { keep, widths, headers: keep.map((i) => columns[i]!.header) }
+}
+
+/** The cells of the kept columns, cut to their widths. */
+export function layoutRows(rows: string[][], layout: TableLayout): string[][] {
+  return fitCells(
+    rows.map((r) => layout.keep.map((i) => r[i] ?? '')),
+    layout.widths,
+  )
 }

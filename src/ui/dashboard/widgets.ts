@@ -1,6 +1,7 @@
 import type blessedNs from 'blessed'
 import type contribNs from 'blessed-contrib'
 import type { Widgets } from 'blessed'
+import { CALLEE_COLUMNS, CELL_GAP, fitColumns, REGISTRATION_COLUMNS, type TableLayout } from './view.js'
 
 type Blessed = typeof blessedNs
 type Contrib = typeof contribNs
@@ -14,12 +15,12 @@ export interface DashboardWidgets {
   log: contribNs.LogElement
   prompt: Widgets.BoxElement
   /** Column widths of the two tables (cells must be cut to them: blessed-contrib does not). */
-  registrationWidths: number[]
-  calleeWidths: number[]
+  registrationLayout: TableLayout
+  calleeLayout: TableLayout
 }
 
-/** Gap between table columns: blessed-contrib pads with columnSpacing - 1 spaces. */
-const SPACING = 3
+/** Gap between table columns: blessed-contrib pads with columnSpacing - 1 spaces (CELL_GAP). */
+const SPACING = CELL_GAP + 1
 
 export const REGISTRATION_KEYS = 'Tab/arrows registration · q quit'
 export const CALLEE_KEYS = 'j/k select · c cordon · u uncordon · d drain · e evict'
@@ -44,8 +45,6 @@ export function createWidgets(
     ...(output?.output !== undefined ? { output: output.output } : {}),
   } as Widgets.IScreenOptions)
   const grid = new contrib.grid({ rows: 12, cols: 12, screen })
-  const width = (screen.width as number) || 160
-  const leftWidth = Math.floor((width * 8) / 12) - 4
 
   const bar = grid.set(0, 0, 5, 6, contrib.bar, {
     label: ' load share % by callee ',
@@ -69,8 +68,6 @@ export function createWidgets(
     // axis and labels in the terminal's own foreground (the default black axis vanishes on a dark background)
     style: { text: 'normal', baseline: 'normal' },
   })
-  const fixed = [10, 7, 8, 9, 6, 7]
-  const registrationWidths = [Math.max(12, leftWidth - fixed.reduce((a, b) => a + b, 0) - (SPACING - 1) * 7), ...fixed]
   const registrations = grid.set(5, 0, 4, 8, contrib.table, {
     label: ' registrations ',
     keys: false,
@@ -79,14 +76,10 @@ export function createWidgets(
     selectedFg: 'black',
     selectedBg: 'cyan',
     columnSpacing: SPACING,
-    columnWidth: registrationWidths,
+    columnWidth: [1],
   })
   // blessed-contrib puts the rows one cell right of the header line: line them up
   registrations.rows.left = 0
-  // #, SESSION (16: a session id is never cut), AUTHID (what is left), STATE, WEIGHT, SHARE, CALLS/S, IN FLIGHT, ERRORS, P99 MS
-  const calleeFixed = [3, 16, 9, 6, 5, 7, 9, 6, 6]
-  const authWidth = Math.max(8, leftWidth - calleeFixed.reduce((a, b) => a + b, 0) - (SPACING - 1) * 10)
-  const calleeWidths = [3, 16, authWidth, ...calleeFixed.slice(2)]
   const callees = grid.set(9, 0, 3, 8, contrib.table, {
     label: ' callees ',
     keys: false,
@@ -95,7 +88,7 @@ export function createWidgets(
     selectedFg: 'black',
     selectedBg: 'yellow',
     columnSpacing: SPACING,
-    columnWidth: calleeWidths,
+    columnWidth: [1],
   })
   callees.rows.left = 0
   const log = grid.set(5, 8, 7, 4, contrib.log, {
@@ -117,5 +110,11 @@ export function createWidgets(
     hidden: true,
     tags: false,
   })
-  return { screen, bar, line, registrations, callees, log, prompt, registrationWidths, calleeWidths }
+  // The columns that fit each table's box (its rows are 3 cells narrower than the box); the
+  // table reads columnWidth on every setData.
+  const registrationLayout = fitColumns(REGISTRATION_COLUMNS, (registrations.width as number) - 3)
+  const calleeLayout = fitColumns(CALLEE_COLUMNS, (callees.width as number) - 3)
+  registrations.options.columnWidth = registrationLayout.widths
+  callees.options.columnWidth = calleeLayout.widths
+  return { screen, bar, line, registrations, callees, log, prompt, registrationLayout, calleeLayout }
 }
