@@ -7,6 +7,7 @@ import { PatternIndex } from './pattern-index.js'
 import { withPayload } from './payload.js'
 import type { Realm } from './realm.js'
 import type { Session } from './session.js'
+import type { Testament } from './testaments.js'
 import { Subscription } from './subscription.js'
 import { checkUri, isReservedUri, type MatchPolicy } from './uri.js'
 
@@ -62,6 +63,11 @@ export class Broker {
     }
     const publication = this.deliver(topic, args, kwargs, options, session)
     if (options.acknowledge === true) session.send([MessageCode.PUBLISHED, request, publication])
+  }
+
+  /** A testament of `session`, which is gone: published as by it, with its options, unacknowledged. */
+  publishTestament(session: Session, t: Testament): void {
+    this.deliver(t.topic, t.args, t.kwargs, t.options, session)
   }
 
   /** An event from the router itself (meta events, extension ticks). */
@@ -127,7 +133,8 @@ export class Broker {
         if (delivery !== EventDelivery.dropped) sent++
       }
     }
-    publisher?.transport.events.published(sent, congested?.transport.events)
+    // A publisher that is gone (a testament) has nothing to hold back.
+    if (publisher !== undefined && !publisher.closed) publisher.transport.events.published(sent, congested?.transport.events)
     return publication
   }
 }

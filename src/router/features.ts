@@ -1,3 +1,5 @@
+import { TESTAMENT_FEATURE } from '../protocol/testament.js'
+
 /**
  * The roles and features announced in WELCOME: exactly what this router implements.
  * (Call rerouting via wamp.error.unavailable is implemented but has no feature key in the spec.)
@@ -25,6 +27,7 @@ export function welcomeRoles(extensions: boolean): Record<string, unknown> {
         progressive_call_results: true,
         caller_identification: true,
         registration_revocation: true,
+        [TESTAMENT_FEATURE]: true,
         ...(extensions
           ? {
               x_wampctl_operations: true,

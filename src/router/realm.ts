@@ -101,6 +101,8 @@ export class Realm {
     try {
       this.dealer.detach(session)
       this.broker.detach(session)
+      // Its last words: detached-scope testaments, then destroyed-scope ones (spec, Testament).
+      for (const t of session.testaments.take()) this.broker.publishTestament(session, t)
       this.publishMeta('wamp.session.on_leave', [session.id, session.authid, session.authrole])
     } finally {
       this.quiet = false

@@ -15,6 +15,7 @@ import { freshId } from './ids.js'
 import { registrationMetaProcedures } from './meta/registration-meta.js'
 import { sessionMetaProcedures } from './meta/session-meta.js'
 import { subscriptionMetaProcedures } from './meta/subscription-meta.js'
+import { testamentMetaProcedures } from './meta/testament-meta.js'
 import { DEFAULT_LIVENESS, type LivenessSettings } from './liveness.js'
 import { Realm } from './realm.js'
 import { serializerFor, subprotocols } from './serializers.js'
@@ -115,6 +116,7 @@ export class Router implements ConnectionHost, AdminSource {
       realm.addProcedures(sessionMetaProcedures(realm))
       realm.addProcedures(registrationMetaProcedures(realm))
       realm.addProcedures(subscriptionMetaProcedures(realm))
+      realm.addProcedures(testamentMetaProcedures(realm))
       if (this.extensions) this.stopExtensions.push(installExtensions(realm, { statsIntervalMs: options.statsIntervalMs ?? 1000 }))
       this.realms.set(cfg.name, realm)
       this.auth.set(cfg.name, cfg.auth)

@@ -6,6 +6,7 @@ import type { Realm } from './realm.js'
 import type { Callee } from './registration.js'
 import type { Serializer } from './serializers.js'
 import type { Subscription } from './subscription.js'
+import { Testaments } from './testaments.js'
 import type { TransportInfo } from './transport.js'
 
 export type { TransportInfo } from './transport.js'
@@ -69,6 +70,8 @@ export class Session {
   readonly queued = new Map<number, QueuedCall>()
   readonly callees = new Set<Callee>()
   readonly subscriptions = new Set<Subscription>()
+  /** Events to publish when this session is gone (wamp.session.add_testament). */
+  readonly testaments = new Testaments()
   readonly joinedAt = new Date()
   /** Per action: this session's role may do it on any URI (skips per-URI rule checks on the hot path). */
   allowAll = { call: false, register: false, publish: false, subscribe: false }

@@ -176,6 +176,7 @@ describe('WELCOME', () => {
             progressive_call_results: true,
             caller_identification: true,
             registration_revocation: true,
+            testament_meta_api: true,
             x_wampctl_operations: true,
             x_wampctl_concurrency: true,
             x_wampctl_least_loaded: true,
