@@ -205,6 +205,7 @@ export class MetaClient {
       match: reg.match ?? 'exact',
       invoke: reg.invoke ?? 'single',
       created: reg.created ?? null,
+      queued: null,
       callees: views,
     }
   }
@@ -248,6 +249,7 @@ function fromExtension(r: RegistrationSnapshot): RegistrationView {
     match: r.match,
     invoke: r.invoke,
     created: r.created,
+    queued: typeof r.queued === 'number' ? r.queued : null,
     callees: r.callees.map((c) => ({ ...c, recent: c.recent ?? null })),
   }
 }

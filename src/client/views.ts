@@ -28,6 +28,8 @@ export interface RegistrationView {
   match: string
   invoke: string
   created: string | null
+  /** Calls waiting for a callee under its concurrency cap; null or absent when the router does not say. */
+  queued?: number | null
   callees: CalleeView[]
 }
 

@@ -21,6 +21,8 @@ export interface RegistrationSummary {
   /** Calls per second over the recent window. */
   calls_per_s: number | null
   inflight: number | null
+  /** Calls waiting for a callee under its concurrency cap (docs/routing.md); null when unknown. */
+  queued: number | null
   /** Errors in the recent window. */
   errors: number | null
   /**
@@ -46,6 +48,8 @@ export interface RegistrationDetail {
   calls_per_s: number | null
   spread: number | null
   window_ms: number | null
+  /** Calls waiting for a callee under its concurrency cap; null when unknown. */
+  queued: number | null
   callees: CalleeDetail[]
 }
 
@@ -144,6 +148,7 @@ export function summarize(view: RegistrationView, prev?: RegistrationView, elaps
     taking_calls: stats ? view.callees.filter(viewTakesCalls).length : null,
     calls_per_s: view.callees.length === 0 && recent.windowMs === null ? null : perSecond(sum(recent.calls), recent.windowMs),
     inflight: sum(view.callees.map((c) => c.inflight)),
+    queued: view.queued ?? null,
     errors: sum(recent.errors),
     spread: spreadOf(
       view.invoke,
@@ -194,6 +199,7 @@ export function detailOf(view: RegistrationView): RegistrationDetail {
     calls_per_s: summary.calls_per_s,
     spread: summary.spread,
     window_ms: recent.windowMs,
+    queued: view.queued ?? null,
     callees: view.callees.map((c, i) => ({
       session: c.session,
       authid: c.authid,

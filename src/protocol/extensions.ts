@@ -101,6 +101,8 @@ export interface StatsTick {
   interval_ms: number
   /** [registration, session, calls, errors, inflight, p50_ms, p99_ms] */
   callees: Array<[number, number, number, number, number, number | null, number | null]>
+  /** [registration, calls waiting in its queue] for registrations whose queue length changed since the previous tick. */
+  queued?: Array<[number, number]>
 }
 
 /** `wampctl.callee.on_state` payload (single positional argument). */

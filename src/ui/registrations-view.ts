@@ -10,6 +10,7 @@ const LIST_COLUMNS: Column<RegistrationSummary>[] = [
   { header: 'CALLEES', get: (r) => r.callees, align: 'right' },
   { header: 'CALLS/S', get: (r) => fixed(r.calls_per_s), align: 'right' },
   { header: 'IN FLIGHT', get: (r) => r.inflight, align: 'right' },
+  { header: 'QUEUED', get: (r) => r.queued, align: 'right' },
   { header: 'ERRORS', get: (r) => r.errors, align: 'right' },
   { header: 'SPREAD', get: (r) => ratio(r.spread), align: 'right' },
   { header: 'CALLS TOTAL', get: (r) => r.calls_total, align: 'right' },
@@ -39,7 +40,8 @@ const CALLEE_COLUMNS: Column<RegistrationDetail['callees'][number]>[] = [
 
 /** `registrations show`: a header line, then the callees in registration order. */
 export function renderRegistrationDetail(d: RegistrationDetail): string {
-  const head = `${d.uri}  (registration ${d.id}, match ${d.match}, invoke ${d.invoke}${d.created ? `, created ${d.created}` : ''})`
+  const queued = d.queued === null ? '' : `, ${d.queued} queued`
+  const head = `${d.uri}  (registration ${d.id}, match ${d.match}, invoke ${d.invoke}${queued}${d.created ? `, created ${d.created}` : ''})`
   const window =
     d.window_ms === null
       ? ''

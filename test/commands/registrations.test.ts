@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { connFlags, runCli, spawnCli } from '../support/cli.js'
+import { HeldCallee } from '../support/held-callee.js'
 import { openPeer, WampFailure } from '../support/peers.js'
 import { oneErrorLine, readRouter, rowOf, tableRows, wampctlClient } from './read-fixtures.js'
 
@@ -13,6 +14,7 @@ const LIST_KEYS = [
   'taking_calls',
   'calls_per_s',
   'inflight',
+  'queued',
   'errors',
   'spread',
   'window_ms',
@@ -76,6 +78,7 @@ describe('wampctl registrations list', () => {
       'CALLEES',
       'CALLS/S',
       'IN FLIGHT',
+      'QUEUED',
       'ERRORS',
       'SPREAD',
       'CALLS TOTAL',
@@ -88,6 +91,7 @@ describe('wampctl registrations list', () => {
       CALLEES: '3',
       'CALLS/S': expect.stringMatching(RATE),
       'IN FLIGHT': '0',
+      QUEUED: '0',
       ERRORS: '0',
       SPREAD: '2.00x',
       'CALLS TOTAL': '4',
@@ -102,7 +106,7 @@ describe('wampctl registrations list', () => {
       SPREAD: '-',
     })
     const fail = tableRows(r.stdout).find((row) => row[1] === 'com.example.fail')
-    expect(fail?.slice(4)).toEqual(['1', expect.stringMatching(RATE), '0', '1', '-', '1'])
+    expect(fail?.slice(4)).toEqual(['1', expect.stringMatching(RATE), '0', '0', '1', '-', '1'])
     expect(
       tableRows(r.stdout)
         .map((row) => row[1])
@@ -132,6 +136,7 @@ describe('wampctl registrations list', () => {
       taking_calls: 3,
       calls_per_s: expect.any(Number),
       inflight: 0,
+      queued: 0,
       errors: 0,
       spread: 2,
       window_ms: expect.any(Number),
@@ -218,6 +223,7 @@ describe('wampctl registrations list', () => {
       CALLEES: '3',
       'CALLS/S': '-',
       'IN FLIGHT': '-',
+      QUEUED: '-',
       ERRORS: '-',
       SPREAD: '-',
       'CALLS TOTAL': '-',
@@ -234,6 +240,7 @@ describe('wampctl registrations list', () => {
       taking_calls: null,
       calls_per_s: null,
       inflight: null,
+      queued: null,
       errors: null,
       spread: null,
       window_ms: null,
@@ -250,7 +257,7 @@ describe('wampctl registrations show', () => {
     const r = await runCli(['registrations', 'show', 'com.example.add', ...flags])
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout.trim().split('\n')
-    expect(lines[0]).toMatch(/^com\.example\.add {2}\(registration \d+, match exact, invoke roundrobin, created /)
+    expect(lines[0]).toMatch(/^com\.example\.add {2}\(registration \d+, match exact, invoke roundrobin, 0 queued, created /)
     expect(lines[1]).toMatch(/^calls\/s \d+\.\d, spread 2\.00x over the last \d+(\.\d)? s$/)
     expect(tableRows(r.stdout)[2]).toEqual([
       'SESSION',
@@ -301,7 +308,18 @@ describe('wampctl registrations show', () => {
     // the same registration (the window moves on between the two calls: rates and its length may differ)
     const still = (x: Record<string, unknown>) => ({ ...x, window_ms: 0, calls_per_s: 0, callees: [] })
     expect(still(JSON.parse(byId.stdout) as Record<string, unknown>)).toEqual(still(d))
-    expect(Object.keys(d).sort()).toEqual(['callees', 'calls_per_s', 'created', 'id', 'invoke', 'match', 'spread', 'uri', 'window_ms'])
+    expect(Object.keys(d).sort()).toEqual([
+      'callees',
+      'calls_per_s',
+      'created',
+      'id',
+      'invoke',
+      'match',
+      'queued',
+      'spread',
+      'uri',
+      'window_ms',
+    ])
     expect(d).toMatchObject({ id: addId, uri: 'com.example.add', match: 'exact', invoke: 'roundrobin' })
     for (const callee of d.callees) expect(Object.keys(callee).sort()).toEqual(CALLEE_KEYS)
     expect(d.callees.map((x) => [x.session, x.state, x.calls_total, x.share])).toEqual([
@@ -386,5 +404,36 @@ describe('wampctl registrations show', () => {
       calls_total: null,
       errors_total: null,
     })
+  })
+})
+
+describe('calls waiting for a callee under its concurrency cap', () => {
+  it('list shows them in QUEUED (and --json queued); show says how many wait', async () => {
+    const router = await readRouter(true)
+    const peer = await openPeer('autobahn', router.url)
+    const { callee, registration } = await HeldCallee.register(peer, 'a', 'com.example.capped', { invoke: 'roundrobin', concurrency: 1 })
+    const caller = await openPeer('wampy', router.url)
+    const calls = [0, 1, 2].map((i) => caller.call('com.example.capped', [i]))
+    await callee.until(() => callee.holding === 1, 'one call held')
+    // The router has all three once describe says two wait (bounded: each check is a round trip).
+    for (let i = 0; i < 100; i++) {
+      const d = (await caller.call('wampctl.registration.describe', [registration])).args[0] as { queued: number }
+      if (d.queued === 2) break
+    }
+    const flags = connFlags(router.url)
+    const [list, json, show] = await Promise.all([
+      runCli(['registrations', 'list', ...flags]),
+      runCli(['registrations', 'list', '--json', ...flags]),
+      runCli(['registrations', 'show', 'com.example.capped', ...flags]),
+    ])
+    expect(list.code, list.stderr).toBe(0)
+    expect(rowOf(list.stdout, registration)).toMatchObject({ 'IN FLIGHT': '1', QUEUED: '2' })
+    expect((JSON.parse(json.stdout) as Array<Record<string, unknown>>).find((r) => r.id === registration)).toMatchObject({
+      inflight: 1,
+      queued: 2,
+    })
+    expect(show.stdout.split('\n')[0]).toContain('invoke roundrobin, 2 queued')
+    callee.answerAtOnce()
+    expect((await Promise.all(calls)).map((r) => r.args[1])).toEqual([0, 1, 2])
   })
 })

@@ -393,3 +393,35 @@ describe('REGISTER option concurrency: checks and reporting', () => {
     expect(a.max).toBe(3)
   })
 })
+
+describe('queue length in wampctl.stats.on_tick', () => {
+  it('a tick names each registration whose queue length changed since the previous tick', async () => {
+    const router = await startRouter({ statsIntervalMs: 20 })
+    const { callees, registration } = await pool(router.url, 'autobahn', 'roundrobin', [1])
+    const a = callees[0]!
+    const watcher = await openPeer('autobahn', router.url)
+    const seen: Array<[number, number]> = []
+    let wake: (() => void) | undefined
+    await watcher.subscribe('wampctl.stats.on_tick', (e) => {
+      const tick = e.args[0] as { queued?: Array<[number, number]> }
+      for (const q of tick.queued ?? []) seen.push(q)
+      wake?.()
+    })
+    const next = (ok: () => boolean): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no such tick; saw ${JSON.stringify(seen)}`)), 10_000)
+        wake = () => {
+          if (!ok()) return
+          clearTimeout(timer)
+          resolve()
+        }
+        wake()
+      })
+    const caller = await openPeer('autobahn', router.url)
+    const calls = [0, 1, 2].map((i) => caller.call(URI, [i]))
+    await next(() => seen.some(([r, n]) => r === registration && n === 2))
+    a.answerAtOnce()
+    await Promise.all(calls)
+    await next(() => seen.at(-1)?.[0] === registration && seen.at(-1)?.[1] === 0)
+  })
+})

@@ -4,7 +4,7 @@ import { result, type MetaProcedure } from '../meta-procedure.js'
 import { MAX_WEIGHT } from '../dealer.js'
 import { idArg } from '../meta/arguments.js'
 import type { Realm } from '../realm.js'
-import type { Callee } from '../registration.js'
+import type { Callee, Registration } from '../registration.js'
 import { registrationSnapshot } from './callee-snapshot.js'
 import { setState, setWeight, targetCallees } from './callee-state.js'
 import { drain } from './drain.js'
@@ -118,13 +118,19 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
  */
 function startTicker(realm: Realm, intervalMs: number): () => void {
   const seen = new WeakMap<Callee, number>()
+  const seenQueued = new WeakMap<Registration, number>()
   let seq = 0
   const tick = (): void => {
     const now = Date.now()
     for (const reg of realm.dealer.byId.values()) for (const c of reg.callees) c.recent.sample(c.stats.calls, c.stats.errors, now)
     if (!realm.broker.hasSubscribers(ExtensionUri.onTick)) return
     const callees: StatsTick['callees'] = []
+    const queued: NonNullable<StatsTick['queued']> = []
     for (const reg of realm.dealer.byId.values()) {
+      if ((seenQueued.get(reg) ?? 0) !== reg.queued) {
+        seenQueued.set(reg, reg.queued)
+        queued.push([reg.id, reg.queued])
+      }
       for (const c of reg.callees) {
         if (seen.get(c) === c.stats.version) continue
         seen.set(c, c.stats.version)
@@ -140,6 +146,7 @@ function startTicker(realm: Realm, intervalMs: number): () => void {
       }
     }
     const payload: StatsTick = { seq: ++seq, at: new Date().toISOString(), interval_ms: intervalMs, callees }
+    if (queued.length > 0) payload.queued = queued
     realm.publishMeta(ExtensionUri.onTick, [payload])
   }
   const timer = setInterval(tick, intervalMs)

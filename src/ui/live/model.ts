@@ -34,6 +34,8 @@ export interface LiveRegistration {
   match: string
   invoke: string
   created: string | null
+  /** Calls waiting for a callee under its concurrency cap; null when the router does not say. */
+  queued: number | null
   /** Callees in registration order (the order the router routes in). */
   callees: LiveCallee[]
 }
@@ -98,9 +100,10 @@ export class LiveModel {
       regIds.add(r.id)
       let reg = this.registrations.get(r.id)
       if (reg === undefined) {
-        reg = { id: r.id, uri: r.uri, match: r.match, invoke: r.invoke, created: r.created, callees: [] }
+        reg = { id: r.id, uri: r.uri, match: r.match, invoke: r.invoke, created: r.created, queued: r.queued ?? null, callees: [] }
         this.registrations.set(r.id, reg)
       } else {
+        reg.queued = r.queued ?? null
         reg.uri = r.uri
         reg.match = r.match
         reg.invoke = r.invoke
@@ -173,6 +176,10 @@ export class LiveModel {
       c.p50_ms = p50
       c.p99_ms = p99
     }
+    for (const [registration, queued] of tick.queued ?? []) {
+      const reg = this.registrations.get(registration)
+      if (reg !== undefined) reg.queued = queued
+    }
     const seconds = Math.max(0.001, dt)
     for (const c of this.callees.values()) {
       const rate = c.pending / seconds
@@ -223,6 +230,7 @@ export class LiveModel {
       match: details.match ?? 'exact',
       invoke: details.invoke ?? 'single',
       created: details.created ?? null,
+      queued: null,
       callees: [],
     })
     this.version++

@@ -14,6 +14,8 @@ export interface RegistrationRow {
   /** calls/s over the recent window (recent-rates.ts); null without statistics or before the first tick. */
   rate: number | null
   inflight: number | null
+  /** Calls waiting for a callee under its concurrency cap; null or absent when unknown. */
+  queued?: number | null
   /** Errors in the recent window. */
   errors: number | null
   /** Most / fewest calls in the recent window among the callees that take calls (recent-rates.ts spreadOf). */
@@ -77,6 +79,7 @@ export function registrationRow(model: LiveModel, reg: LiveRegistration): Regist
     active: cs.filter(viewTakesCalls).length,
     rate: known ? (windowMs > 0 ? perSecond(sumOrNull(calls), windowMs) : 0) : null,
     inflight: model.stats ? sumOrNull(cs.map((c) => c.inflight)) : null,
+    queued: reg.queued,
     errors: known ? recent.reduce((n, r) => n + (r?.errors ?? 0), 0) : null,
     spread: spreadOf(
       reg.invoke,

@@ -19,14 +19,18 @@ export function header(columns: Column[], gap = '  '): string {
   )
 }
 
-/** Registrations table: the URI column fits the longest URI, within what the terminal leaves; one-space gaps under 100 columns. */
-export function listColumns(width: number, longestUri = Infinity): { columns: Column[]; gap: string } {
+/**
+ * Registrations table: the URI column fits the longest URI, within what the terminal leaves; one-space gaps under 100 columns.
+ * QUEUED (calls waiting for a callee under its concurrency cap) shows only while some registration has calls waiting.
+ */
+export function listColumns(width: number, longestUri = Infinity, queued = false): { columns: Column[]; gap: string } {
   const gap = width < 100 ? ' ' : '  '
   const fixed: Column[] = [
     { header: 'INVOKE', width: 10, align: 'left' },
     { header: 'CALLEES', width: 7, align: 'right' },
     { header: 'CALLS/S', width: 8, align: 'right' },
     { header: 'IN FLIGHT', width: 9, align: 'right' },
+    ...(queued ? [{ header: 'QUEUED', width: 6, align: 'right' as const }] : []),
     { header: 'ERRORS', width: 7, align: 'right' },
     { header: 'SPREAD', width: 7, align: 'right' },
   ]

@@ -22,9 +22,11 @@ export function windowStart(count: number, selected: number, height: number): nu
 
 /** The registrations table; only the visible window is rendered (1,000 registrations cost 30 lines). */
 export function RegistrationTable({ rows, selected, width, height, stale = false }: RegistrationTableProps) {
+  const queued = rows.some((r) => (r.queued ?? 0) > 0)
   const { columns, gap } = listColumns(
     width,
     rows.reduce((n, r) => Math.max(n, r.uri.length), 0),
+    queued,
   )
   const h = Math.max(1, height)
   const start = windowStart(rows.length, selected, h)
@@ -37,7 +39,16 @@ export function RegistrationTable({ rows, selected, width, height, stale = false
       {rows.length === 0 ? <Text dimColor> (no registrations)</Text> : null}
       {visible.map((r, i) => {
         const isSelected = start + i === selected
-        const values = [r.uri, r.invoke, String(r.callees), fmtRate(r.rate), fmtCount(r.inflight), fmtCount(r.errors), fmtSpread(r.spread)]
+        const values = [
+          r.uri,
+          r.invoke,
+          String(r.callees),
+          fmtRate(r.rate),
+          fmtCount(r.inflight),
+          ...(queued ? [fmtCount(r.queued ?? null)] : []),
+          fmtCount(r.errors),
+          fmtSpread(r.spread),
+        ]
         const cells = values.map((v, k) => (k === 0 ? '' : gap) + fit(v, columns[k]!.width, columns[k]!.align))
         return <Row key={r.id} inverse={isSelected} dim={stale} cells={[isSelected ? '> ' : '  ', ...cells]} />
       })}
