@@ -3,7 +3,8 @@ import { UsageError } from '../../src/client/errors.js'
 import { RolloutClient } from '../../src/client/rollout-client.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
 import { watchToEnd } from '../../src/cli/follow.js'
-import { formatDuration, parseDuration } from '../../src/ops/duration.js'
+import { durationFlag } from '../../src/cli/duration-flag.js'
+import { formatDuration } from '../../src/ops/duration.js'
 import { formatSteps, parseRate, parseSteps, pct } from '../../src/ops/rollout/index.js'
 import type { CanarySpec, RolloutRecord } from '../../src/protocol/rollout.js'
 import { acceptedLine } from '../../src/ui/rollout/summary.js'
@@ -37,19 +38,17 @@ export default class RolloutCanary extends BaseCommand<typeof RolloutCanary> {
       description: 'authid the canary connects with (exactly one such callee)',
       exactlyOne: ['canary', 'canary-authid'],
     }),
-    wait: Flags.string({ description: 'how long to wait for the canary to register (500ms, 30s, 2m)', default: '60s' }),
+    wait: durationFlag({ description: 'how long to wait for the canary to register', default: 60_000 }),
     steps: Flags.string({
       description: 'percentages of the traffic, rising, ending at 100; pause:DURATION or pause between them',
       default: '1,5,25,50,100',
     }),
-    interval: Flags.string({ description: 'time between checks', default: '30s' }),
+    interval: durationFlag({ description: 'time between checks', default: 30_000 }),
     'max-error-rate': Flags.string({
       description: "a check fails when the canary's error rate over the interval is above this (0.01 or 1%)",
       default: '0.01',
     }),
-    'max-p99': Flags.string({
-      description: "a check fails when the canary's p99 latency is above this (e.g. 500ms) [default: no latency gate]",
-    }),
+    'max-p99': durationFlag({ description: "a check fails when the canary's p99 latency is above this [default: no latency gate]" }),
     'min-calls': Flags.integer({ description: 'a check with fewer canary calls than this is inconclusive', default: 1, min: 1 }),
     'on-idle': Flags.string({
       description: 'an inconclusive check: wait (hold), count it as passed, or roll back',
@@ -59,7 +58,7 @@ export default class RolloutCanary extends BaseCommand<typeof RolloutCanary> {
     probe: Flags.string({
       description: 'health procedure called at each check on the canary session only (a directed call) [default: none]',
     }),
-    'probe-timeout': Flags.string({ description: 'a probe that does not answer within this fails', default: '5s' }),
+    'probe-timeout': durationFlag({ description: 'a probe that does not answer within this fails', default: 5_000 }),
     'failure-limit': Flags.integer({ description: 'consecutive failed checks before rolling back', default: 1, min: 1 }),
     'success-limit': Flags.integer({ description: 'consecutive passed checks before the next step', default: 1, min: 1 }),
     'dry-run-analysis': Flags.boolean({ description: 'evaluate and report the gates, never roll back', default: false }),
@@ -68,8 +67,8 @@ export default class RolloutCanary extends BaseCommand<typeof RolloutCanary> {
       options: ['retire-old', 'keep'],
       default: 'retire-old',
     }),
-    'drain-timeout': Flags.string({ description: 'how long each drain may wait for calls in flight', default: '30s' }),
-    timeout: Flags.string({ description: 'bound on the whole rollout; rolled back when it runs out (exit 5) [default: none]' }),
+    'drain-timeout': durationFlag({ description: 'how long each drain may wait for calls in flight', default: 30_000 }),
+    timeout: durationFlag({ description: 'bound on the whole rollout; rolled back when it runs out (exit 5) [default: none]' }),
     detach: Flags.boolean({ description: 'return as soon as the router accepted the rollout', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation', default: false }),
   }
@@ -89,18 +88,18 @@ export default class RolloutCanary extends BaseCommand<typeof RolloutCanary> {
       kind: 'canary',
       uri,
       canary,
-      wait_ms: parseDuration(f.wait, '--wait'),
+      wait_ms: f.wait,
       steps: parseSteps(f.steps),
-      interval_ms: parseDuration(f.interval, '--interval'),
+      interval_ms: f.interval,
       max_error_rate: parseRate(f['max-error-rate'], '--max-error-rate'),
-      max_p99_ms: f['max-p99'] === undefined ? null : parseDuration(f['max-p99'], '--max-p99'),
+      max_p99_ms: f['max-p99'] ?? null,
       min_calls: f['min-calls'],
       on_idle: f['on-idle'] as CanarySpec['on_idle'],
       on_success: f['on-success'] as CanarySpec['on_success'],
-      drain_timeout_ms: parseDuration(f['drain-timeout'], '--drain-timeout'),
-      timeout_ms: f.timeout === undefined ? null : parseDuration(f.timeout, '--timeout'),
+      drain_timeout_ms: f['drain-timeout'],
+      timeout_ms: f.timeout ?? null,
       probe: f.probe ?? null,
-      probe_timeout_ms: parseDuration(f['probe-timeout'], '--probe-timeout'),
+      probe_timeout_ms: f['probe-timeout'],
       failure_limit: f['failure-limit'],
       success_limit: f['success-limit'],
       dry_run_analysis: f['dry-run-analysis'],

@@ -2,7 +2,8 @@ import { Args, Flags } from '@oclif/core'
 import { RolloutClient } from '../../src/client/rollout-client.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
 import { watchToEnd } from '../../src/cli/follow.js'
-import { formatDuration, parseDuration } from '../../src/ops/duration.js'
+import { durationFlag } from '../../src/cli/duration-flag.js'
+import { formatDuration } from '../../src/ops/duration.js'
 import type { ReplaceSpec, RolloutRecord } from '../../src/protocol/rollout.js'
 import { acceptedLine } from '../../src/ui/rollout/summary.js'
 
@@ -26,8 +27,8 @@ export default class RolloutReplace extends BaseCommand<typeof RolloutReplace> {
     count: Flags.integer({ description: 'new callees to wait for before draining any old one', default: 3, min: 1 }),
     'new-authid': Flags.string({ description: 'new callees are those with this authid [default: those that register after the start]' }),
     'min-available': Flags.integer({ description: 'never leave fewer callees taking calls than this', default: 1, min: 0 }),
-    timeout: Flags.string({ description: 'bound on the whole run (exit 5)', default: '5m' }),
-    'drain-timeout': Flags.string({ description: 'how long each drain may wait for calls in flight', default: '30s' }),
+    timeout: durationFlag({ description: 'bound on the whole run (exit 5)', default: 300_000 }),
+    'drain-timeout': durationFlag({ description: 'how long each drain may wait for calls in flight', default: 30_000 }),
     detach: Flags.boolean({ description: 'return as soon as the router accepted the rollout', default: false }),
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation', default: false }),
   }
@@ -45,8 +46,8 @@ export default class RolloutReplace extends BaseCommand<typeof RolloutReplace> {
       count: f.count,
       new_authid: f['new-authid'] ?? null,
       min_available: f['min-available'],
-      timeout_ms: parseDuration(f.timeout, '--timeout'),
-      drain_timeout_ms: parseDuration(f['drain-timeout'], '--drain-timeout'),
+      timeout_ms: f.timeout,
+      drain_timeout_ms: f['drain-timeout'],
     }
     const { client } = await this.connect()
     const rc = new RolloutClient(client)
