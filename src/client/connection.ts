@@ -317,7 +317,7 @@ function describeOpenFailure(options: ConnectOptions, reason: string, details: {
   const why = details?.reason
   if (why !== undefined && why !== null) {
     if (why === 'wamp.error.no_such_realm') return `the router at ${options.url} has no realm '${options.realm}'`
-    if (why === 'wamp.error.authentication_failed' || why === 'wamp.error.not_authorized') {
+    if (why === 'wamp.error.authentication_denied' || why === 'wamp.error.authentication_failed' || why === 'wamp.error.not_authorized') {
       return `the router at ${options.url} refused the credentials${options.authid !== undefined ? ` of '${options.authid}'` : ''}`
     }
     if (why === 'wamp.error.no_auth_method')

@@ -13,7 +13,10 @@ export const ErrorUri = {
   protocolViolation: 'wamp.error.protocol_violation',
   notAuthorized: 'wamp.error.not_authorized',
   authorizationFailed: 'wamp.error.authorization_failed',
+  /** A technical failure while authenticating (spec); refused credentials are authenticationDenied. */
   authenticationFailed: 'wamp.error.authentication_failed',
+  /** Credentials the router refuses: wrong ticket or WAMP-CRA signature, or a locked-out authid/address. */
+  authenticationDenied: 'wamp.error.authentication_denied',
   noAuthMethod: 'wamp.error.no_auth_method',
   noSuchRealm: 'wamp.error.no_such_realm',
   noSuchRole: 'wamp.error.no_such_role',

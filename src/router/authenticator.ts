@@ -1,6 +1,8 @@
 import { createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ErrorUri } from '../protocol/error-uris.js'
 import { cryptosign, type CryptosignPrincipal } from './auth-cryptosign.js'
+import { anonymousIdentity, type AnonymousAuthids } from './anonymous-identity.js'
+import { craPrincipalOrDecoy } from './cra-decoy.js'
 import { HandshakeError } from './errors.js'
 import type { Dict } from './inbound.js'
 import type { Identity } from './session.js'
@@ -21,7 +23,7 @@ export interface CraPrincipal {
 
 export interface AuthConfig {
   /** Sessions that ask for no authentication (or for "anonymous") get this role; false refuses them. */
-  anonymous?: { role: string } | false
+  anonymous?: { role: string; authid?: AnonymousAuthids } | false
   ticket?: Record<string, TicketPrincipal>
   wampcra?: Record<string, CraPrincipal>
   /** WAMP-Cryptosign (Ed25519) principals by authid (auth-cryptosign.ts). */
@@ -42,10 +44,7 @@ export function beginAuthentication(config: AuthConfig, details: Dict, sessionId
   for (const method of offered.length > 0 ? offered : ['anonymous']) {
     if (method === 'anonymous' && config.anonymous !== false) {
       const role = config.anonymous?.role ?? 'anonymous'
-      return {
-        kind: 'welcome',
-        identity: { authid: authid ?? `anonymous-${sessionId}`, authrole: role, authmethod: 'anonymous', authprovider: 'static' },
-      }
+      return { kind: 'welcome', identity: anonymousIdentity(config, role, authid, sessionId) }
     }
     if (method === 'ticket' && config.ticket !== undefined) return ticket(config.ticket, authid)
     if (method === 'wampcra' && config.wampcra !== undefined) return wampcra(config.wampcra, authid, sessionId)
@@ -72,7 +71,7 @@ function ticket(principals: Record<string, TicketPrincipal>, authid: string | un
     verify: (signature) => {
       // Same answer for an unknown authid and a wrong ticket: do not reveal which principals exist.
       if (principal === undefined || !sameText(signature, principal.ticket)) {
-        throw new HandshakeError(ErrorUri.authenticationFailed, 'ticket authentication failed')
+        throw new HandshakeError(ErrorUri.authenticationDenied, 'ticket authentication failed')
       }
       return { authid: id, authrole: principal.role, authmethod: 'ticket', authprovider: 'static' }
     },
@@ -81,10 +80,11 @@ function ticket(principals: Record<string, TicketPrincipal>, authid: string | un
 
 function wampcra(principals: Record<string, CraPrincipal>, authid: string | undefined, sessionId: number): AuthStep {
   const id = requireAuthid(authid, 'wampcra')
-  const principal = Object.hasOwn(principals, id) ? principals[id] : undefined
+  // An unknown authid gets a decoy's challenge: nothing in it tells that the principal does not exist.
+  const { principal, real } = craPrincipalOrDecoy(principals, id)
   const challenge = JSON.stringify({
     authid: id,
-    authrole: principal?.role ?? 'unknown',
+    authrole: principal.role,
     authmethod: 'wampcra',
     authprovider: 'static',
     nonce: randomBytes(16).toString('base64'),
@@ -92,7 +92,7 @@ function wampcra(principals: Record<string, CraPrincipal>, authid: string | unde
     session: sessionId,
   })
   const extra: Dict = { challenge }
-  if (principal?.salt !== undefined) {
+  if (principal.salt !== undefined) {
     extra.salt = principal.salt
     extra.iterations = principal.iterations ?? 1000
     extra.keylen = principal.keylen ?? 32
@@ -102,13 +102,12 @@ function wampcra(principals: Record<string, CraPrincipal>, authid: string | unde
     method: 'wampcra',
     extra,
     verify: (signature) => {
-      if (principal === undefined) throw new HandshakeError(ErrorUri.authenticationFailed, 'wampcra authentication failed')
       const key =
         principal.salt === undefined
           ? principal.secret
           : pbkdf2Sync(principal.secret, principal.salt, principal.iterations ?? 1000, principal.keylen ?? 32, 'sha256').toString('base64')
       const expected = createHmac('sha256', key).update(challenge).digest('base64')
-      if (!sameText(signature, expected)) throw new HandshakeError(ErrorUri.authenticationFailed, 'wampcra authentication failed')
+      if (!sameText(signature, expected) || !real) throw new HandshakeError(ErrorUri.authenticationDenied, 'wampcra authentication failed')
       return { authid: id, authrole: principal.role, authmethod: 'wampcra', authprovider: 'static' }
     },
   }

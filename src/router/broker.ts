@@ -1,4 +1,5 @@
 import { MessageCode } from '../protocol/message-codes.js'
+import { EventDropReason } from './counters.js'
 import { EventDelivery } from './event-flow.js'
 import { InvalidArgumentError, InvalidUriError, NoSuchSubscriptionError, NotAuthorizedError } from './errors.js'
 import { nextRouterScopeId, randomId } from './ids.js'
@@ -6,6 +7,7 @@ import type { Args, Dict, Kwargs } from './inbound.js'
 import { PatternIndex } from './pattern-index.js'
 import { withPayload } from './payload.js'
 import type { Realm } from './realm.js'
+import type { Serializer } from './serializers.js'
 import type { Session } from './session.js'
 import type { Testament } from './testaments.js'
 import { Subscription } from './subscription.js'
@@ -114,8 +116,9 @@ export class Broker {
     for (const sub of subs) {
       const d = sub.match === 'exact' ? details : { ...details, topic }
       const message = withPayload([MessageCode.EVENT, sub.id, publication, d], args, kwargs)
-      // One encoding per serializer in use among this subscription's subscribers.
-      let encoded: Map<string, Buffer | string> | undefined
+      // One encoding per serializer in use among this subscription's subscribers; null: that
+      // serializer cannot carry the event (a bignum for JSON…), its subscribers are skipped and counted.
+      let encoded: Map<string, Buffer | string | null> | undefined
       for (const s of sub.subscribers) {
         if (s.closed) continue
         if (filter !== undefined && !filter(s)) continue
@@ -123,10 +126,12 @@ export class Broker {
         encoded ??= new Map()
         let data = encoded.get(ser.protocol)
         if (data === undefined) {
-          // Bytes, not a string: the WebSocket layer would otherwise convert a JSON string once per subscriber.
-          const out = ser.encode(message)
-          data = typeof out === 'string' ? Buffer.from(out) : out
+          data = encodeOrNull(ser, message)
           encoded.set(ser.protocol, data)
+        }
+        if (data === null) {
+          this.realm.counters.eventDropped(EventDropReason.unencodable)
+          continue
         }
         const delivery = s.transport.sendEvent(data)
         if (delivery === EventDelivery.congested) congested ??= s
@@ -137,6 +142,18 @@ export class Broker {
     if (publisher !== undefined && !publisher.closed) publisher.transport.events.published(sent, congested?.transport.events)
     return publication
   }
+}
+
+/** The event's bytes for one serializer, or null when that serializer cannot carry its values. */
+function encodeOrNull(ser: Serializer, message: unknown[]): Buffer | null {
+  let out: Buffer | string
+  try {
+    out = ser.encode(message)
+  } catch {
+    return null
+  }
+  // Bytes, not a string: the WebSocket layer would otherwise convert a JSON string once per subscriber.
+  return typeof out === 'string' ? Buffer.from(out) : out
 }
 
 /** PUBLISH.Options: exclude_me (default true), exclude/eligible by session, authid, authrole. */

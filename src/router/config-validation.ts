@@ -12,6 +12,10 @@ export function validateConfig(value: unknown): void {
   optional(cfg, 'path', 'string')
   optional(cfg, 'port', 'number')
   optional(cfg, 'maxMessageSize', 'number')
+  optional(cfg, 'maxHandshakeMessageSize', 'number')
+  optional(cfg, 'maxNestingDepth', 'number')
+  optional(cfg, 'maxMessageElements', 'number')
+  optional(cfg, 'maxMessageMapEntries', 'number')
   optional(cfg, 'maxBufferedBytes', 'number')
   optional(cfg, 'statsIntervalMs', 'number')
   optional(cfg, 'strictUris', 'boolean')
@@ -45,6 +49,10 @@ export function validateConfig(value: unknown): void {
     for (const key of ['cert', 'key'])
       if (typeof tls[key] !== 'string' || tls[key].length === 0) fail(`tls.${key}`, 'must be the path of a PEM file')
     optional(tls, 'ca', 'string', 'tls')
+  }
+  if (cfg.authThrottle !== undefined) {
+    const t = dict(cfg.authThrottle, 'authThrottle')
+    for (const k of ['maxFailures', 'windowMs', 'lockoutMs']) optional(t, k, 'number', 'authThrottle')
   }
   if (cfg.realms === undefined) return
   if (!Array.isArray(cfg.realms) || cfg.realms.length === 0) fail('realms', 'must be a non-empty list')
@@ -84,6 +92,8 @@ export function validateConfig(value: unknown): void {
       if (auth.anonymous !== undefined && auth.anonymous !== false) {
         const a = dict(auth.anonymous, `${at}.auth.anonymous`)
         if (typeof a.role !== 'string') fail(`${at}.auth.anonymous.role`, 'must be a string')
+        if (a.authid !== undefined && a.authid !== 'assigned' && a.authid !== 'claimed')
+          fail(`${at}.auth.anonymous.authid`, "must be 'assigned' or 'claimed'")
       }
       for (const method of ['ticket', 'wampcra'] as const) {
         if (auth[method] === undefined) continue

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { AdminOptions } from './admin/admin-server.js'
+import type { AuthThrottleOptions } from './auth-throttle.js'
 import type { AuthConfig } from './authenticator.js'
 import type { RoleConfig } from './authorizer.js'
 import type { LivenessSettings } from './liveness.js'
@@ -53,6 +54,16 @@ export interface RouterOptions {
   tls?: TlsOptions
   /** Largest message accepted, in bytes. Default 16 MiB. */
   maxMessageSize?: number
+  /** Largest frame before the session is established (HELLO, AUTHENTICATE), bytes. Default 64 KiB (never above maxMessageSize). */
+  maxHandshakeMessageSize?: number
+  /** Deepest nesting of lists and dicts in a message (the message list is level 1). Default 64. */
+  maxNestingDepth?: number
+  /** Values (list items and dict entries, at any depth) in one message. Default 1,000,000. */
+  maxMessageElements?: number
+  /** Dict entries (at any depth) in one message. Default 50,000. */
+  maxMessageMapEntries?: number
+  /** Lockout after repeated authentication failures per authid and per peer address. Default 5 failures in 60 s → refused for 60 s. */
+  authThrottle?: AuthThrottleOptions
   /** Drop a peer whose unsent data exceeds this many bytes. Default 64 MiB. */
   maxBufferedBytes?: number
   /**

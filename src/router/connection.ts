@@ -1,10 +1,13 @@
 import { CloseUri, ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode, messageName } from '../protocol/message-codes.js'
 import type { Logger } from './config.js'
+import { peerAddress, type AuthThrottle } from './auth-throttle.js'
 import { beginAuthentication, type AuthConfig, type AuthStep } from './authenticator.js'
 import { DropReason, type RouterCounters } from './counters.js'
 import { HandshakeError, PayloadSizeExceededError, ProtocolViolationError, RouterError } from './errors.js'
-import { parseInbound, type Dict, type Inbound } from './inbound.js'
+import { checkFrame, transportCap, type FrameLimits, type RefusedFrame } from './frame-limits.js'
+import { isId, parseInbound, type Dict, type Inbound } from './inbound.js'
+import { checkOptions } from './option-checks.js'
 import type { Realm } from './realm.js'
 import type { Serializer } from './serializers.js'
 import { readFeatures, Session, type Identity, type SessionTransport } from './session.js'
@@ -19,7 +22,8 @@ export interface ConnectionHost extends EventFlowHost {
   authConfig(realm: string): AuthConfig
   welcomeRoles(): Dict
   newSessionId(): number
-  readonly maxMessageSize: number
+  readonly frameLimits: FrameLimits
+  readonly authThrottle: AuthThrottle
   /** A peer whose unsent data grows past this is too slow: its session is dropped. */
   readonly maxBufferedBytes: number
   /** The router's counters (messages, drops, failures), incremented here where things happen. */
@@ -39,6 +43,7 @@ export interface ConnectionHost extends EventFlowHost {
 /** Handshake failures that are failed authentications (counted as such), not other refusals. */
 const AUTH_FAILURES: ReadonlySet<string> = new Set([
   ErrorUri.authenticationFailed,
+  ErrorUri.authenticationDenied,
   ErrorUri.noAuthMethod,
   ErrorUri.noSuchPrincipal,
   ErrorUri.noSuchRole,
@@ -67,7 +72,8 @@ export class Connection implements SessionTransport {
   readonly info: TransportInfo
   private state: State = 'idle'
   private session: Session | undefined
-  private pending: { realm: Realm; sessionId: number; roles: Dict; step: Extract<AuthStep, { kind: 'challenge' }> } | undefined
+  private pending:
+    { realm: Realm; sessionId: number; roles: Dict; authid: string; step: Extract<AuthStep, { kind: 'challenge' }> } | undefined
   private closeTimer: NodeJS.Timeout | undefined
   private handshakeTimer: NodeJS.Timeout | undefined
   private liveness: Liveness | undefined
@@ -88,6 +94,7 @@ export class Connection implements SessionTransport {
       pong: () => this.liveness?.alive(),
       closed: () => this.onClose(),
     })
+    this.capFrames()
     this.startHandshakeTimer()
   }
 
@@ -126,6 +133,14 @@ export class Connection implements SessionTransport {
     this.host.counters.messageOut(MessageCode.EVENT)
     this.write(data)
     return delivery
+  }
+
+  /** Send `message`, already encoded with this connection's serializer (the dealer encodes first, to refuse what the peer cannot receive). */
+  sendEncoded(data: Buffer | string, message: unknown[]): void {
+    if (this.state === 'closed') return
+    if (this.overPeerLimit(data)) return this.undeliverable(message, data)
+    this.host.counters.messageOut(message[0] as number)
+    this.write(data)
   }
 
   private write(data: Buffer | string): void {
@@ -220,6 +235,12 @@ export class Connection implements SessionTransport {
 
   // ── Incoming ────────────────────────────────────────────────────────────────────────────
 
+  /** The transport's frame cap for the current state: small until the session is established. */
+  private capFrames(): void {
+    const limits = this.host.frameLimits
+    this.transport.setFrameCap?.(transportCap(this.state === 'established' ? limits.messageSize : limits.handshakeMessageSize))
+  }
+
   private onFrame(data: Buffer): void {
     if (this.state === 'closed') return
     this.liveness?.alive()
@@ -239,6 +260,14 @@ export class Connection implements SessionTransport {
   }
 
   private handleFrame(data: Buffer): void {
+    const limits = this.host.frameLimits
+    const refused = checkFrame(
+      data,
+      this.serializer.protocol,
+      this.state === 'established' ? limits.messageSize : limits.handshakeMessageSize,
+      limits.structure,
+    )
+    if (refused !== undefined) return this.refuse(refused)
     let raw: unknown
     try {
       raw = this.serializer.decode(data)
@@ -255,7 +284,6 @@ export class Connection implements SessionTransport {
     }
     this.host.counters.messageIn(msg.type)
     try {
-      if (data.length > this.host.maxMessageSize) return this.oversize(msg, data.length)
       this.dispatch(msg)
     } catch (err) {
       this.fail(msg, err)
@@ -266,6 +294,7 @@ export class Connection implements SessionTransport {
     if (this.state === 'established') {
       const s = this.session!
       const realm = s.realm
+      checkOptions(msg)
       switch (msg.type) {
         case MessageCode.CALL:
           return realm.dealer.call(s, msg.request, msg.options, msg.procedure, msg.args, msg.kwargs)
@@ -292,6 +321,7 @@ export class Connection implements SessionTransport {
           this.leaveRealm(msg.reason)
           this.send([MessageCode.GOODBYE, {}, CloseUri.goodbyeAndOut])
           this.state = 'idle' // the transport may carry a new session (spec); the peer usually closes it
+          this.capFrames()
           this.startHandshakeTimer()
           return
         case MessageCode.ABORT:
@@ -337,7 +367,9 @@ export class Connection implements SessionTransport {
     const sessionId = this.host.newSessionId()
     const step = beginAuthentication(this.host.authConfig(realmName), details, sessionId)
     if (step.kind === 'welcome') return this.welcome(realm, sessionId, roles as Dict, step.identity)
-    this.pending = { realm, sessionId, roles: roles as Dict, step }
+    const authid = typeof details.authid === 'string' ? details.authid : '' // cryptosign may name none (found by key)
+    this.host.authThrottle.check(realm.name, authid, peerAddress(this.info.peer))
+    this.pending = { realm, sessionId, roles: roles as Dict, authid, step }
     this.state = 'challenged'
     this.send([MessageCode.CHALLENGE, step.method, step.extra])
   }
@@ -345,7 +377,18 @@ export class Connection implements SessionTransport {
   private authenticate(signature: string): void {
     const p = this.pending!
     this.pending = undefined
-    this.welcome(p.realm, p.sessionId, p.roles, p.step.verify(signature))
+    const throttle = this.host.authThrottle
+    const address = peerAddress(this.info.peer)
+    throttle.check(p.realm.name, p.authid, address)
+    let identity: Identity
+    try {
+      identity = p.step.verify(signature)
+    } catch (err) {
+      throttle.failed(p.realm.name, p.authid, address, p.step.method)
+      throw err
+    }
+    throttle.succeeded(p.realm.name, p.authid)
+    this.welcome(p.realm, p.sessionId, p.roles, identity)
   }
 
   private welcome(realm: Realm, sessionId: number, roles: Dict, identity: Identity): void {
@@ -355,6 +398,7 @@ export class Connection implements SessionTransport {
     const session = new Session(sessionId, realm, this, identity, roles, readFeatures(roles))
     this.session = session
     this.state = 'established'
+    this.capFrames()
     clearTimeout(this.handshakeTimer)
     // Liveness is the realm's (it may override the router's); the first session on the transport sets it.
     this.liveness ??= new Liveness(realm.liveness, {
@@ -370,6 +414,7 @@ export class Connection implements SessionTransport {
         authrole: identity.authrole,
         authmethod: identity.authmethod,
         authprovider: identity.authprovider,
+        ...(identity.authextra !== undefined ? { authextra: identity.authextra } : {}),
         roles: this.host.welcomeRoles(),
         agent: 'wampctl-router',
       },
@@ -387,14 +432,24 @@ export class Connection implements SessionTransport {
     })
   }
 
-  private oversize(msg: Inbound, size: number): void {
-    const err = new PayloadSizeExceededError(size, this.host.maxMessageSize)
-    if (this.state === 'established' && msg.type === MessageCode.YIELD) {
-      // The callee's answer is too large: its caller gets the error instead of the result.
-      return this.session!.realm.dealer.invocationError(this.session!, msg.request, err.uri, [err.message], undefined)
+  /**
+   * Answer a frame refused before decoding, from its leading integers: an established session's
+   * request gets its ERROR (a callee's YIELD or ERROR fails the call instead: its caller is
+   * answered); anything else, or a malformed frame, aborts the session.
+   */
+  private refuse(refused: RefusedFrame): void {
+    const { error, head } = refused
+    const [type, a, b] = head
+    if (refused.fatal) this.host.counters.malformedFrames++
+    else if (this.state === 'established' && type !== undefined) {
+      const s = this.session!
+      if (type === MessageCode.YIELD && isId(a)) return s.realm.dealer.invocationError(s, a, error.uri, [error.message], undefined)
+      if (type === MessageCode.ERROR && a === MessageCode.INVOCATION && isId(b)) {
+        return s.realm.dealer.invocationError(s, b, error.uri, [error.message], undefined)
+      }
+      if (ANSWERABLE.has(type) && isId(a)) return this.send([MessageCode.ERROR, type, a, {}, error.uri, [error.message]])
     }
-    if (this.state === 'established' && ANSWERABLE.has(msg.type)) throw err
-    this.abort(ErrorUri.protocolViolation, err.message)
+    this.abort(ErrorUri.protocolViolation, error.message)
   }
 
   /** Map a failure while handling `msg` to its answer. */

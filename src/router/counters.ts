@@ -31,6 +31,8 @@ export const EventDropReason = {
   backpressure: 'backpressure',
   /** The router as a whole was over its limit. */
   overload: 'overload',
+  /** The subscriber's serializer cannot carry the event's values (a CBOR bignum for a JSON subscriber). */
+  unencodable: 'unencodable',
 } as const
 export type EventDropReason = (typeof EventDropReason)[keyof typeof EventDropReason]
 

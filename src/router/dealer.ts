@@ -11,6 +11,7 @@ import {
   NotAuthorizedError,
   ProcedureAlreadyExistsError,
   ProtocolViolationError,
+  UnencodableValueError,
 } from './errors.js'
 import { QueuedCall, QueueRefusal } from './call-queue.js'
 import { directedCallee, isDirected } from './directed-call.js'
@@ -20,6 +21,7 @@ import { Invocation } from './invocation.js'
 import { pickCallee, someoneWillHaveRoom } from './invocation-policy.js'
 import { PatternIndex } from './pattern-index.js'
 import { withPayload } from './payload.js'
+import { encodeForPeer } from './serializers.js'
 import type { Realm } from './realm.js'
 import { Callee, Registration } from './registration.js'
 import { concurrencyOption, invokePolicy, routingKey } from './routing-options.js'
@@ -189,8 +191,8 @@ export class Dealer {
   ): void {
     const receiveProgress = options.receive_progress === true
     const inv = new Invocation(0, caller, request, callee, 0, procedure, options, args, kwargs, receiveProgress)
+    this.invoke(inv, callee) // throws (nothing in flight) when the callee's serializer cannot carry the arguments
     caller.calls.set(request, inv)
-    this.invoke(inv, callee)
 
     // One timer per call, at whichever comes first: the caller's timeout or the callee's deadline.
     // Either way the caller gets wamp.error.timeout and the callee an INTERRUPT.
@@ -253,7 +255,12 @@ export class Dealer {
       if (callee !== undefined) {
         this.unqueue(q)
         const timeout = q.deadline === undefined ? undefined : q.deadline - performance.now()
-        this.start(q.caller, q.request, q.options, q.procedure, q.args, q.kwargs, callee, timeout)
+        try {
+          this.start(q.caller, q.request, q.options, q.procedure, q.args, q.kwargs, callee, timeout)
+        } catch (err) {
+          if (!(err instanceof UnencodableValueError)) throw err
+          q.caller.send([MessageCode.ERROR, MessageCode.CALL, q.request, {}, err.uri, [err.message]])
+        }
       } else if (q.tried === undefined) {
         return // nobody has room: the calls behind wait too
       }
@@ -284,7 +291,7 @@ export class Dealer {
     while (queue?.head !== undefined) this.refuse(queue.head, QueueRefusal.calleesGone, 'every callee left while the call waited')
   }
 
-  /** Send the INVOCATION for `inv` to `callee`. */
+  /** Send the INVOCATION for `inv` to `callee`; encoded first, so a value the callee cannot receive changes nothing. */
   private invoke(inv: Invocation, callee: Callee): void {
     const reg = callee.registration
     const session = callee.session
@@ -296,7 +303,10 @@ export class Dealer {
       details.caller_authid = inv.caller.authid
       details.caller_authrole = inv.caller.authrole
     }
-    inv.id = session.nextRequestId()
+    const id = session.nextRequestId()
+    const message = withPayload([MessageCode.INVOCATION, id, reg.id, details], inv.args, inv.kwargs)
+    const data = encodeForPeer(session.transport.serializer, message, 'the call arguments')
+    inv.id = id
     inv.callee = callee
     session.invocations.set(inv.id, inv)
     callee.inflight++
@@ -305,7 +315,28 @@ export class Dealer {
       inv.startedAt = performance.now()
       callee.stats.started(Date.now())
     }
-    session.send(withPayload([MessageCode.INVOCATION, inv.id, reg.id, details], inv.args, inv.kwargs))
+    session.sendEncoded(data, message)
+  }
+
+  /**
+   * Send the caller a message carrying the callee's values (RESULT, ERROR). When the caller's
+   * serializer cannot carry them, nothing is sent and the error says why: the caller must then be
+   * answered with it (answerUnencodable) so that every call is answered.
+   */
+  private answer(inv: Invocation, message: unknown[], what: string): UnencodableValueError | undefined {
+    let data: Buffer | string
+    try {
+      data = encodeForPeer(inv.caller.transport.serializer, message, what)
+    } catch (err) {
+      if (err instanceof UnencodableValueError) return err
+      throw err
+    }
+    inv.caller.sendEncoded(data, message)
+    return undefined
+  }
+
+  private answerUnencodable(inv: Invocation, err: UnencodableValueError): void {
+    inv.caller.send([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, err.uri, [err.message]])
   }
 
   // ── Answers from callees ────────────────────────────────────────────────────────────────
@@ -316,12 +347,20 @@ export class Dealer {
     const inv = session.invocations.get(request)
     if (inv === undefined) return
     if (options.progress === true) {
-      if (inv.receiveProgress) inv.caller.send(withPayload([MessageCode.RESULT, inv.callRequest, { progress: true }], args, kwargs))
+      if (!inv.receiveProgress) return
+      const err = this.answer(
+        inv,
+        withPayload([MessageCode.RESULT, inv.callRequest, { progress: true }], args, kwargs),
+        'a progressive result',
+      )
+      // The caller cannot receive what the call produces: it gets the error, the callee an INTERRUPT.
+      if (err !== undefined) this.giveUp(inv, err.uri, err.message, true, 'canceled')
       return
     }
     this.finish(inv, false)
     inv.caller.calls.delete(inv.callRequest)
-    inv.caller.send(withPayload([MessageCode.RESULT, inv.callRequest, {}], args, kwargs))
+    const err = this.answer(inv, withPayload([MessageCode.RESULT, inv.callRequest, {}], args, kwargs), 'the result')
+    if (err !== undefined) this.answerUnencodable(inv, err)
   }
 
   invocationError(session: Session, request: number, error: string, args: Args, kwargs: Kwargs): void {
@@ -337,7 +376,14 @@ export class Dealer {
       const reg = inv.callee.registration
       const rkey = this.realm.extensions ? routingKey(inv.options) : undefined
       const next = pickCallee(reg, inv.tried, rkey)
-      if (next !== undefined) return this.invoke(inv, next)
+      if (next !== undefined) {
+        try {
+          return this.invoke(inv, next)
+        } catch (err) {
+          if (!(err instanceof UnencodableValueError)) throw err
+          return this.giveUp(inv, err.uri, err.message, false, 'canceled')
+        }
+      }
       inv.caller.calls.delete(inv.callRequest)
       this.clearTimer(inv)
       // Untried callees at their cap: wait for one (the CALL timeout starts again from here).
@@ -365,7 +411,12 @@ export class Dealer {
     }
     this.finish(inv, true)
     inv.caller.calls.delete(inv.callRequest)
-    inv.caller.send(withPayload([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, error], args, kwargs))
+    const err = this.answer(
+      inv,
+      withPayload([MessageCode.ERROR, MessageCode.CALL, inv.callRequest, {}, error], args, kwargs),
+      "the callee's error",
+    )
+    if (err !== undefined) this.answerUnencodable(inv, err)
   }
 
   /** The callee answered (finally): stats, indexes, timer, and its slot goes to a waiting call. */

@@ -118,6 +118,28 @@ export class PayloadSizeExceededError extends RouterError {
   }
 }
 
+/** A message nested too deep or holding too many values (frame-limits.ts): refused before it is decoded. */
+export class FrameStructureError extends RouterError {
+  override readonly name = 'FrameStructureError'
+  constructor(why: string) {
+    super('WAMPCTL_ERR_MESSAGE_TOO_COMPLEX', ErrorUri.invalidArgument, `message refused before decoding: ${why}`)
+  }
+}
+
+/** A value the receiver's serializer cannot carry (a CBOR bignum for a JSON peer…): refused, never half-sent. */
+export class UnencodableValueError extends RouterError {
+  override readonly name = 'UnencodableValueError'
+  constructor(protocol: string, what: string, cause: unknown) {
+    super(
+      'WAMPCTL_ERR_UNENCODABLE_VALUE',
+      ErrorUri.invalidArgument,
+      `${what} cannot be encoded for a ${protocol} peer: ${cause instanceof Error ? cause.message : String(cause)}`,
+      undefined,
+      { cause },
+    )
+  }
+}
+
 export class FeatureNotSupportedError extends RouterError {
   override readonly name = 'FeatureNotSupportedError'
   constructor(message: string) {

@@ -28,8 +28,9 @@ export type Inbound =
 
 const MAX_ID = 2 ** 53
 
-function isId(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_ID
+/** A WAMP id (spec, "IDs"): an integer in [1, 2^53]. */
+export function isId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_ID
 }
 
 function isDict(v: unknown): v is Dict {
@@ -42,7 +43,7 @@ function fail(m: unknown[], what: string): never {
 
 function id(m: unknown[], i: number, field: string): number {
   const v = m[i]
-  if (!isId(v)) fail(m, `${field} must be an integer id in [0, 2^53], got ${JSON.stringify(v)}`)
+  if (!isId(v)) fail(m, `${field} must be an integer id in [1, 2^53], got ${JSON.stringify(v)}`)
   return v
 }
 
@@ -58,10 +59,14 @@ function str(m: unknown[], i: number, field: string): string {
   return v
 }
 
-/** Optional trailing Arguments|list and ArgumentsKw|dict starting at index i. */
+/**
+ * Optional trailing Arguments|list and ArgumentsKw|dict starting at index i. `null` for either is
+ * taken as absent: the nexus Go client sends `null` Arguments before ArgumentsKw, and Autobahn|Python
+ * accepts it. The router never forwards a null (payload.ts).
+ */
 function payload(m: unknown[], i: number): { args: Args; kwargs: Kwargs } {
-  const args = m[i]
-  const kwargs = m[i + 1]
+  const args = m[i] === null ? undefined : m[i]
+  const kwargs = m[i + 1] === null ? undefined : m[i + 1]
   if (args !== undefined && !Array.isArray(args)) fail(m, 'Arguments must be a list')
   if (kwargs !== undefined && !isDict(kwargs)) fail(m, 'ArgumentsKw must be a dict')
   if (m.length > i + 2) fail(m, `too many elements (${m.length})`)

@@ -4,10 +4,12 @@ import type { AddressInfo, Socket } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CloseUri } from '../protocol/error-uris.js'
 import { AdminServer, type AdminOptions, type AdminSource } from './admin/admin-server.js'
+import { AuthThrottle } from './auth-throttle.js'
 import type { AuthConfig } from './authenticator.js'
 import { normalizeRealm, type Logger, type RouterOptions } from './config.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { DropReason, RouterCounters } from './counters.js'
+import { frameLimitsFrom, transportCap, type FrameLimits } from './frame-limits.js'
 import { RouterConfigError } from './errors.js'
 import { installExtensions } from './extensions/install.js'
 import { drainCalls } from './graceful-shutdown.js'
@@ -51,6 +53,8 @@ export class Router implements ConnectionHost, AdminSource {
   readonly realms = new Map<string, Realm>()
   readonly path: string
   readonly maxMessageSize: number
+  readonly frameLimits: FrameLimits
+  readonly authThrottle: AuthThrottle
   readonly maxBufferedBytes: number
   readonly extensions: boolean
   /** Messages, drops and failures since start, read by the admin listener at scrape time. */
@@ -80,7 +84,8 @@ export class Router implements ConnectionHost, AdminSource {
 
   constructor(options: RouterOptions = {}) {
     this.path = options.path ?? '/ws'
-    this.maxMessageSize = options.maxMessageSize ?? 16 * 1024 * 1024
+    this.frameLimits = frameLimitsFrom(options)
+    this.maxMessageSize = this.frameLimits.messageSize
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024
     this.extensions = options.extensions ?? true
     this.maxEventQueueBytes = options.maxEventQueueBytes ?? DEFAULT_MAX_EVENT_QUEUE_BYTES
@@ -94,6 +99,7 @@ export class Router implements ConnectionHost, AdminSource {
     for (const a of this.rawsocketAddresses) parseListenAddress(a) // fail at construction on a typo
     this.adminOptions = options.admin
     this.shutdownGraceMs = nonNegative(options.shutdownGraceMs, DEFAULT_SHUTDOWN_GRACE_MS, 'shutdownGraceMs')
+    this.authThrottle = new AuthThrottle(options.authThrottle, this.logger)
     this.roles = welcomeRoles(this.extensions)
     const callStats = options.callStats ?? true
     if (!callStats && this.extensions)
@@ -205,7 +211,8 @@ export class Router implements ConnectionHost, AdminSource {
     this.httpSockets = sockets
     const wss = new WebSocketServer({
       noServer: true,
-      maxPayload: this.maxMessageSize * 4 + 1024, // hard cap; between 1× and 4× we still answer with an ERROR
+      // Server-wide hard cap; each connection tightens it until its session is established (frame-limits.ts).
+      maxPayload: transportCap(this.maxMessageSize),
       perMessageDeflate: false,
       handleProtocols: (offered) => pickProtocol(offered) ?? false,
     })

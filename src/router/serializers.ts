@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr'
 import { Encoder as CborEncoder } from 'cbor-x'
+import { UnencodableValueError } from './errors.js'
 
 /**
  * The three WAMP serializers over WebSocket. Each decodes a frame once into plain JS values and
@@ -101,4 +102,17 @@ export const subprotocols: readonly string[] = serializers.map((s) => s.protocol
 
 export function serializerFor(protocol: string): Serializer | undefined {
   return serializers.find((s) => s.protocol === protocol)
+}
+
+/**
+ * Encode a message carrying a peer's values for another peer. Values one serializer carries and
+ * another cannot (a CBOR bignum for JSON, a BigInt beyond 64 bits for msgpack) fail here, before
+ * any state changes, as an UnencodableValueError (`wamp.error.invalid_argument`) naming `what`.
+ */
+export function encodeForPeer(serializer: Serializer, message: unknown[], what: string): Buffer | string {
+  try {
+    return serializer.encode(message)
+  } catch (err) {
+    throw new UnencodableValueError(serializer.protocol, what, err)
+  }
 }

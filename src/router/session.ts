@@ -23,6 +23,8 @@ export interface SessionTransport {
   sendEvent(data: Buffer | string): EventDelivery
   /** Overload policy of this peer (drops as a subscriber, pushback as a publisher). */
   readonly events: EventFlow
+  /** Send `message`, already encoded with `serializer` (the dealer encodes first, to refuse what the peer cannot receive). */
+  sendEncoded(data: Buffer | string, message: unknown[]): void
   /** The router ends this session: GOODBYE with `reason` (kill, shutdown); the realm has already let it go. */
   goodbye(reason: string, message?: string): void
 }
@@ -107,6 +109,11 @@ export class Session {
     if (!this.closed) this.transport.send(message)
   }
 
+  /** Send a message already encoded with this session's serializer (serializers.ts encodeForPeer). */
+  sendEncoded(data: Buffer | string, message: unknown[]): void {
+    if (!this.closed) this.transport.sendEncoded(data, message)
+  }
+
   /** `wamp.session.get` / `on_join` details, exactly as the spec lists them. */
   details(): Dict {
     return {
@@ -115,6 +122,7 @@ export class Session {
       authrole: this.identity.authrole,
       authmethod: this.identity.authmethod,
       authprovider: this.identity.authprovider,
+      ...(this.identity.authextra !== undefined ? { authextra: this.identity.authextra } : {}),
       transport: this.transport.info,
     }
   }

@@ -48,4 +48,10 @@ export interface FrameTransport extends Corkable {
   resume(): void
   /** Ask the peer for a PONG (WebSocket ping / RawSocket PING frame). */
   ping(): void
+  /**
+   * Refuse frames over `bytes` as soon as their length is known, before buffering them
+   * (frame-limits.ts: small until the session is established). Where a transport has no way to,
+   * the connection's size check before decoding still holds.
+   */
+  setFrameCap?(bytes: number): void
 }

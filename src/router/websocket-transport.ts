@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
+import { setWebSocketFrameCap } from './frame-limits.js'
 import type { CloseKind, FrameTransport, TransportInfo, TransportListener } from './transport.js'
 
 const CLOSE_CODE: Record<CloseKind, number> = { normal: 1000, 'going-away': 1001, 'protocol-error': 1002 }
@@ -52,6 +53,10 @@ export class WebSocketTransport implements FrameTransport {
 
   ping(): void {
     this.ws.ping()
+  }
+
+  setFrameCap(bytes: number): void {
+    setWebSocketFrameCap(this.ws, bytes)
   }
 }
 

@@ -20,18 +20,18 @@ describe.each(SERIALIZERS)('authentication over %s', (ser) => {
     const raw = await RawPeer.open(router.url, ser)
     expect(await raw.hello('realm1', { authid: 'admin', authmethods: ['ticket'] })).toEqual([4, 'ticket', {}])
     raw.send([5, 'wrong-ticket', {}])
-    expect(await raw.nextOf(3)).toEqual([3, { message: 'ticket authentication failed' }, 'wamp.error.authentication_failed'])
+    expect(await raw.nextOf(3)).toEqual([3, { message: 'ticket authentication failed' }, 'wamp.error.authentication_denied'])
     await raw.closed
 
     const refused = autobahnSession(router.url, ser, { authid: 'admin', authmethods: ['ticket'], onchallenge: () => 'nope' })
-    await expect(refused).rejects.toThrow(/wamp\.error\.authentication_failed/)
+    await expect(refused).rejects.toThrow(/wamp\.error\.authentication_denied/)
   })
 
   it('wampcra: autobahn.auth_cra.sign over the challenge is welcomed; a wrong secret is aborted', async () => {
     const router = await startRouter({ realms: [authRealm()] })
     const op = await craSession(router.url, ser)
     expect(await op.call('wamp.session.get', [op.id])).toMatchObject({ authid: 'operator', authrole: 'admin', authmethod: 'wampcra' })
-    await expect(craSession(router.url, ser, 'not-the-secret')).rejects.toThrow(/wamp\.error\.authentication_failed/)
+    await expect(craSession(router.url, ser, 'not-the-secret')).rejects.toThrow(/wamp\.error\.authentication_denied/)
 
     const raw = await RawPeer.open(router.url, ser)
     const challenge = await raw.hello('realm1', { authid: 'operator', authmethods: ['wampcra'] })
@@ -68,7 +68,7 @@ describe('authentication details', () => {
     const stranger = await RawPeer.open(router.url)
     await stranger.hello('realm1', { authid: 'mallory', authmethods: ['ticket'] })
     stranger.send([5, ADMIN_TICKET, {}])
-    expect(await stranger.nextOf(3)).toEqual([3, { message: 'ticket authentication failed' }, 'wamp.error.authentication_failed'])
+    expect(await stranger.nextOf(3)).toEqual([3, { message: 'ticket authentication failed' }, 'wamp.error.authentication_denied'])
     const anon = await RawPeer.open(router.url)
     expect(await anon.hello()).toEqual([3, { message: expect.stringContaining('anonymous') }, 'wamp.error.no_auth_method'])
   })

@@ -103,15 +103,19 @@ describe('pubsub options the clients express differently', () => {
 
   it('eligible/exclude by authid and authrole', async () => {
     const router = await startRouter({ realms: [authRealm()] })
-    const alice = await openPeer('autobahn', router.url, 'json', { authid: 'alice-anon' })
+    const alice = await openPeer('autobahn', router.url, 'json', {
+      authid: 'alice',
+      authmethods: ['ticket'],
+      onchallenge: () => 'alice-ticket',
+    })
     const bob = await openPeer('wampy', router.url, 'cbor')
     const admin = await adminSession(router.url, 'msgpack')
     const [ia, ib] = [await inbox(alice), await inbox(bob)]
     const iadmin: unknown[] = []
     await admin.subscribe(TOPIC, (args) => iadmin.push((args as unknown[])[0]))
     const pub = await openPeer('autobahn', router.url)
-    await pub.publish(TOPIC, ['alice only'], undefined, { eligible_authid: ['alice-anon'] })
-    await pub.publish(TOPIC, ['not alice'], undefined, { exclude_authid: ['alice-anon'] })
+    await pub.publish(TOPIC, ['alice only'], undefined, { eligible_authid: ['alice'] })
+    await pub.publish(TOPIC, ['not alice'], undefined, { exclude_authid: ['alice'] })
     await pub.publish(TOPIC, ['admins'], undefined, { eligible_authrole: ['admin'] })
     await pub.publish(TOPIC, ['no admins'], undefined, { exclude_authrole: ['admin'] })
     await until(ia, 2)

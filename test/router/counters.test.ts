@@ -69,17 +69,17 @@ describe('router counters', () => {
     const wrong = await RawPeer.open(router.url, 'json')
     expect((await wrong.hello('realm1', { authid: 'admin', authmethods: ['ticket'] }))[0]).toBe(MessageCode.CHALLENGE)
     wrong.send([MessageCode.AUTHENTICATE, 'wrong-ticket', {}])
-    expect((await wrong.nextOf(MessageCode.ABORT))[2]).toBe('wamp.error.authentication_failed')
+    expect((await wrong.nextOf(MessageCode.ABORT))[2]).toBe('wamp.error.authentication_denied')
     const nobody = await RawPeer.open(router.url, 'json')
     // An unknown principal is challenged like a known one (nothing to learn), then refused.
     expect((await nobody.hello('realm1', { authid: 'nobody', authmethods: ['ticket'] }))[0]).toBe(MessageCode.CHALLENGE)
     nobody.send([MessageCode.AUTHENTICATE, 'any', {}])
-    expect((await nobody.nextOf(MessageCode.ABORT))[2]).toBe('wamp.error.authentication_failed')
-    expect(Object.fromEntries(c.authFailures)).toEqual({ 'wamp.error.authentication_failed': 2 })
+    expect((await nobody.nextOf(MessageCode.ABORT))[2]).toBe('wamp.error.authentication_denied')
+    expect(Object.fromEntries(c.authFailures)).toEqual({ 'wamp.error.authentication_denied': 2 })
     // A realm that does not exist is a refusal, not a failed authentication.
     const lost = await RawPeer.open(router.url, 'json')
     expect((await lost.hello('no-such-realm'))[2]).toBe('wamp.error.no_such_realm')
-    expect(Object.fromEntries(c.authFailures)).toEqual({ 'wamp.error.authentication_failed': 2 })
+    expect(Object.fromEntries(c.authFailures)).toEqual({ 'wamp.error.authentication_denied': 2 })
   })
 
   it('count a peer dropped for reading too slowly', async () => {

@@ -35,7 +35,7 @@ describe('session meta procedures', () => {
   it('count and list, with and without an authrole filter; get; get of an unknown id', async () => {
     const router = await startRouter({ realms: [authRealm()] })
     const admin = await adminSession(router.url)
-    const a = await autobahnSession(router.url, 'msgpack', { authid: 'alice' })
+    const a = await autobahnSession(router.url, 'msgpack', { authid: 'alice', authmethods: ['ticket'], onchallenge: () => 'alice-ticket' })
     const w = await openPeer('wampy', router.url, 'cbor')
     expect(await a.call('wamp.session.count')).toBe(3)
     expect(await a.call('wamp.session.count', [['admin']])).toBe(1)
@@ -47,7 +47,7 @@ describe('session meta procedures', () => {
       args: [details(admin.id, 'admin', 'admin', 'ticket', 'wamp.2.json')],
       kwargs: {},
     })
-    expect(await a.call('wamp.session.get', [a.id])).toEqual(details(a.id, 'alice', 'anonymous', 'anonymous', 'wamp.2.msgpack'))
+    expect(await a.call('wamp.session.get', [a.id])).toEqual(details(a.id, 'alice', 'anonymous', 'ticket', 'wamp.2.msgpack'))
     const missing = await failureOf(a.call('wamp.session.get', [123456789]) as unknown as Promise<unknown>)
     expect(missing.uri).toBe('wamp.error.no_such_session')
     const bad = await failureOf(a.call('wamp.session.get', ['not an id']) as unknown as Promise<unknown>)
@@ -91,12 +91,17 @@ describe('session meta procedures', () => {
     const router = await startRouter({ realms: [authRealm()] })
     const admin = await adminSession(router.url)
     const meta = await MetaRecorder.start(await openPeer('autobahn', router.url), ['wamp.session.on_leave'])
-    const twins = [
-      await RawPeer.joined(router.url, 'json', { authid: 'twin' }),
-      await RawPeer.joined(router.url, 'msgpack', { authid: 'twin' }),
-    ]
+    // Two sessions of one principal (anonymous sessions cannot share a principal's authid: they get their own).
+    const twin = async (ser: 'json' | 'msgpack'): Promise<RawPeer> => {
+      const p = await RawPeer.open(router.url, ser)
+      await p.hello('realm1', { authid: 'alice', authmethods: ['ticket'] })
+      p.send([5, 'alice-ticket', {}])
+      p.sessionId = (await p.nextOf(2))[1] as number
+      return p
+    }
+    const twins = [await twin('json'), await twin('msgpack')]
     const other = await openPeer('wampy', router.url)
-    const killed = (await admin.call('wamp.session.kill_by_authid', ['twin'])) as number[]
+    const killed = (await admin.call('wamp.session.kill_by_authid', ['alice'])) as number[]
     expect(new Set(killed)).toEqual(new Set(twins.map((t) => t.sessionId)))
     for (const t of twins) {
       expect(await t.nextOf(6)).toEqual([6, {}, 'wamp.close.normal'])

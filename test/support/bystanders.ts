@@ -13,9 +13,13 @@ import { startRouter } from './router.js'
 export async function routerWithBystanders(
   ser: SerializerName = 'json',
   options: RouterOptions = {},
-): Promise<{ router: Router; internalErrors: string[]; stillServing: () => Promise<void> }> {
+): Promise<{ router: Router; internalErrors: string[]; warnings: string[]; stillServing: () => Promise<void> }> {
   const internalErrors: string[] = []
-  const router = await startRouter({ ...options, logger: { info: () => {}, warn: () => {}, error: (m) => internalErrors.push(m) } })
+  const warnings: string[] = []
+  const router = await startRouter({
+    ...options,
+    logger: { info: () => {}, warn: (m) => warnings.push(m), error: (m) => internalErrors.push(m) },
+  })
   const callee = await openPeer('autobahn', router.url, ser)
   const reg = await callee.register('com.example.alive', (inv) => ({ args: ['alive', ...inv.args] }), { invoke: 'roundrobin' })
   const caller = await openPeer('wampy', router.url, ser)
@@ -24,5 +28,5 @@ export async function routerWithBystanders(
     expect((await callee.call('wamp.registration.list_callees', [reg])).args).toEqual([[callee.id]])
     expect(internalErrors).toEqual([])
   }
-  return { router, internalErrors, stillServing }
+  return { router, internalErrors, warnings, stillServing }
 }

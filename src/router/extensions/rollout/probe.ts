@@ -26,6 +26,7 @@ export class ProbeCaller {
       serializer: serializerFor('wamp.2.json')!,
       info: { type: 'websocket', protocol: 'internal', peer: 'router' },
       send: (message) => this.answer(message),
+      sendEncoded: (_data, message) => this.answer(message),
       // It never subscribes nor publishes: no event ever reaches it, no flow control applies.
       sendEvent: () => EventDelivery.dropped,
       get events(): EventFlow {
