@@ -3,15 +3,22 @@ import { ErrorUri } from '../protocol/error-uris.js'
 import { HandshakeError } from './errors.js'
 
 export interface AuthThrottleOptions {
-  /** Failures within `windowMs` (per authid, and per peer address) that start a lockout. Default 5. */
+  /** Failures of one authid within `windowMs` that lock it out. Default 5. */
   maxFailures?: number
+  /** Failures from one peer address (any authid) within `windowMs` that lock it out: higher, as many clients may share an address (NAT). Default 20. */
+  maxFailuresPerAddress?: number
   /** Window the failures are counted in, ms. Default 60,000. */
   windowMs?: number
   /** How long a locked-out authid or address is refused, ms. Default 60,000. */
   lockoutMs?: number
 }
 
-export const DEFAULT_AUTH_THROTTLE: Required<AuthThrottleOptions> = { maxFailures: 5, windowMs: 60_000, lockoutMs: 60_000 }
+export const DEFAULT_AUTH_THROTTLE: Required<AuthThrottleOptions> = {
+  maxFailures: 5,
+  maxFailuresPerAddress: 20,
+  windowMs: 60_000,
+  lockoutMs: 60_000,
+}
 
 /** Keys remembered at most (authids and addresses each): a flood of made-up authids cannot grow memory without bound. */
 const MAX_KEYS = 10_000
@@ -24,7 +31,8 @@ interface Record {
 
 /**
  * Repeated authentication failures (wrong ticket, wrong WAMP-CRA signature) lock out the authid
- * and the peer address they came from: after `maxFailures` within `windowMs`, HELLOs that would
+ * and the peer address they came from: after `maxFailures` (per address: `maxFailuresPerAddress`)
+ * within `windowMs`, HELLOs that would
  * authenticate that authid or from that address are refused with `wamp.error.authentication_denied`
  * for `lockoutMs`. One log line per failure and per lockout, through the router's logger.
  * Anonymous sessions are never throttled (they prove nothing).
@@ -60,20 +68,21 @@ export class AuthThrottle {
 
   failed(realm: string, authid: string, address: string, method: string): void {
     const t = this.now()
-    const a = authid === '' ? { failures: [], lockedUntil: Infinity } : this.record(this.byAuthid, `${realm}\0${authid}`, t)
-    const b = this.record(this.byAddress, address, t)
+    const o = this.options
+    const a = authid === '' ? { failures: [], lockedUntil: Infinity } : this.record(this.byAuthid, `${realm}\0${authid}`, t, o.maxFailures)
+    const b = this.record(this.byAddress, address, t, o.maxFailuresPerAddress)
     this.logger.warn(
       `authentication failed: ${method} for authid '${authid}' on realm '${realm}' from ${address} (${a.failures.length} in ${this.options.windowMs / 1000} s for this authid, ${b.failures.length} from this address)`,
     )
-    for (const [what, rec] of [
-      [`authid '${authid}' on realm '${realm}'`, a],
-      [`address ${address}`, b],
+    for (const [what, rec, max] of [
+      [`authid '${authid}' on realm '${realm}'`, a, o.maxFailures],
+      [`address ${address}`, b, o.maxFailuresPerAddress],
     ] as const) {
-      if (rec.failures.length >= this.options.maxFailures && rec.lockedUntil <= t) {
-        rec.lockedUntil = t + this.options.lockoutMs
+      if (rec.failures.length >= max && rec.lockedUntil <= t) {
+        rec.lockedUntil = t + o.lockoutMs
         rec.failures = []
         this.logger.warn(
-          `authentication locked out: ${what} for ${this.options.lockoutMs / 1000} s after ${this.options.maxFailures} failures within ${this.options.windowMs / 1000} s`,
+          `authentication locked out: ${what} for ${o.lockoutMs / 1000} s after ${max} failures within ${o.windowMs / 1000} s`,
         )
       }
     }
@@ -86,7 +95,7 @@ export class AuthThrottle {
     if (rec !== undefined && rec.lockedUntil <= this.now()) this.byAuthid.delete(key)
   }
 
-  private record(map: Map<string, Record>, key: string, t: number): Record {
+  private record(map: Map<string, Record>, key: string, t: number, max: number): Record {
     let rec = map.get(key)
     if (rec === undefined) {
       if (map.size >= MAX_KEYS) this.prune(map, t)
@@ -95,7 +104,7 @@ export class AuthThrottle {
     }
     rec.failures = rec.failures.filter((f) => f > t - this.options.windowMs)
     rec.failures.push(t)
-    if (rec.failures.length > this.options.maxFailures) rec.failures.shift()
+    if (rec.failures.length > max) rec.failures.shift()
     return rec
   }
 

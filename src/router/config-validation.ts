@@ -52,7 +52,7 @@ export function validateConfig(value: unknown): void {
   }
   if (cfg.authThrottle !== undefined) {
     const t = dict(cfg.authThrottle, 'authThrottle')
-    for (const k of ['maxFailures', 'windowMs', 'lockoutMs']) optional(t, k, 'number', 'authThrottle')
+    for (const k of ['maxFailures', 'maxFailuresPerAddress', 'windowMs', 'lockoutMs']) optional(t, k, 'number', 'authThrottle')
   }
   if (cfg.realms === undefined) return
   if (!Array.isArray(cfg.realms) || cfg.realms.length === 0) fail('realms', 'must be a non-empty list')

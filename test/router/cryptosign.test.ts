@@ -88,7 +88,8 @@ describe('cryptosign', () => {
   })
 
   it('a key the principal does not hold, an unknown key, a bad or replayed signature: authentication_failed', async () => {
-    const router = await startRouter({ realms: [realm()] })
+    // Seven failures in a row: more than the default lockout allows (auth-throttle.ts, tested in impostors.test.ts).
+    const router = await startRouter({ realms: [realm()], authThrottle: { maxFailures: 100 } })
     const failed = [3, { message: 'cryptosign authentication failed' }, 'wamp.error.authentication_failed']
     // reader's key under svc-1's authid, signed correctly.
     let c = await challenged(router.url, reader.pubkey, 'svc-1')

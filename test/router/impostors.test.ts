@@ -69,10 +69,10 @@ describe('anonymous authid settings', () => {
 })
 
 describe('guessing', () => {
-  it('after 3 wrong tickets (maxFailures 3) the authid and the address are locked out, logged; anonymous sessions still join', async () => {
+  it('after 3 wrong tickets (maxFailures and maxFailuresPerAddress 3) the authid and the address are locked out, logged; anonymous sessions still join', async () => {
     const { router, stillServing, warnings } = await routerWithBystanders('json', {
       realms: [authRealm()],
-      authThrottle: { maxFailures: 3, windowMs: 60_000, lockoutMs: 60_000 },
+      authThrottle: { maxFailures: 3, maxFailuresPerAddress: 3, windowMs: 60_000, lockoutMs: 60_000 },
     })
     for (let i = 0; i < 3; i++) {
       const p = await RawPeer.open(router.url)
