@@ -171,7 +171,7 @@ describe('admin listener: /metrics', () => {
     bad.sendFrame('[1, "realm1"')
     await bad.closed
     const all = parseSamples((await scrape(router.adminUrl!)).text)
-    expect(value(all, 'wampctl_authentication_failures_total', { error: 'wamp.error.authentication_failed' })).toBe(1)
+    expect(value(all, 'wampctl_authentication_failures_total', { error: 'wamp.error.authentication_denied' })).toBe(1)
     expect(value(all, 'wampctl_protocol_violations_total')).toBe(1)
     expect(value(all, 'wampctl_malformed_frames_total')).toBe(1)
     expect(value(all, 'wampctl_peers_dropped_total', { reason: 'protocol_violation' })).toBe(1)
