@@ -5,16 +5,26 @@ import type { SessionView } from '../client/views.js'
 /** Above this many registrations + subscriptions, per-session counts are not "cheap": left unknown. */
 const MAX_COUNTED = 2000
 
+/**
+ * How a session is connected, the same shape in `sessions list` and `sessions show` and on every
+ * router (Crossbar's transport details carry more: only these three are kept).
+ */
+export interface TransportInfo {
+  /** e.g. "websocket", "rawsocket". */
+  type: string | null
+  /** Serializer / subprotocol, e.g. "wamp.2.json". */
+  protocol: string | null
+  /** Remote address as the router saw it, e.g. "tcp:127.0.0.1:53412". */
+  peer: string | null
+}
+
 /** One row of `wampctl sessions list` and its `--json` element. */
 export interface SessionRow {
   session: number
   authid: string | null
   authrole: string | null
   authmethod: string | null
-  /** Serializer / subprotocol, e.g. "wamp.2.json". */
-  transport: string | null
-  /** Remote address as the router saw it, e.g. "tcp:127.0.0.1:53412". */
-  peer: string | null
+  transport: TransportInfo | null
   /** Procedures this session is a callee of; null when not cheaply known. */
   registrations: number | null
   /** Subscriptions of this session; null when not cheaply known. */
@@ -28,7 +38,7 @@ export interface SessionDetail {
   authrole: string | null
   authmethod: string | null
   authprovider: string | null
-  transport: Record<string, unknown> | null
+  transport: TransportInfo | null
   registrations: SessionRegistration[]
   subscriptions: Array<{ id: number; uri: string; match: string }>
 }
@@ -106,6 +116,12 @@ function transportText(t: Record<string, unknown> | null, key: string): string |
   return typeof v === 'string' && v.length > 0 ? v : null
 }
 
+/** The router's transport details as TransportInfo; null when it gives none. */
+export function transportInfo(t: Record<string, unknown> | null): TransportInfo | null {
+  if (t === null) return null
+  return { type: transportText(t, 'type'), protocol: transportText(t, 'protocol'), peer: transportText(t, 'peer') }
+}
+
 /** Every session but `exclude` (the CLI's own), sorted by id, with its registration and subscription counts. */
 export async function listSessions(meta: MetaClient, exclude?: number): Promise<SessionRow[]> {
   const [sessions, callees, subscribers] = await Promise.all([meta.sessions(), calleeIndex(meta), subscriberIndex(meta)])
@@ -117,8 +133,7 @@ export async function listSessions(meta: MetaClient, exclude?: number): Promise<
       authid: s.authid,
       authrole: s.authrole,
       authmethod: s.authmethod,
-      transport: transportText(s.transport, 'protocol'),
-      peer: transportText(s.transport, 'peer'),
+      transport: transportInfo(s.transport),
       registrations: callees === null ? null : (callees.get(s.session)?.length ?? 0),
       subscriptions: subscribers === null ? null : (subscribers.get(s.session)?.length ?? 0),
     }))
@@ -184,7 +199,7 @@ export async function describeSession(meta: MetaClient, s: SessionView): Promise
     authrole: s.authrole,
     authmethod: s.authmethod,
     authprovider: s.authprovider,
-    transport: s.transport,
+    transport: transportInfo(s.transport),
     registrations,
     subscriptions,
   }

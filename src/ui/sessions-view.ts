@@ -7,8 +7,8 @@ const LIST_COLUMNS: Column<SessionRow>[] = [
   { header: 'AUTHID', get: (s) => s.authid },
   { header: 'AUTHROLE', get: (s) => s.authrole },
   { header: 'AUTHMETHOD', get: (s) => s.authmethod },
-  { header: 'TRANSPORT', get: (s) => s.transport },
-  { header: 'PEER', get: (s) => s.peer },
+  { header: 'TRANSPORT', get: (s) => s.transport?.protocol },
+  { header: 'PEER', get: (s) => s.transport?.peer },
   { header: 'REGS', get: (s) => s.registrations, align: 'right' },
   { header: 'SUBS', get: (s) => s.subscriptions, align: 'right' },
 ]
@@ -41,7 +41,7 @@ const SUB_COLUMNS: Column<SessionDetail['subscriptions'][number]>[] = [
 
 /** `sessions show`: details as "key: value" lines, then its registrations and subscriptions. */
 export function renderSessionDetail(d: SessionDetail): string {
-  const t = d.transport ?? {}
+  const t = d.transport ?? { type: null, protocol: null, peer: null }
   const fields: Array<[string, unknown]> = [
     ['session', d.session],
     ['authid', d.authid],
