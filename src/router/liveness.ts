@@ -57,8 +57,9 @@ export class Liveness {
   private readonly check = (): void => {
     if (this.heard) return this.schedule(this.ping, Math.max(0, this.settings.pingIntervalMs - this.settings.pongTimeoutMs))
     // Timers run before the event loop reads the sockets: after a stall of the router itself, the
-    // pong may be waiting unread. Decide after this turn's I/O so only the peer's silence counts.
-    setImmediate(this.confirm)
+    // pong may be waiting unread (or, for a peer in this same process, the ping not yet answered).
+    // Decide two turns of I/O later, so that only the peer's own silence counts.
+    setImmediate(() => setImmediate(this.confirm))
   }
 
   private readonly confirm = (): void => {

@@ -83,7 +83,8 @@ describe('router counters', () => {
   })
 
   it('count a peer dropped for reading too slowly', async () => {
-    const router = await startRouter({ maxBufferedBytes: 64 * 1024 })
+    // Events alone are dropped before a subscriber is (maxEventQueueBytes): let them pass that bound here.
+    const router = await startRouter({ maxBufferedBytes: 64 * 1024, maxEventQueueBytes: 1024 * 1024 })
     const slow = await RawPeer.joined(router.url, 'json')
     slow.ws.pause() // stops reading: the router's send buffer to it grows
     slow.send([MessageCode.SUBSCRIBE, slow.nextRequest(), {}, 'com.example.flood'])
