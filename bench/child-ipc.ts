@@ -3,14 +3,14 @@
  * serve-wampctl.ts and serve-fox-wamp.ts so both routers are started, sampled and stopped alike.
  */
 export type RouterMessage =
-  | { type: 'ready'; port: number; path: string }
+  | { type: 'ready'; port: number; path: string; /** The URL to load, when not ws://127.0.0.1:port/path. */ url?: string }
   | { type: 'usage'; userUs: number; systemUs: number; rssBytes: number; eventsDropped?: number }
   | { type: 'error'; message: string }
 
 export type ParentMessage = { type: 'usage' } | { type: 'stop' }
 
 export interface ServedRouter {
-  listen(): Promise<{ port: number; path: string }>
+  listen(): Promise<{ port: number; path: string; url?: string }>
   close(): Promise<void>
   /** Events the router dropped under overload, when it counts them (wampctl). */
   eventsDropped?(): number

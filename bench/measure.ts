@@ -67,7 +67,7 @@ export async function measure(
     if (ready.type === 'error') throw new Error(`${what}: ${ready.message}`)
     if (ready.type !== 'ready') throw new Error(`${what}: unexpected message from the router`)
     const plan: LoadPlan = {
-      url: `ws://127.0.0.1:${ready.port}${ready.path}`,
+      url: ready.url ?? `ws://127.0.0.1:${ready.port}${ready.path}`,
       realm: target.realm,
       serializer,
       warmupMs: timing.warmupMs,

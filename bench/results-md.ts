@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, release } from 'node:os'
 import { checkTargets, pubsubTable, rpcTable, statsCostTable, type Summary } from './report.js'
+import { transportTable } from './transport-report.js'
 import { num, renderMarkdown } from './table.js'
 import { DEFAULT_SETTINGS, type BenchSettings } from './settings.js'
 
@@ -80,6 +81,15 @@ ${renderMarkdown(rpcTable(summaries))}
 - fox-wamp speaks only \`wamp.2.json\`: our msgpack rows are compared with fox-wamp over JSON.
 - \`ext off\`: \`extensions: false\` (no \`wampctl.*\` procedures), statistics still kept.
   \`no stats\`: also \`callStats: false\` (a bench-only router option).
+
+## Transports: WebSocket and RawSocket, in the clear and over TLS
+
+${renderMarkdown(transportTable(summaries))}
+
+- Same router (extensions on), same load; the load generator speaks RawSocket with its own framing
+  (\`bench/load/links.ts\`). TLS uses a throwaway P-256 certificate; the load generator's side
+  of TLS runs in the load process, so only the router's share is in CPU µs/call.
+- TLS capacity cost: 1 − (µs/call in the clear) ÷ (µs/call with TLS), against the same transport.
 
 ## What the per-callee statistics cost (issue 3 target: under 10%)
 

@@ -15,6 +15,7 @@ import { machineFacts, writeResults } from './results-md.js'
 import { parseSettings, UsageError, type BenchSettings } from './settings.js'
 import { num, renderMarkdown, renderText, type Table } from './table.js'
 import { PUBSUB_TARGETS, RPC_TARGETS } from './targets.js'
+import { transportTable } from './transport-report.js'
 import { routingPickCosts, type PickCost } from './routing-micro.js'
 import { ROUTING_SCENARIOS, runRouting, routingTable, SLOW_MS, type RoutingRow } from './routing.js'
 
@@ -91,6 +92,8 @@ async function main(): Promise<number> {
 
   console.log(`\nShared roundrobin RPC, 4 callees, 4 callers × 32 in flight (median of ${settings.rounds}):\n`)
   console.log(renderText(rpcTable(summaries)))
+  console.log('\nTransports (wampctl, extensions on; TLS capacity cost = 1 − µs/call in the clear ÷ with TLS):\n')
+  console.log(renderText(transportTable(summaries)))
   console.log('\nPer-callee statistics cost (wampctl ext off vs no stats; capacity cost = 1 − µs/call without ÷ with):\n')
   console.log(renderText(statsCostTable(summaries, statsNs)))
   if (settings.pubsub) {

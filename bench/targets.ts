@@ -48,5 +48,32 @@ export const FOX: RouterTarget = {
   realm: 'realm1',
 }
 
-export const RPC_TARGETS: readonly RouterTarget[] = [FOX, OURS, OURS_NO_EXTENSIONS, OURS_NO_STATS]
+/** The same router (extensions on) loaded over RawSocket on TCP instead of WebSocket. */
+export const OURS_RS: RouterTarget = {
+  label: 'wampctl rs',
+  script: 'serve-wampctl.js',
+  options: { extensions: true, callStats: true, transport: 'rs' },
+  serializers: ['json', 'msgpack'],
+  realm: 'realm1',
+}
+
+/** WebSocket over TLS (a throwaway certificate): against OURS, what TLS costs. */
+export const OURS_WSS: RouterTarget = {
+  label: 'wampctl wss',
+  script: 'serve-wampctl.js',
+  options: { extensions: true, callStats: true, transport: 'wss' },
+  serializers: ['json'],
+  realm: 'realm1',
+}
+
+/** RawSocket over TLS: against OURS_RS, what TLS costs. */
+export const OURS_RSS: RouterTarget = {
+  label: 'wampctl rss',
+  script: 'serve-wampctl.js',
+  options: { extensions: true, callStats: true, transport: 'rss' },
+  serializers: ['json'],
+  realm: 'realm1',
+}
+
+export const RPC_TARGETS: readonly RouterTarget[] = [FOX, OURS, OURS_NO_EXTENSIONS, OURS_NO_STATS, OURS_RS, OURS_WSS, OURS_RSS]
 export const PUBSUB_TARGETS: readonly RouterTarget[] = [FOX, OURS]

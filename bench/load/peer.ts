@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
-import WebSocket from 'ws'
 import type { Codec } from './codec.js'
+import { openLink, type Link } from './links.js'
 
 /** WAMP message codes the load generator speaks (a tiny subset, on purpose). */
 export const W = {
@@ -37,13 +37,8 @@ function flushCorked(): void {
   }
 }
 
-// An all-zero mask lets ws skip masking the payload: a cheaper client, same bytes for every router.
-const zeroMask = (mask: Buffer): void => {
-  mask.fill(0)
-}
-
 /**
- * One raw WebSocket WAMP session: HELLO/WELCOME, then `onMessage` gets every decoded frame.
+ * One raw WAMP session over WebSocket or RawSocket (links.ts): HELLO/WELCOME, then `onMessage` gets every decoded frame.
  * `request` is for set-up only (REGISTER, SUBSCRIBE): one reply awaited with a deadline.
  */
 export class Peer {
@@ -54,38 +49,24 @@ export class Peer {
   private waiter: { type: number; resolve: (m: unknown[]) => void; reject: (e: Error) => void } | undefined
 
   private constructor(
-    private readonly ws: WebSocket,
+    private readonly link: Link,
     readonly codec: Codec,
   ) {
-    this.socket = (ws as unknown as { _socket: Socket })._socket
-    ws.on('message', (data: Buffer) => {
+    this.socket = link.socket
+    link.onFrame((data) => {
       const m = codec.decode(data)
       if (this.waiter !== undefined) return this.settle(m)
       this.onMessage(m)
     })
-    ws.on('close', () => this.waiter?.reject(new Error('the router closed the connection')))
+    link.onClose(() => this.waiter?.reject(new Error('the router closed the connection')))
   }
 
-  static connect(url: string, codec: Codec, realm: string): Promise<Peer> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, [codec.protocol], {
-        perMessageDeflate: false,
-        skipUTF8Validation: true,
-        generateMask: zeroMask,
-        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      })
-      ws.binaryType = 'nodebuffer'
-      ws.once('error', reject)
-      ws.once('open', () => {
-        const peer = new Peer(ws, codec)
-        peer.request([W.HELLO, realm, { roles: ROLES }], W.WELCOME).then((welcome) => {
-          peer.sessionId = welcome[1] as number
-          ws.off('error', reject)
-          ws.on('error', () => {})
-          resolve(peer)
-        }, reject)
-      })
-    })
+  /** ws:// or wss:// (WebSocket), rs:// or rss:// (RawSocket). */
+  static async connect(url: string, codec: Codec, realm: string): Promise<Peer> {
+    const peer = new Peer(await openLink(url, codec), codec)
+    const welcome = await peer.request([W.HELLO, realm, { roles: ROLES }], W.WELCOME)
+    peer.sessionId = welcome[1] as number
+    return peer
   }
 
   send(m: unknown[]): void {
@@ -98,7 +79,7 @@ export class Peer {
         setImmediate(flushCorked)
       }
     }
-    this.ws.send(this.codec.encode(m), { binary: this.codec.binary })
+    this.link.send(this.codec.encode(m), this.codec.binary)
   }
 
   /** Send `m` and wait for a reply of type `expect` (set-up only; ERROR/ABORT reject). */
@@ -124,7 +105,7 @@ export class Peer {
   }
 
   close(): void {
-    this.ws.terminate()
+    this.link.close()
   }
 
   private settle(m: unknown[]): void {
