@@ -2,6 +2,7 @@ import { Args } from '@oclif/core'
 import { MetaClient } from '../../src/client/meta-client.js'
 import { RolloutClient } from '../../src/client/rollout-client.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
+import { windowLabel } from '../../src/ops/recent-rates.js'
 import { exitCodeOf, rolloutCallees, type RolloutCallee } from '../../src/ops/rollout/index.js'
 import type { RolloutRecord } from '../../src/protocol/rollout.js'
 import { statusView } from '../../src/ui/rollout/summary.js'
@@ -24,8 +25,9 @@ export default class RolloutStatus extends BaseCommand<typeof RolloutStatus> {
   async run(): Promise<{ rollout: RolloutRecord; callees: RolloutCallee[] }> {
     const { client } = await this.connect()
     const rollout = await new RolloutClient(client).status(this.args.uri)
-    const callees = await rolloutCallees(new MetaClient(client), rollout)
-    if (!this.jsonEnabled()) this.log(statusView(rollout, callees))
+    const meta = new MetaClient(client)
+    const callees = await rolloutCallees(meta, rollout)
+    if (!this.jsonEnabled()) this.log(statusView(rollout, callees, windowLabel((await meta.capabilitiesOf()).statsIntervalMs)))
     process.exitCode = exitCodeOf(rollout)
     return { rollout, callees }
   }

@@ -106,12 +106,17 @@ describe('wampctl rollout canary (CLI)', () => {
     expect(status.code).toBe(0)
     const view = JSON.parse(status.stdout) as {
       rollout: { status: string; step: number; percent: number; started_by: { authid: string } }
-      callees: Array<{ session: number; role: string; weight: number }>
+      callees: Array<{ session: number; role: string; weight: number; share: number | null }>
     }
     expect(view.rollout).toMatchObject({ status: 'paused', step: 2, percent: 25, started_by: { authid: 'ops' } })
-    expect(view.callees.find((c) => c.session === canary.session)).toMatchObject({ role: 'canary' })
+    // Its share counts over the router's recent window, as in top and registrations list.
+    const row = view.callees.find((c) => c.session === canary.session)!
+    expect(row).toMatchObject({ role: 'canary' })
+    expect(row.share).toBeGreaterThan(0)
+    expect(row.share).toBeLessThan(1)
     const human = await runCli(['rollout', 'status', URI, ...flags])
     expect(human.stdout).toMatch(/PAUSED by step/)
+    expect(human.stdout).toMatch(/CALLS\/S and SHARE over the last 10 s/)
 
     const resumed = await runCli(['rollout', 'resume', URI, ...flags])
     expect([resumed.code, resumed.stderr]).toEqual([0, ''])

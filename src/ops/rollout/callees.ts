@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../client/errors.js'
 import type { MetaClient } from '../../client/meta-client.js'
 import type { RolloutRecord } from '../../protocol/rollout.js'
+import { perSecond, sharesOf } from '../recent-rates.js'
 
 export type CalleeRole = 'canary' | 'old' | 'new' | 'other'
 
@@ -13,6 +14,11 @@ export interface RolloutCallee {
   weight: number | null
   /** Weight before the rollout (null: not recorded). */
   start_weight: number | null
+  /** Over the router's recent window, as every other view counts them (ops/recent-rates.ts); null when unknown. */
+  calls_per_s: number | null
+  /** Its share (0..1) of the registration's calls in the recent window. */
+  share: number | null
+  /** Lifetime totals since it registered. */
   calls: number | null
   errors: number | null
   inflight: number | null
@@ -39,13 +45,16 @@ export async function rolloutCallees(meta: MetaClient, r: RolloutRecord): Promis
     roles.set(r.canary.session, 'canary')
     start.set(r.canary.session, r.canary.weight)
   }
-  return callees.map((c) => ({
+  const shares = sharesOf(callees.map((c) => c.recent?.calls ?? null))
+  return callees.map((c, i) => ({
     session: c.session,
     authid: c.authid,
     role: roles.get(c.session) ?? 'other',
     state: c.state,
     weight: c.weight,
     start_weight: start.get(c.session) ?? null,
+    calls_per_s: perSecond(c.recent?.calls ?? null, c.recent?.window_ms ?? null),
+    share: shares[i] ?? null,
     calls: c.calls,
     errors: c.errors,
     inflight: c.inflight,

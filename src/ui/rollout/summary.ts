@@ -37,7 +37,7 @@ export function acceptedLine(r: RolloutRecord, what = 'accepted'): string {
 }
 
 /** `rollout status`: the rollout, then the callees with their roles, weights and states. */
-export function statusView(r: RolloutRecord, callees: RolloutCallee[]): string {
+export function statusView(r: RolloutRecord, callees: RolloutCallee[], recentWindow: string): string {
   const out: string[] = []
   const ended = r.outcome !== null
   out.push(
@@ -67,6 +67,7 @@ export function statusView(r: RolloutRecord, callees: RolloutCallee[]): string {
     out.push(`new callees: ${r.new_sessions.join(', ') || 'none yet'}; retired: ${r.retired.join(', ') || 'none yet'}`)
   }
   out.push('')
+  out.push(`callees (CALLS/S and SHARE over the last ${recentWindow}, as in top and registrations list; totals since registering):`)
   out.push(
     renderTable<RolloutCallee>(
       [
@@ -76,6 +77,8 @@ export function statusView(r: RolloutRecord, callees: RolloutCallee[]): string {
         { header: 'STATE', get: (c) => c.state },
         { header: 'WEIGHT', get: (c) => (c.weight === null ? null : num(c.weight)), align: 'right' },
         { header: 'START WEIGHT', get: (c) => (c.start_weight === null ? null : num(c.start_weight)), align: 'right' },
+        { header: 'CALLS/S', get: (c) => c.calls_per_s, align: 'right' },
+        { header: 'SHARE', get: (c) => (c.share === null ? null : pct(c.share)), align: 'right' },
         { header: 'CALLS TOTAL', get: (c) => c.calls, align: 'right' },
         { header: 'ERRORS', get: (c) => c.errors, align: 'right' },
         { header: 'IN FLIGHT', get: (c) => c.inflight, align: 'right' },
