@@ -18,6 +18,8 @@ import type { Callee } from './registration.js'
 export class LoadLadder {
   private first: Bucket | undefined
   private last: Bucket | undefined
+  /** The last emptied bucket, reused: a call moving one callee up and back needs no allocation. */
+  private spare: Bucket | undefined
 
   /** The least loaded callee that can take a call, or undefined. O(1). */
   least(): Callee | undefined {
@@ -84,8 +86,16 @@ export class LoadLadder {
     this.append(to, c)
   }
 
+  private bucket(load: number): Bucket {
+    const n = this.spare
+    if (n === undefined) return new Bucket(load)
+    this.spare = undefined
+    n.load = load
+    return n
+  }
+
   private bucketAfter(b: Bucket, load: number): Bucket {
-    const n = new Bucket(load)
+    const n = this.bucket(load)
     n.prev = b
     n.next = b.next
     if (b.next !== undefined) b.next.prev = n
@@ -100,7 +110,7 @@ export class LoadLadder {
   }
 
   private newFirst(load: number): Bucket {
-    const n = new Bucket(load)
+    const n = this.bucket(load)
     n.next = this.first
     if (this.first !== undefined) this.first.prev = n
     else this.last = n
@@ -133,6 +143,7 @@ export class LoadLadder {
     if (b.next !== undefined) b.next.prev = b.prev
     else this.last = b.prev
     b.prev = b.next = undefined
+    this.spare = b
   }
 }
 
@@ -142,5 +153,5 @@ export class Bucket {
   next: Bucket | undefined
   head: Callee | undefined
   tail: Callee | undefined
-  constructor(readonly load: number) {}
+  constructor(public load: number) {}
 }
