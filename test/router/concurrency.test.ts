@@ -142,6 +142,21 @@ describe.each(CLIENTS)('the call queue with %s callees', (kind) => {
     expect(a.seen).toEqual([0])
   })
 
+  it('a call the router gives up on (its timeout) frees the slot for the next waiting call at once', async () => {
+    const router = await startRouter()
+    const { callees } = await pool(router.url, kind, 'roundrobin', [1])
+    const a = callees[0]!
+    const caller = await openPeer(kind, router.url)
+    const givenUp = failureOf(caller.call(URI, [0], undefined, { timeout: 50 }))
+    await a.until(() => a.holding === 1, 'first call held')
+    const next = caller.call(URI, [1])
+    expect((await givenUp).uri).toBe('wamp.error.timeout')
+    await a.until(() => a.seen.length === 2, 'the waiting call reached the callee')
+    expect(a.seen).toEqual([0, 1])
+    a.answerAtOnce()
+    expect((await next).args).toEqual(['a', 1])
+  })
+
   it('an ERROR from the callee frees its slot for the next waiting call', async () => {
     const router = await startRouter()
     const callee = await openPeer(kind, router.url)
