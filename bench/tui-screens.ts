@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   await waitFor('top', (s) => s.includes('demo-add-3'), 'the registration view')
   tmux('send-keys', '-t', 'top', 'j')
   tmux('send-keys', '-t', 'top', 'c')
-  await waitFor('top', (s) => s.includes('[y/n]'), 'the cordon question')
+  await waitFor('top', (s) => s.includes('[y/N]'), 'the cordon question')
   tmux('send-keys', '-t', 'top', 'y')
   await waitFor('top', (s) => /demo-add-2\s+cordoned/.test(s), 'demo-add-2 cordoned')
   await sleep(6000) // its sparkline falls, the others rise
@@ -87,12 +87,12 @@ async function main(): Promise<void> {
   // cordon demo-add-2 for a while, then take it back: the log and the charts show both
   tmux('send-keys', '-t', 'dashboard', 'j')
   tmux('send-keys', '-t', 'dashboard', 'c')
-  await waitFor('dashboard', (s) => s.includes('[y/n]'), 'the cordon question')
+  await waitFor('dashboard', (s) => s.includes('[y/N]'), 'the cordon question')
   tmux('send-keys', '-t', 'dashboard', 'y')
   await waitFor('dashboard', (s) => /demo-add-2\s+cordoned/.test(s), 'demo-add-2 cordoned')
   await sleep(6000)
   tmux('send-keys', '-t', 'dashboard', 'u')
-  await waitFor('dashboard', (s) => s.includes('[y/n]'), 'the uncordon question')
+  await waitFor('dashboard', (s) => s.includes('[y/N]'), 'the uncordon question')
   tmux('send-keys', '-t', 'dashboard', 'y')
   await waitFor('dashboard', (s) => /demo-add-2\s+active/.test(s), 'demo-add-2 active again')
   await sleep(4000)
