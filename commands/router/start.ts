@@ -98,9 +98,10 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
     const reload = (): void => {
       try {
         router.reloadTls()
-        this.log('wampctl router: TLS certificate reloaded')
+        logger.info('TLS certificate reloaded')
       } catch (err) {
-        process.stderr.write(`wampctl router: ${(err as Error).message}\n`)
+        // The listeners keep the certificate they had; the operator fixes the files and sends SIGHUP again.
+        logger.error('TLS certificate not reloaded', { reason: (err as Error).message })
       }
     }
     if (router.url.startsWith('wss:')) process.on('SIGHUP', reload)
