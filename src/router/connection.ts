@@ -3,7 +3,7 @@ import { MessageCode, messageName } from '../protocol/message-codes.js'
 import type { Logger } from './config.js'
 import { peerAddress, type AuthThrottle } from './auth-throttle.js'
 import { beginAuthentication, type AuthConfig, type AuthStep } from './authenticator.js'
-import { DropReason, type RouterCounters } from './counters.js'
+import { AUTH_FAILURE_URIS, DropReason, type RouterCounters } from './counters.js'
 import { HandshakeError, PayloadSizeExceededError, ProtocolViolationError, RouterError } from './errors.js'
 import { checkFrame, transportCap, type FrameLimits, type RefusedFrame } from './frame-limits.js'
 import { isId, parseInbound, type Dict, type Inbound } from './inbound.js'
@@ -39,16 +39,6 @@ export interface ConnectionHost extends EventFlowHost {
   onInternalError(err: unknown, context: string): void
   connectionClosed(c: Connection): void
 }
-
-/** Handshake failures that are failed authentications (counted as such), not other refusals. */
-const AUTH_FAILURES: ReadonlySet<string> = new Set([
-  ErrorUri.authenticationFailed,
-  ErrorUri.authenticationDenied,
-  ErrorUri.noAuthMethod,
-  ErrorUri.noSuchPrincipal,
-  ErrorUri.noSuchRole,
-  ErrorUri.authorizationFailed,
-])
 
 type State = 'idle' | 'challenged' | 'established' | 'closing' | 'closed'
 
@@ -456,7 +446,7 @@ export class Connection implements SessionTransport {
   private fail(msg: Inbound, err: unknown): void {
     if (err instanceof ProtocolViolationError) return this.abort(err.uri, err.message)
     if (err instanceof HandshakeError) {
-      if (AUTH_FAILURES.has(err.uri)) this.host.counters.authFailed(err.uri)
+      if (AUTH_FAILURE_URIS.has(err.uri)) this.host.counters.authFailed(err.uri)
       return this.abort(err.uri, err.message)
     }
     if (!(err instanceof RouterError)) this.host.onInternalError(err, `handling ${messageName(msg.type)}`)

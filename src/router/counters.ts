@@ -1,3 +1,5 @@
+import { ErrorUri } from '../protocol/error-uris.js'
+
 /**
  * Router-wide counters for operators (the admin listener's /metrics reads them at scrape time).
  * Plain numbers owned by the router and incremented with O(1) work where things happen: an array
@@ -7,6 +9,16 @@
  * Every label a counter is keyed by comes from a closed set named here (message codes, the reasons
  * below, the spec's error URIs), so the exported series stay bounded whatever peers send.
  */
+
+/** Handshake refusals that are failed authentications (counted by URI), not other refusals (no such realm…). */
+export const AUTH_FAILURE_URIS: ReadonlySet<string> = new Set([
+  ErrorUri.authenticationFailed,
+  ErrorUri.authenticationDenied,
+  ErrorUri.noAuthMethod,
+  ErrorUri.noSuchPrincipal,
+  ErrorUri.noSuchRole,
+  ErrorUri.authorizationFailed,
+])
 
 /** Why the router dropped a peer (closed its transport without the peer asking). */
 export const DropReason = {

@@ -1,7 +1,9 @@
 import type autobahn from 'autobahn'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { autobahnSession, wampySession } from '../support/clients.js'
-import { spawnCli, tempConfigDir, type CliProcess } from '../support/cli.js'
+import { runCli, spawnCli, tempConfigDir, type CliProcess } from '../support/cli.js'
 import { parseSamples, promtoolCheck, scrape, value } from '../support/prometheus.js'
 import { RawPeer } from '../support/raw-peer.js'
 
@@ -168,5 +170,39 @@ describe('wampctl router start: graceful shutdown', () => {
     expect(await caller.nextOf(6)).toEqual([6, { message: 'the router is shutting down' }, 'wamp.close.system_shutdown'])
     expect(end.stderr).toContain('"msg":"stopping at once"')
     expect(end.stderr).toContain('"msg":"stopping with calls in flight"')
+  })
+
+  it('the config file’s admin section (with a token), text logs; --admin-token alone and a bad admin field fail in one line', async () => {
+    const dir = tempConfigDir()
+    const config = join(dir, 'router.json')
+    writeFileSync(config, JSON.stringify({ admin: { host: '127.0.0.1', port: 0, token: 'file-token' } }))
+    const proc = spawnCli(['router', 'start', '--port', '0', '--no-context', '--config', config, '--log-format', 'text'], {
+      env: { WAMPCTL_CONFIG_DIR: dir },
+      timeoutMs: 60_000,
+    })
+    await proc.waitFor((out) => /admin listener on http:\/\/127\.0\.0\.1:\d+ /.test(out))
+    const url = /listening on (ws:\/\/\S+) /.exec(proc.stdout)![1]!
+    const admin = /admin listener on (http:\/\/\S+) /.exec(proc.stdout)![1]!
+    expect((await scrape(admin)).status).toBe(401)
+    expect((await scrape(admin, 'file-token')).status).toBe(200)
+    const peer = await RawPeer.joined(url, 'cbor')
+    await proc.waitFor((_out, err) => err.includes('session opened'))
+    expect(proc.stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}listening urls=/m)
+    expect(proc.stderr).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  session opened realm=realm1 session=${peer.sessionId} authid=`, 'm'),
+    )
+    proc.signal('SIGTERM')
+    expect((await proc.done).code).toBe(0)
+
+    const alone = await runCli(['router', 'start', '--port', '0', '--no-context', '--admin-token', 'x'], {
+      env: { WAMPCTL_CONFIG_DIR: dir },
+    })
+    expect([alone.code, alone.stderr]).toEqual([2, 'wampctl: --admin-token needs --admin HOST:PORT (or "admin" in the config file)\n'])
+    const badAddress = await runCli(['router', 'start', '--no-context', '--admin', 'localhost'], { env: { WAMPCTL_CONFIG_DIR: dir } })
+    expect(badAddress.code).toBe(2)
+    expect(badAddress.stderr).toMatch(/^wampctl: bad --admin 'localhost': give HOST:PORT .*\n$/)
+    writeFileSync(config, JSON.stringify({ admin: { port: '9100' } }))
+    const bad = await runCli(['router', 'start', '--port', '0', '--no-context', '--config', config], { env: { WAMPCTL_CONFIG_DIR: dir } })
+    expect([bad.code, bad.stderr]).toEqual([1, 'wampctl: invalid config: admin.port must be a number\n'])
   })
 })

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client'
 import { MessageCode } from '../../protocol/message-codes.js'
-import type { RouterCounters } from '../counters.js'
+import { AUTH_FAILURE_URIS, DropReason, EventDropReason, type RouterCounters } from '../counters.js'
 import type { Realm } from '../realm.js'
 import { calleeSeries, DURATION_BOUNDS_S, type CalleeSeries } from './callee-series.js'
 
@@ -163,13 +163,13 @@ export function routerMetrics(source: MetricsSource, options: { maxCalleeSeries:
     add(c.protocolViolations),
   )
   counter('wampctl_peers_dropped_total', 'Peers the router disconnected, by reason.', ['reason'], (add) => {
-    for (const [reason, n] of c.peersDropped) add(n, { reason })
+    for (const reason of labelled(Object.values(DropReason), c.peersDropped)) add(c.peersDropped.get(reason) ?? 0, { reason })
   })
   counter('wampctl_authentication_failures_total', 'Failed authentications, by the error the peer got.', ['error'], (add) => {
-    for (const [error, n] of c.authFailures) add(n, { error })
+    for (const error of labelled(AUTH_FAILURE_URIS, c.authFailures)) add(c.authFailures.get(error) ?? 0, { error })
   })
   counter('wampctl_events_dropped_total', 'Events not delivered to a subscriber, by reason.', ['reason'], (add) => {
-    for (const [reason, n] of c.eventsDropped) add(n, { reason })
+    for (const reason of labelled(Object.values(EventDropReason), c.eventsDropped)) add(c.eventsDropped.get(reason) ?? 0, { reason })
   })
   counter('wampctl_calls_rejected_total', 'Calls refused because the router or a callee was over a limit.', [], (add) =>
     add(c.callsRejected),
@@ -217,6 +217,11 @@ export function routerMetrics(source: MetricsSource, options: { maxCalleeSeries:
       }
     },
   }
+}
+
+/** Every known label value (exported from 0, so rate() and increase() see the first one) and any other counted. */
+function labelled<K extends string>(known: Iterable<K>, counted: ReadonlyMap<K, number>): Set<K> {
+  return new Set([...known, ...counted.keys()])
 }
 
 /**
