@@ -24,7 +24,11 @@ export async function watchToEnd(
   const interrupt = interruptSignal()
   let final: RolloutRecord
   try {
-    final = await followRollout(rc, target, { signal: interrupt.signal, onEvent: (e) => reporter.event(e) })
+    final = await followRollout(rc, target, {
+      signal: interrupt.signal,
+      onEvent: (e) => reporter.event(e),
+      onRecord: 'uri' in target ? (r) => reporter.seed(r) : undefined,
+    })
   } catch (err) {
     await reporter.close((err as Error).message)
     throw err

@@ -51,7 +51,7 @@ describe('rollout live view (ink)', () => {
     const frame = await frameWhere(lastFrame, (f) => f.includes('canary share'))
     expect(frame).toContain('canary session 42 (svc-v2)')
     expect(frame).toContain('step 1/3')
-    expect(frame).toMatch(/next step in \d+(\.\d)?s/)
+    expect(frame).toMatch(/next check in \d+(\.\d)?s/)
     expect(frame).toContain('25% of the traffic · canary weight 0.333 · old weights 1')
     expect(frame).toMatch(/canary\s+40\s+2\s+5%\s+12\.5 ms\s+1/)
     expect(frame).toMatch(/rest\s+120\s+0\s+0%\s+8 ms\s+3/)
@@ -78,7 +78,9 @@ describe('rollout live view (ink)', () => {
     const after = await frameWhere(lastFrame, (f) => f.includes('rolled back'))
     expect(after).toContain('last gate: breach')
     expect(after).toContain('ROLLED BACK')
-    expect(after).not.toContain('next step in')
+    // The phase line (second) has no countdown once the rollout ended.
+    expect(after.split('\n')[1]).toContain('rolled back')
+    expect(after.split('\n')[1]).not.toContain('next check in')
     unmount()
   })
 

@@ -8,6 +8,8 @@ export interface WatchOptions {
   onEvent?: (e: RolloutEvent, rollout: RolloutRecord) => void
   /** Ctrl-C: stop watching (the rollout goes on in the router). */
   signal?: AbortSignal
+  /** The record as it was when watching began (a rollout picked up midway: the views start from it). */
+  onRecord?: (rollout: RolloutRecord) => void
 }
 
 /** The watcher was told to stop: the rollout goes on in the router. */
@@ -41,6 +43,7 @@ export async function followRollout(
     const record = 'spec' in target ? await rc.start(target.spec) : await rc.status(uri)
     id = record.id
     if (record.outcome !== null) return record
+    options.onRecord?.(record)
     return await new Promise<RolloutRecord>((resolve, reject) => {
       const onAbort = (): void => reject(new StoppedWatching(uri))
       if (options.signal?.aborted) return onAbort()

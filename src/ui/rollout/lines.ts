@@ -1,6 +1,6 @@
 import { formatDuration } from '../../ops/duration.js'
 import { pct } from '../../ops/rollout/index.js'
-import type { RolloutEvent, SideStats, WindowStats } from '../../protocol/rollout.js'
+import type { RolloutEvent, RolloutRecord, SideStats, WindowStats } from '../../protocol/rollout.js'
 
 /**
  * Rollout events as plain lines for logs and CI pipelines: one line per event that matters, none
@@ -83,4 +83,12 @@ function who(c: { session: number; authid: string | null }): string {
 /** Weights as people read them: 1, 0.333333 → 0.33, 3 → 3. */
 export function num(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(3)))
+}
+
+/** Where a rollout is, in one line: what `rollout watch` says first about a rollout picked up midway. */
+export function recordLine(r: RolloutRecord): string {
+  const steps = r.spec.kind === 'canary' ? r.spec.steps.length : null
+  const at = r.step === null || steps === null ? '' : ` at step ${r.step}/${steps}${r.percent === null ? '' : ` (${r.percent}%)`}`
+  const canary = r.canary === null ? '' : `, canary session ${r.canary.session}`
+  return `following ${r.kind} rollout ${r.id} of ${r.uri} (started ${r.started_at} by ${r.started_by.authid}): ${r.status}${at}${canary}`
 }

@@ -37,9 +37,7 @@ export function ProgressView({ store, title, gates }: ProgressViewProps): React.
       <Text>
         <Text color={s.phase === 'rolled back' ? 'red' : s.phase.startsWith('promoted') ? 'green' : 'cyan'}>{s.phase}</Text>
         {step !== null && !s.done ? (
-          <Text
-            dimColor
-          >{`   next ${step.percent === 100 ? 'check' : 'step'} in ${formatDuration(Math.max(0, step.next_step_at - now))}`}</Text>
+          <Text dimColor>{`   next check in ${formatDuration(Math.max(0, step.next_step_at - now))}`}</Text>
         ) : null}
       </Text>
       {step !== null ? (

@@ -1,10 +1,12 @@
-import type { RolloutEvent } from '../../protocol/rollout.js'
-import { eventLine } from './lines.js'
+import type { RolloutEvent, RolloutRecord } from '../../protocol/rollout.js'
+import { eventLine, recordLine } from './lines.js'
 import { importForTerminal } from '../terminal-ink.js'
 
 /** Where rollout events go while the rollout runs. */
 export interface RolloutReporter {
   event(e: RolloutEvent): void
+  /** Where the rollout is when watching begins (a rollout picked up midway). */
+  seed(r: RolloutRecord): void
   /** Stop drawing; `outcome` is the last thing the live view shows. */
   close(outcome: string): Promise<void>
   /** Whether this reporter wants live `sample` events (only the TTY view draws them). */
@@ -28,7 +30,12 @@ export interface ReporterChoice {
 export async function createReporter(choice: ReporterChoice): Promise<RolloutReporter> {
   const write = choice.write ?? ((line: string) => void process.stdout.write(`${line}\n`))
   if (choice.json) {
-    return { samples: false, event: (e) => void (e.event === 'sample' ? null : write(JSON.stringify(e))), close: async () => {} }
+    return {
+      samples: false,
+      event: (e) => void (e.event === 'sample' ? null : write(JSON.stringify(e))),
+      seed: () => {},
+      close: async () => {},
+    }
   }
   if (!choice.tty) {
     return {
@@ -37,6 +44,7 @@ export async function createReporter(choice: ReporterChoice): Promise<RolloutRep
         const line = eventLine(e)
         if (line !== null) write(line)
       },
+      seed: (r) => write(recordLine(r)),
       close: async () => {},
     }
   }
@@ -51,6 +59,7 @@ export async function createReporter(choice: ReporterChoice): Promise<RolloutRep
   return {
     samples: true,
     event: (e) => store.apply(e),
+    seed: (r) => store.seed(r),
     close: async (outcome) => {
       store.finish(outcome)
       // Let ink draw the final frame, then release the terminal.

@@ -1,5 +1,5 @@
-import type { RolloutEvent, WindowStats, WeightRef } from '../../protocol/rollout.js'
-import { eventLine } from './lines.js'
+import type { RolloutEvent, RolloutRecord, WindowStats, WeightRef } from '../../protocol/rollout.js'
+import { eventLine, recordLine } from './lines.js'
 
 const LOG_LINES = 8
 
@@ -100,6 +100,33 @@ export class ViewStore {
       default:
         break
     }
+    this.state = s
+    for (const l of this.listeners) l()
+  }
+
+  /** Start from where the rollout is (watching one picked up midway). */
+  seed(r: RolloutRecord): void {
+    const s: ViewState = { ...this.state, log: [...this.state.log, recordLine(r)].slice(-LOG_LINES) }
+    if (r.canary !== null) s.canary = r.canary.authid === null ? String(r.canary.session) : `${r.canary.session} (${r.canary.authid})`
+    s.phase =
+      r.paused !== null
+        ? r.paused.until === null
+          ? "paused: 'wampctl rollout promote' or 'resume' goes on"
+          : `paused until ${r.paused.until}`
+        : r.status
+    if (r.spec.kind === 'canary' && r.step !== null && r.percent !== null && r.canary_weight !== null) {
+      const old = new Map(r.old.map((o) => [o.session, o.weight]))
+      s.step = {
+        step: r.step,
+        steps: r.spec.steps.length,
+        percent: r.percent,
+        canary_weight: r.canary_weight,
+        old_weights: [...old].map(([session, weight]) => ({ session, weight: r.percent === 100 ? 0 : weight })),
+        interval_ms: r.spec.interval_ms,
+        next_step_at: r.next_check_at === null ? Date.now() : Date.parse(r.next_check_at),
+      }
+    }
+    if (r.last_gate !== null) s.verdict = { verdict: r.last_gate.verdict, reason: r.last_gate.reason }
     this.state = s
     for (const l of this.listeners) l()
   }
