@@ -1,12 +1,8 @@
-import autobahn from 'autobahn'
 import { DIRECTED_CALLEE_OPTION } from '../protocol/rollout.js'
-import { createRequire } from 'node:module'
+import { loadSerializer } from './client-serializers.js'
 import { ConnectError, fromWampError } from './errors.js'
 import { checkRouterUrl, probeRouterUrl } from './router-url.js'
-
-// autobahn prints "auto-reconnect disabled!" and the like with console.warn: a CLI must not.
-const require = createRequire(import.meta.url)
-;(require('autobahn/lib/log.js') as { warn: (...a: unknown[]) => void }).warn = () => {}
+import { SessionClosed, WampErrorReply, WampSession, type Reply } from './wamp-session.js'
 
 export interface ConnectOptions {
   url: string
@@ -36,24 +32,21 @@ export interface CallResult {
 
 export type EventHandler = (args: unknown[], kwargs: Record<string, unknown>, details: Record<string, unknown>) => void
 
-type Session = autobahn.Session
-
 /**
- * A WAMP session for wampctl, on npm autobahn. Every failure comes back as a WampctlError with a
- * clear message; nothing is printed.
+ * A WAMP session for wampctl (src/client/wamp-session.ts). Every failure comes back as a
+ * WampctlError with a clear message; nothing is printed.
  */
 export class WampClient {
-  private closed = false
-  private readonly closeListeners = new Set<(reason: string) => void>()
-
   private constructor(
-    private readonly connection: autobahn.Connection,
-    private readonly session: Session,
+    private readonly session: WampSession,
     readonly url: string,
     readonly realm: string,
-    /** WELCOME.Details: authid, authrole, roles and features the router announced. */
-    readonly welcome: Record<string, unknown>,
   ) {}
+
+  /** WELCOME.Details: authid, authrole, roles and features the router announced. */
+  get welcome(): Record<string, unknown> {
+    return this.session.welcome
+  }
 
   get sessionId(): number {
     return this.session.id
@@ -72,98 +65,37 @@ export class WampClient {
     return (this.welcome.roles ?? {}) as Record<string, { features?: Record<string, boolean> }>
   }
 
-  static connect(options: ConnectOptions): Promise<WampClient> {
+  static async connect(options: ConnectOptions): Promise<WampClient> {
     const timeoutMs = options.timeoutMs ?? 5000
+    checkRouterUrl(options.url)
+    const serializer = await loadSerializer(options.serializer)
     try {
-      checkRouterUrl(options.url)
+      const session = await WampSession.open(options.url, options.realm, serializer, options, timeoutMs)
+      return new WampClient(session, options.url, options.realm)
     } catch (err) {
-      return Promise.reject(err as Error)
+      if (err instanceof WampErrorReply) {
+        const message = typeof err.kwargs.message === 'string' ? err.kwargs.message : undefined
+        throw new ConnectError(describeOpenFailure(options, 'closed', { reason: err.error, message }))
+      }
+      if (err instanceof SessionClosed && err.reason.startsWith('no WELCOME')) {
+        throw new ConnectError(`could not reach a WAMP router at ${options.url} within ${timeoutMs} ms`)
+      }
+      if (err instanceof Error && /authentication, which these credentials cannot answer/.test(err.message)) {
+        throw new ConnectError(`the router at ${options.url} refused the session: ${err.message}`)
+      }
+      // No WAMP answer: ask the address over plain HTTP why (a wrong path gets the server's own 404).
+      const why = await probeRouterUrl(options.url)
+      throw new ConnectError(`could not reach a WAMP router at ${options.url}${why === null ? ' (unreachable)' : `: ${why}`}`)
     }
-    return new Promise((resolve, reject) => {
-      const s = (autobahn as unknown as { serializer: Record<string, new () => unknown> }).serializer
-      const serializer =
-        options.serializer === 'msgpack'
-          ? new s.MsgpackSerializer!()
-          : options.serializer === 'cbor'
-            ? new s.CBORSerializer!()
-            : new s.JSONSerializer!()
-      const authmethods = options.secret !== undefined ? ['wampcra'] : options.ticket !== undefined ? ['ticket'] : ['anonymous']
-      const connection = new autobahn.Connection({
-        url: options.url,
-        realm: options.realm,
-        max_retries: 0,
-        // A handler that throws already answers its caller with an ERROR; autobahn would also console.error it (and tear a TUI).
-        on_user_error: () => {},
-        serializers: [serializer],
-        authid: options.authid,
-        authmethods,
-        onchallenge: (
-          _session: Session,
-          method: string,
-          extra: { challenge?: string; salt?: string; iterations?: number; keylen?: number },
-        ) => {
-          if (method === 'ticket' && options.ticket !== undefined) return options.ticket
-          if (method === 'wampcra' && options.secret !== undefined) {
-            const cra = (
-              autobahn as unknown as {
-                auth_cra: { sign(k: string, c: string): string; derive_key(s: string, salt: string, it?: number, kl?: number): string }
-              }
-            ).auth_cra
-            const key =
-              extra.salt !== undefined ? cra.derive_key(options.secret, extra.salt, extra.iterations, extra.keylen) : options.secret
-            return cra.sign(key, extra.challenge ?? '')
-          }
-          throw new Error(`the router asked for ${method} authentication, which these credentials cannot answer`)
-        },
-      } as unknown as autobahn.IConnectionOptions)
-      let settled = false
-      const timer = setTimeout(() => {
-        if (settled) return
-        settled = true
-        try {
-          connection.close()
-        } catch {
-          /* not open */
-        }
-        reject(new ConnectError(`could not reach a WAMP router at ${options.url} within ${timeoutMs} ms`))
-      }, timeoutMs)
-      let client: WampClient | undefined
-      connection.onopen = (session, details) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        client = new WampClient(connection, session, options.url, options.realm, (details ?? {}) as unknown as Record<string, unknown>)
-        resolve(client)
-      }
-      connection.onclose = (reason, details) => {
-        if (client !== undefined) {
-          client.closed = true
-          for (const l of client.closeListeners) l(details?.reason ?? reason)
-          return true
-        }
-        if (settled) return true
-        settled = true
-        clearTimeout(timer)
-        if (details?.reason !== undefined && details.reason !== null) {
-          reject(new ConnectError(describeOpenFailure(options, reason, details)))
-          return true
-        }
-        // No WAMP answer: ask the address over plain HTTP why (a wrong path gets the server's own 404).
-        void probeRouterUrl(options.url).then((why) =>
-          reject(new ConnectError(`could not reach a WAMP router at ${options.url}${why === null ? ` (${reason})` : `: ${why}`}`)),
-        )
-        return true
-      }
-      connection.open()
-    })
   }
 
+  /** `listener` hears the reason (the GOODBYE or ABORT URI, else "lost") once the session ends. */
   onClose(listener: (reason: string) => void): void {
-    this.closeListeners.add(listener)
+    this.session.onClose(listener)
   }
 
   get isOpen(): boolean {
-    return !this.closed
+    return this.session.isOpen
   }
 
   async call(
@@ -176,33 +108,30 @@ export class WampClient {
     if (options.onProgress !== undefined) callOptions.receive_progress = true
     if (options.timeoutMs !== undefined) callOptions.timeout = options.timeoutMs
     if (options.callee !== undefined) callOptions[DIRECTED_CALLEE_OPTION] = options.callee
+    const progress = options.onProgress
     try {
-      return unwrap(await this.session.call(procedure, args, kwargs, callOptions))
+      return result(
+        await this.session.call(
+          procedure,
+          args,
+          kwargs,
+          callOptions,
+          progress === undefined ? undefined : (p) => progress(p.args, p.kwargs),
+        ),
+      )
     } catch (err) {
       throw this.wrap(err, procedure)
     }
   }
 
-  /** Like call, with progressive results routed to `onProgress` (autobahn's promise notify). */
-  async callWithProgress(
+  /** Like call, with progressive results routed to `onProgress`. */
+  callWithProgress(
     procedure: string,
     args: unknown[],
     kwargs: Record<string, unknown>,
     onProgress: (args: unknown[], kwargs: Record<string, unknown>) => void,
   ): Promise<CallResult> {
-    const d = this.session.call(procedure, args, kwargs, { receive_progress: true }) as unknown as Promise<unknown> & {
-      then: (ok: (v: unknown) => unknown, fail: (e: unknown) => unknown, progress: (p: unknown) => void) => unknown
-    }
-    return new Promise<CallResult>((resolve, reject) => {
-      d.then(
-        (res) => resolve(unwrap(res)),
-        (err) => reject(this.wrap(err, procedure)),
-        (p) => {
-          const r = unwrap(p)
-          onProgress(r.args, r.kwargs)
-        },
-      )
-    })
+    return this.call(procedure, args, kwargs, { onProgress })
   }
 
   async subscribe(
@@ -211,15 +140,11 @@ export class WampClient {
     options: { match?: 'exact' | 'prefix' | 'wildcard' } = {},
   ): Promise<() => Promise<void>> {
     try {
-      const sub = await this.session.subscribe(
-        topic,
-        (args, kwargs, details) => handler(args ?? [], kwargs ?? {}, (details ?? {}) as unknown as Record<string, unknown>),
-        options,
-      )
+      const id = await this.session.subscribe(topic, { ...options }, handler)
       return async () => {
-        if (this.closed) return
+        if (!this.isOpen) return
         try {
-          await this.session.unsubscribe(sub)
+          await this.session.unsubscribe(id)
         } catch {
           /* session closing */
         }
@@ -231,7 +156,8 @@ export class WampClient {
 
   /**
    * Register a procedure (wampctl demo services, test callees). `handler` returns the result
-   * value (positional) or throws; options pass through (invoke, match, …).
+   * value (positional; undefined: none) or throws (an Error: wamp.error.runtime_error with its
+   * message; an object with an `error` URI: that error). Options pass through (invoke, match, …).
    * Returns a function that unregisters.
    */
   async register(
@@ -244,17 +170,13 @@ export class WampClient {
     } = {},
   ): Promise<{ id: number; unregister: () => Promise<void> }> {
     try {
-      const reg = await this.session.register(
-        procedure,
-        (args, kwargs, details) => handler(args ?? [], kwargs ?? {}, (details ?? {}) as unknown as Record<string, unknown>),
-        options,
-      )
+      const id = await this.session.register(procedure, { ...options }, handler)
       return {
-        id: (reg as unknown as { id: number }).id,
+        id,
         unregister: async () => {
-          if (this.closed) return
+          if (!this.isOpen) return
           try {
-            await this.session.unregister(reg)
+            await this.session.unregister(id)
           } catch {
             /* revoked or session closing */
           }
@@ -267,50 +189,26 @@ export class WampClient {
 
   async publish(topic: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<number | undefined> {
     try {
-      const pub = await this.session.publish(topic, args, kwargs, { acknowledge: true })
-      return (pub as unknown as { id?: number } | undefined)?.id
+      return await this.session.publish(topic, args, kwargs)
     } catch (err) {
       throw this.wrap(err, `publish ${topic}`)
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1000)
-      this.connection.onclose = () => {
-        clearTimeout(timer)
-        resolve()
-        return true
-      }
-      try {
-        this.connection.close()
-      } catch {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
+  /** GOODBYE and close (bounded: 1 s). */
+  close(): Promise<void> {
+    return this.session.close()
   }
 
   private wrap(err: unknown, what: string): Error {
-    const e = err as { error?: unknown; args?: unknown[]; kwargs?: Record<string, unknown> }
-    if (e !== null && typeof e === 'object' && typeof e.error === 'string') {
-      return fromWampError(e.error, e.args ?? [], e.kwargs ?? {}, what)
-    }
-    if (this.closed) return new ConnectError(`the router closed the session during ${what}`)
+    if (err instanceof WampErrorReply) return fromWampError(err.error, err.args, err.kwargs, what)
+    if (err instanceof SessionClosed || !this.isOpen) return new ConnectError(`the router closed the session during ${what}`)
     return err instanceof Error ? err : new ConnectError(`${what} failed: ${String(err)}`)
   }
 }
 
-/** autobahn hands over a bare value for a single positional result, a Result otherwise; null for none. */
-function unwrap(res: unknown): CallResult {
-  const Result = (autobahn as unknown as { Result: new () => object }).Result
-  if (res instanceof Result) {
-    const r = res as unknown as { args?: unknown[]; kwargs?: Record<string, unknown> }
-    return { args: r.args ?? [], kwargs: r.kwargs ?? {} }
-  }
-  return { args: res === null || res === undefined ? [] : [res], kwargs: {} }
+function result(reply: Reply): CallResult {
+  return { args: reply.args, kwargs: reply.kwargs }
 }
 
 function describeOpenFailure(options: ConnectOptions, reason: string, details: { reason?: string; message?: string } | undefined): string {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import autobahn from 'autobahn'
 import { Wampy } from 'wampy'
 import { JsonSerializer } from 'wampy/JsonSerializer.js'
@@ -5,6 +6,11 @@ import { MsgpackSerializer } from 'wampy/MsgpackSerializer.js'
 import { CborSerializer } from 'wampy/CborSerializer.js'
 import { WebSocket } from 'ws'
 import { afterEach } from 'vitest'
+
+// autobahn logs "connection closed lost" and "auto-reconnect disabled!" with console.log/warn on every close: not in test output.
+const requireCjs = createRequire(import.meta.url)
+const autobahnLog = requireCjs('autobahn/lib/log.js') as { warn: (...a: unknown[]) => void }
+autobahnLog.warn = () => {}
 
 /** The real clients users have, over each serializer. Every session opened here is closed after its test. */
 export type SerializerName = 'json' | 'msgpack' | 'cbor'
