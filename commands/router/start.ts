@@ -51,6 +51,14 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       description: 'give up on an unanswered invocation after this, ms; 0 = never [default: 0]',
       min: 0,
     }),
+    'queue-size': Flags.integer({
+      description: 'calls that may wait per registration for a callee under its concurrency cap; 0 = none [default: 1000]',
+      min: 0,
+    }),
+    'queue-wait': Flags.integer({
+      description: 'longest a call waits for a callee under its concurrency cap, ms [default: 30000]',
+      min: 1,
+    }),
     admin: Flags.string({
       description: 'serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9100; port 0 picks one) [default: off]',
     }),
@@ -81,6 +89,7 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       liveness: { pingIntervalMs: f['ping-interval'], pongTimeoutMs: f['pong-timeout'] },
       handshakeTimeoutMs: f['handshake-timeout'],
       invocationDeadlineMs: f['invocation-deadline'],
+      callQueue: { size: f['queue-size'], maxWaitMs: f['queue-wait'] },
       rawsocket: f.rawsocket,
       tls: { cert: f['tls-cert'], key: f['tls-key'], ca: f['tls-ca'] },
       admin: address === undefined && token === undefined ? undefined : { ...address, token },

@@ -19,6 +19,8 @@ export interface ServeOptions {
   liveness?: { pingIntervalMs?: number; pongTimeoutMs?: number }
   handshakeTimeoutMs?: number
   invocationDeadlineMs?: number
+  /** Call-queue limits (override the config file's, field by field). */
+  callQueue?: { size?: number; maxWaitMs?: number }
   /** RawSocket listen addresses ("HOST:PORT", "unix:/PATH"); replace the config file's when given. */
   rawsocket?: string[]
   /** TLS PEM files; replace the config file's `tls` when `cert` is given. */
@@ -79,6 +81,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     liveness: { ...file.liveness, ...definedOnly(options.liveness ?? {}) },
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? file.handshakeTimeoutMs,
     invocationDeadlineMs: options.invocationDeadlineMs ?? file.invocationDeadlineMs,
+    callQueue: { ...file.callQueue, ...definedOnly(options.callQueue ?? {}) },
     rawsocket: options.rawsocket !== undefined && options.rawsocket.length > 0 ? options.rawsocket : file.rawsocket,
     tls: tlsOption(options.tls) ?? file.tls,
     admin: options.admin === undefined ? file.admin : { ...file.admin, ...definedOnly(options.admin) },

@@ -32,6 +32,11 @@ export function validateConfig(value: unknown): void {
   optional(cfg, 'handshakeTimeoutMs', 'number')
   optional(cfg, 'maxEventQueueBytes', 'number')
   optional(cfg, 'invocationDeadlineMs', 'number')
+  if (cfg.callQueue !== undefined) {
+    const q = dict(cfg.callQueue, 'callQueue')
+    optional(q, 'size', 'number', 'callQueue')
+    optional(q, 'maxWaitMs', 'number', 'callQueue')
+  }
   liveness(cfg, '')
   if (cfg.rawsocket !== undefined) {
     if (!Array.isArray(cfg.rawsocket) || !cfg.rawsocket.every((a) => typeof a === 'string'))

@@ -18,11 +18,7 @@ export interface RealmConfig {
   liveness?: Partial<LivenessSettings>
   /** Overrides RouterOptions.invocationDeadlineMs for this realm's registrations. */
   invocationDeadlineMs?: number
-  /**
-   * Each registration's queue of calls waiting for a callee under its concurrency cap (REGISTER
-   * option `concurrency`): `size` calls at most (0 = never wait), each for `maxWaitMs` at most.
-   * Defaults: 1000 calls, 30000 ms.
-   */
+  /** Overrides RouterOptions.callQueue for this realm, field by field. */
   callQueue?: Partial<CallQueueLimits>
 }
 
@@ -96,6 +92,12 @@ export interface RouterOptions {
    * `_deadline_ms` override it.
    */
   invocationDeadlineMs?: number
+  /**
+   * Each registration's queue of calls waiting for a callee under its concurrency cap (REGISTER
+   * option `concurrency`): `size` calls at most (0 = never wait), each for `maxWaitMs` at most.
+   * Defaults: 1000 calls, 30000 ms. Realms may override it (docs/routing.md).
+   */
+  callQueue?: Partial<CallQueueLimits>
   /** Interval of wampctl.stats.on_tick, ms. Default 1000. */
   statsIntervalMs?: number
   /**
@@ -125,25 +127,42 @@ export interface NormalizedRealm {
   auth: AuthConfig
   liveness?: Partial<LivenessSettings>
   invocationDeadlineMs?: number
-  callQueue: CallQueueLimits
+  callQueue?: Partial<CallQueueLimits>
 }
 
 export function normalizeRealm(r: string | RealmConfig): NormalizedRealm {
   const cfg: RealmConfig = typeof r === 'string' ? { name: r } : r
   if (typeof cfg.name !== 'string' || cfg.name.length === 0) throw new RouterConfigError('every realm needs a non-empty name')
-  const callQueue = { ...DEFAULT_CALL_QUEUE, ...cfg.callQueue }
-  if (!Number.isInteger(callQueue.size) || callQueue.size < 0)
-    throw new RouterConfigError(`realm '${cfg.name}': callQueue.size must be a whole number of calls (0 = never wait)`)
-  if (!Number.isInteger(callQueue.maxWaitMs) || callQueue.maxWaitMs < 1 || callQueue.maxWaitMs > 2 ** 31 - 1)
-    throw new RouterConfigError(`realm '${cfg.name}': callQueue.maxWaitMs must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}`)
   return {
     name: cfg.name,
     roles: cfg.roles ?? DEFAULT_ROLES,
     auth: cfg.auth ?? {},
     liveness: cfg.liveness,
     invocationDeadlineMs: cfg.invocationDeadlineMs,
-    callQueue,
+    callQueue: cfg.callQueue,
   }
+}
+
+/**
+ * A realm's call-queue limits: the realm's fields over the router's over the defaults (1000
+ * calls, 30000 ms), each checked.
+ */
+export function callQueueLimits(
+  router: Partial<CallQueueLimits> | undefined,
+  realm: Partial<CallQueueLimits> | undefined,
+  what: string,
+): CallQueueLimits {
+  const q = { ...DEFAULT_CALL_QUEUE, ...definedFields(router), ...definedFields(realm) }
+  if (!Number.isInteger(q.size) || q.size < 0) throw new RouterConfigError(`${what}.size must be a whole number of calls (0 = never wait)`)
+  if (!Number.isInteger(q.maxWaitMs) || q.maxWaitMs < 1 || q.maxWaitMs > 2 ** 31 - 1)
+    throw new RouterConfigError(`${what}.maxWaitMs must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}`)
+  return q
+}
+
+function definedFields<T extends object>(o: T | undefined): Partial<T> {
+  const out: Partial<T> = {}
+  for (const [k, v] of Object.entries(o ?? {})) if (v !== undefined) (out as Record<string, unknown>)[k] = v
+  return out
 }
 
 export function loadConfigFile(path: string): RouterConfigFile {

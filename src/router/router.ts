@@ -6,7 +6,7 @@ import { CloseUri } from '../protocol/error-uris.js'
 import { AdminServer, type AdminOptions, type AdminSource } from './admin/admin-server.js'
 import { AuthThrottle } from './auth-throttle.js'
 import type { AuthConfig } from './authenticator.js'
-import { normalizeRealm, type Logger, type RouterOptions } from './config.js'
+import { callQueueLimits, normalizeRealm, type Logger, type RouterOptions } from './config.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { DropReason, RouterCounters } from './counters.js'
 import { frameLimitsFrom, transportCap, type FrameLimits } from './frame-limits.js'
@@ -116,7 +116,7 @@ export class Router implements ConnectionHost, AdminSource {
         liveness: livenessSettings(liveness, cfg.liveness, `realm '${cfg.name}' liveness`),
         invocationDeadlineMs: nonNegative(cfg.invocationDeadlineMs, deadline, `realm '${cfg.name}' invocationDeadlineMs`),
         extensions: this.extensions,
-        callQueue: cfg.callQueue,
+        callQueue: callQueueLimits(options.callQueue, cfg.callQueue, `realm '${cfg.name}' callQueue`),
         onInternalError: (err, ctx) => this.onInternalError(err, ctx),
       })
       realm.addProcedures(sessionMetaProcedures(realm))

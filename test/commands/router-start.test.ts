@@ -49,6 +49,21 @@ describe('wampctl router start', () => {
     expect(end.stdout).toContain('wampctl router stopped')
   })
 
+  it('--queue-size and --queue-wait bound the call queue of every realm (0: a call finding every callee at its cap fails at once)', async () => {
+    const dir = tempConfigDir()
+    const { proc, url } = await startRouterCli(['--queue-size', '0', '--queue-wait', '60000'], dir)
+    const callee = await RawPeer.joined(url)
+    expect((await callee.register('com.example.capped', { invoke: 'roundrobin', concurrency: 1 }))[0]).toBe(65)
+    const caller = await RawPeer.joined(url)
+    caller.send([48, caller.nextRequest(), {}, 'com.example.capped', []])
+    await callee.nextOf(68) // held: the callee never answers
+    const refused = await caller.call('com.example.capped')
+    expect(refused.slice(0, 1).concat(refused.slice(4, 5))).toEqual([8, 'wamp.error.no_available_callee'])
+    expect(refused[6]).toEqual({ reason: 'queue_full', queued: 0 })
+    proc.signal('SIGTERM')
+    expect((await proc.done).code).toBe(0)
+  })
+
   it('--no-extensions serves the standard meta API only; --config with a bad field fails in one line', async () => {
     const dir = tempConfigDir()
     const { proc, url } = await startRouterCli(['--no-extensions'], dir)

@@ -5,6 +5,7 @@ import { HeldCallee, untilAll } from '../support/held-callee.js'
 import { CLIENTS, failureOf, openPeer, WampFailure, type ClientKind, type Dict, type Peer, type Payload } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 import { routingOptions } from '../support/routing-options.js'
+import { Router } from '../../src/router/router.js'
 import { startRouter } from '../support/router.js'
 
 /**
@@ -438,5 +439,38 @@ describe('queue length in wampctl.stats.on_tick', () => {
     a.answerAtOnce()
     await Promise.all(calls)
     await next(() => seen.at(-1)?.[0] === registration && seen.at(-1)?.[1] === 0)
+  })
+})
+
+describe('call-queue limits: router-wide default, realm override', () => {
+  it('RouterOptions.callQueue applies to every realm; a realm’s callQueue overrides it field by field', async () => {
+    const router = await startRouter({
+      callQueue: { size: 0 },
+      realms: ['realm1', { name: 'roomy', callQueue: { size: 5 } }],
+    })
+    const refusedIn = async (realm: string): Promise<string | undefined> => {
+      const callee = await RawPeer.joined(router.url, 'json', {}, realm)
+      await callee.register(URI, { invoke: 'roundrobin', concurrency: 1 })
+      const caller = await RawPeer.joined(router.url, 'json', {}, realm)
+      caller.send([48, 1, {}, URI, []])
+      await callee.nextOf(68)
+      caller.send([48, 2, {}, URI, [], {}])
+      const observer = await openPeer('autobahn', router.url, 'json', { realm })
+      const reg = (await observer.call('wamp.registration.lookup', [URI])).args[0] as number
+      for (let i = 0; i < 100; i++) {
+        const d = await describeReg(observer, reg)
+        if (d.queued === 1) return undefined
+        const reply = caller.received.find((m) => m[0] === 8 && m[2] === 2)
+        if (reply !== undefined) return (reply[6] as { reason?: string }).reason
+      }
+      return 'neither'
+    }
+    expect(await refusedIn('realm1')).toBe('queue_full')
+    expect(await refusedIn('roomy')).toBeUndefined() // waits in the queue
+  })
+
+  it('limits that make no sense are refused when the router is built', () => {
+    expect(() => new Router({ callQueue: { size: -1 } })).toThrow(/callQueue.size must be a whole number/)
+    expect(() => new Router({ realms: [{ name: 'r', callQueue: { maxWaitMs: 0 } }] })).toThrow(/realm 'r' callQueue.maxWaitMs/)
   })
 })
