@@ -36,13 +36,15 @@ child.on('exit', (code, signal) => {
 let stopping = false
 const next = (type: ChildMessage['type']): Promise<ChildMessage> =>
   new Promise((resolve, reject) => {
+    const onExit = (): void => reject(new Error(crashed ?? 'router process exited'))
     const onMessage = (m: ChildMessage): void => {
       if (m.type !== type) return
       child.off('message', onMessage)
+      child.off('exit', onExit)
       resolve(m)
     }
     child.on('message', onMessage)
-    child.once('exit', () => reject(new Error(crashed ?? 'router process exited')))
+    child.once('exit', onExit)
   })
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`
