@@ -32,7 +32,7 @@ const HEAD_LEN = 3
 class Walk {
   elements = 0
   mapEntries = 0
-  readonly head: FrameHead = []
+  head: FrameHead = []
   /** Per open container: items still expected (Infinity: a CBOR indefinite-length one, ended by a break). */
   readonly remaining: number[] = []
   /** Per open container: 1 for an indefinite-length map (its items alternate key, value), else 0. */
@@ -43,11 +43,24 @@ class Walk {
   topIndex = 0
   problem: ScanProblem | undefined
 
-  constructor(
-    readonly limits: StructureLimits,
-    /** Stop once the head is read (an oversize frame: only the head matters). */
-    readonly headOnly: boolean,
-  ) {}
+  limits: StructureLimits = UNLIMITED
+  /** Stop once the head is read (an oversize frame: only the head matters). */
+  headOnly = false
+
+  /** Ready for a new frame. One Walk serves every scan (scans never nest), so a small frame allocates nothing. */
+  reset(limits: StructureLimits, headOnly: boolean): this {
+    this.limits = limits
+    this.headOnly = headOnly
+    this.elements = 0
+    this.mapEntries = 0
+    if (this.head.length > 0) this.head = []
+    this.remaining.length = 0
+    this.indefiniteMap.length = 0
+    this.seen.length = 0
+    this.topIndex = 0
+    this.problem = undefined
+    return this
+  }
 
   get depth(): number {
     return this.remaining.length
@@ -149,21 +162,30 @@ export interface ScanResult {
   problem: ScanProblem | undefined
 }
 
+const UNLIMITED: StructureLimits = { maxDepth: Infinity, maxElements: Infinity, maxMapEntries: Infinity }
+const walk = new Walk()
+const CLEAN: ScanResult = Object.freeze({ head: [], problem: undefined })
+
 /** Scan a frame of `protocol` (a WAMP WebSocket subprotocol) against `limits`. */
 export function scanFrame(protocol: string, data: Buffer, limits: StructureLimits): ScanResult {
-  return run(protocol, data, new Walk(limits, false))
+  run(protocol, data, walk.reset(limits, false))
+  const problem = walk.problem
+  if (problem === undefined) return CLEAN
+  // The head only matters for answering a refused frame; JSON reads it then.
+  return { head: protocol === 'wamp.2.json' ? jsonHead(data) : walk.head.slice(), problem }
 }
 
 /** Only the leading integers of a frame (for answering an oversize frame without decoding it). */
 export function readHead(protocol: string, data: Buffer): FrameHead {
-  return run(protocol, data, new Walk({ maxDepth: Infinity, maxElements: Infinity, maxMapEntries: Infinity }, true)).head
+  if (protocol === 'wamp.2.json') return jsonHead(data)
+  run(protocol, data, walk.reset(UNLIMITED, true))
+  return walk.head.slice()
 }
 
-function run(protocol: string, data: Buffer, w: Walk): ScanResult {
+function run(protocol: string, data: Buffer, w: Walk): void {
   if (protocol === 'wamp.2.json') scanJson(data, w)
   else if (protocol === 'wamp.2.msgpack') scanMsgpack(data, w)
   else if (protocol === 'wamp.2.cbor') scanCbor(data, w)
-  return { head: w.head, problem: w.problem }
 }
 
 // ── JSON ─────────────────────────────────────────────────────────────────────────────────────
@@ -174,10 +196,14 @@ const LEADING_INTS = /^\s*\[\s*(\d{1,16})\s*(?:,\s*(\d{1,16})\s*(?:,\s*(\d{1,16}
  * JSON: brackets and braces outside strings give the depth; commas and colons count values and
  * entries. Syntax is JSON.parse's business afterwards: the scan only bounds what it will build.
  */
-function scanJson(data: Buffer, w: Walk): void {
+function jsonHead(data: Buffer): FrameHead {
+  const head: FrameHead = []
   const m = LEADING_INTS.exec(data.subarray(0, 64).toString('latin1'))
-  if (m !== null) for (const g of m.slice(1)) if (g !== undefined) w.head.push(Number(g))
-  if (w.headOnly) return
+  if (m !== null) for (const g of m.slice(1)) if (g !== undefined) head.push(Number(g))
+  return head
+}
+
+function scanJson(data: Buffer, w: Walk): void {
   const { maxDepth, maxElements, maxMapEntries } = w.limits
   let depth = 0
   let values = 0
