@@ -8,7 +8,9 @@ import { opsClient, startOpsRouter } from '../support/ops-realm.js'
 export { ADMIN } from '../support/ops-realm.js'
 
 export function readRouter(extensions = true): Promise<Router> {
-  return startOpsRouter({ extensions })
+  // A one-minute stats interval: the recent window (10 ticks) then spans every call a test makes,
+  // however slowly the machine runs it, so shares and spreads are exact, not timing-dependent.
+  return startOpsRouter({ extensions, statsIntervalMs: 60_000 })
 }
 
 /** A wampctl client session (admin unless `anonymous`), closed after the test. */

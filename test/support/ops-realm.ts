@@ -26,8 +26,12 @@ export function opsRealm(name = 'realm1'): RealmConfig {
 export const OPS_ROUTER_OPTIONS: RouterOptions = { realms: [opsRealm()] }
 
 /** A real router (127.0.0.1, port 0) with opsRealm(), closed after the test. */
-export function startOpsRouter(options: { extensions?: boolean } = {}): Promise<Router> {
-  return startRouter({ ...OPS_ROUTER_OPTIONS, extensions: options.extensions ?? true })
+export function startOpsRouter(options: { extensions?: boolean; statsIntervalMs?: number } = {}): Promise<Router> {
+  return startRouter({
+    ...OPS_ROUTER_OPTIONS,
+    extensions: options.extensions ?? true,
+    ...(options.statsIntervalMs !== undefined ? { statsIntervalMs: options.statsIntervalMs } : {}),
+  })
 }
 
 const clients: WampClient[] = []

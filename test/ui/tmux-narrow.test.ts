@@ -61,7 +61,7 @@ describe('live views at 80×24', () => {
       'aa.svc opened with both session ids',
     )
     for (const line of detail.split('\n')) expect([...line].length).toBeLessThanOrEqual(80)
-    expect(detail).toMatch(new RegExp(`${a.session} billing-\\S*…`))
+    expect(detail).toMatch(new RegExp(`${a.session}\\s+billing-\\S*…`))
     expect(detail).not.toContain(LONG_AUTHID)
     expect(detail).toMatch(/SESSION\s+AUTHID\s+STATE\s+WT\s+SHARE\s+CALLS\/S\s+INFL\s+ERR\s+P99 MS/)
     screen.keys('q')

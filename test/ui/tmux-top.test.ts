@@ -51,8 +51,11 @@ describe('wampctl top in tmux', () => {
 
     // Sorted by calls/s the two registrations can swap places between a capture and a key press
     // (their rates are close): sort by URI (`s`), a stable order with tmux.add first, then open it.
+    // (The selection stays on its registration across the re-sort: k moves it to the first row.)
     screen.keys('s')
-    await screen.waitForScreen((s) => s.includes('sort: uri') && /> tmux\.add\s/.test(s), 'sorted by URI, tmux.add selected')
+    await screen.waitForScreen((s) => s.includes('sort: uri'), 'sorted by URI')
+    screen.keys('k')
+    await screen.waitForScreen((s) => /> tmux\.add\s/.test(s), 'tmux.add selected')
     screen.keys('Enter')
     const row = (authid: string, state = 'active') => new RegExp(`\\d+\\s+${authid}\\s+${state}\\s+1\\s+[█·]{20}\\s+\\d+%`)
     const detail = await screen.waitForScreen(

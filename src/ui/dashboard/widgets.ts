@@ -97,14 +97,16 @@ export function createWidgets(
     bufferLength: 200,
     tags: false,
   })
+  // Full width: a narrower overlay left the cells to its right blank (the neighbours' borders and
+  // the event log) while it was shown. The terminal's own foreground for the text, a yellow frame.
   const prompt = blessed.box({
     parent: screen,
     top: 'center',
-    left: 'center',
-    width: '60%',
+    left: 0,
+    width: '100%',
     height: 5,
     border: { type: 'line' },
-    style: { border: { fg: 'yellow' }, fg: 'yellow', bold: true },
+    style: { border: { fg: 'yellow' }, bold: true },
     label: ' confirm ',
     content: '',
     hidden: true,
