@@ -286,8 +286,12 @@ export class WampSession {
           } catch {
             /* socket closing */
           }
+          this.socket.close()
+          return
         }
-        this.socket.close()
+        // The router's answer to our GOODBYE: the session is over; no need to wait for the
+        // WebSocket closing handshake (a one-shot command would wait for it before exiting).
+        this.socket.terminate()
         return
       case M.ABORT:
         if (this.closeReason === null) this.closeReason = String(m[2])
