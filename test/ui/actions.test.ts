@@ -4,7 +4,7 @@ import { adminMeta, callee, liveRouter } from './live-fixture.js'
 
 /** The live views' keys act through src/ops: the same safety rules as `wampctl cordon|drain|evict`, against a real router. */
 describe('live view actions', () => {
-  it('d and c on the last callee that takes calls are refused, as wampctl drain and cordon refuse them; nothing changes', async () => {
+  it('d, c and e on the last callee that takes calls are refused, as wampctl drain, cordon and evict refuse them; nothing changes', async () => {
     const router = await liveRouter()
     const a = await callee(router, 'act.svc', 'act-1')
     const b = await callee(router, 'act.svc', 'act-2')
@@ -15,7 +15,7 @@ describe('live view actions', () => {
 
     // act-2 cordoned: act-1 is the last callee that takes calls
     expect(await actions.cordon(target(b.session, 'act-2'), () => {})).toBe(`cordoned act.svc ${b.session}`)
-    for (const action of ['drain', 'cordon'] as const) {
+    for (const action of ['drain', 'cordon', 'evict'] as const) {
       const err = await actions[action](target(a.session, 'act-1'), () => {}).then(
         () => undefined,
         (e: unknown) => e,
@@ -23,6 +23,7 @@ describe('live view actions', () => {
       expect(err, action).toBeDefined()
       expect(actionFailure(action, err)).toMatch(new RegExp(`^${action} refused: .*last .*callee.* act\\.svc`))
       expect(actionFailure(action, err)).not.toContain('--force')
+      expect(actionFailure(action, err)).toMatch(/start or uncordon another callee first$/)
     }
     const states = (await meta.describe(reg.id)).callees.map((c) => [c.session, c.state])
     expect(states).toEqual([

@@ -78,6 +78,6 @@ export function opsActions(meta: () => MetaClient): CalleeActions {
 
 /** What a refused or failed action says on the status line: the operations' message, without the command-line hints. */
 export function actionFailure(action: CalleeAction, err: unknown): string {
-  const message = (err as Error).message.replace(/;? ?(start another callee first, )?or pass --force$/, '')
+  const message = (err as Error).message.replace(/,? or pass --force$/, '')
   return err instanceof SafetyError ? `${action} refused: ${message}` : `${action} failed: ${message}`
 }
