@@ -48,6 +48,21 @@ export const EventDropReason = {
 } as const
 export type EventDropReason = (typeof EventDropReason)[keyof typeof EventDropReason]
 
+/**
+ * Why a CALL got wamp.error.no_available_callee from the router: the queue reasons are
+ * call-queue.ts's QueueRefusal values, so the label says the same as the error's kwargs.
+ */
+export const CallRejectReason = {
+  /** Every callee is cordoned, draining, at weight 0 or answered wamp.error.unavailable. */
+  noEligibleCallee: 'no_eligible_callee',
+  queueFull: 'queue_full',
+  queueTimeout: 'queue_timeout',
+  calleesGone: 'callees_gone',
+  /** A graceful shutdown began. */
+  shutdown: 'shutdown',
+} as const
+export type CallRejectReason = (typeof CallRejectReason)[keyof typeof CallRejectReason]
+
 /** Message codes are small integers (largest: YIELD = 70); anything else is counted under 0. */
 const CODE_SLOTS = 128
 
@@ -72,8 +87,8 @@ export class RouterCounters {
   readonly authFailures = new Map<string, number>()
   /** Events not delivered to a subscriber, by reason. */
   readonly eventsDropped = new Map<EventDropReason, number>()
-  /** Calls refused because the router or a callee was over its limit (no_available_callee, queue full). */
-  callsRejected = 0
+  /** CALLs answered wamp.error.no_available_callee by the router, by reason. */
+  readonly callsRejected = new Map<CallRejectReason, number>()
 
   messageIn(code: number): void {
     this.messagesIn[code < CODE_SLOTS && code > 0 ? code : 0]!++
@@ -89,6 +104,10 @@ export class RouterCounters {
 
   authFailed(uri: string): void {
     this.authFailures.set(uri, (this.authFailures.get(uri) ?? 0) + 1)
+  }
+
+  callRejected(reason: CallRejectReason): void {
+    this.callsRejected.set(reason, (this.callsRejected.get(reason) ?? 0) + 1)
   }
 
   eventDropped(reason: EventDropReason, count = 1): void {

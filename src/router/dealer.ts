@@ -14,6 +14,7 @@ import {
   UnencodableValueError,
 } from './errors.js'
 import { QueuedCall, QueueRefusal } from './call-queue.js'
+import { CallRejectReason } from './counters.js'
 import { directedCallee, isDirected } from './directed-call.js'
 import { nextRouterScopeId } from './ids.js'
 import type { Args, Dict, Kwargs } from './inbound.js'
@@ -155,7 +156,10 @@ export class Dealer {
       if (meta === undefined) throw new NoSuchProcedureError(procedure)
       return this.realm.callMeta(caller, request, options, procedure, meta, args, kwargs)
     }
-    if (!this.realm.acceptingCalls) throw new NoAvailableCalleeError(procedure, 'the router is shutting down')
+    if (!this.realm.acceptingCalls) {
+      this.realm.counters.callRejected(CallRejectReason.shutdown)
+      throw new NoAvailableCalleeError(procedure, 'the router is shutting down')
+    }
     const reg = this.index.best(procedure)
     // An exact hit is a URI already checked at REGISTER; a pattern hit says nothing about the call's URI.
     if (reg === undefined || reg.match !== 'exact') checkUri(procedure, 'exact', this.realm.strictUris)
@@ -219,10 +223,12 @@ export class Dealer {
     const reg = q.registration
     if (!someoneWillHaveRoom(reg, q.tried)) {
       const why = q.tried === undefined ? noCalleeReason(reg) : 'every callee answered wamp.error.unavailable'
+      this.realm.counters.callRejected(CallRejectReason.noEligibleCallee)
       throw new NoAvailableCalleeError(q.procedure, why)
     }
     const limits = this.realm.callQueue
     if (reg.queued >= limits.size) {
+      this.realm.counters.callRejected(CallRejectReason.queueFull)
       throw new NoAvailableCalleeError(
         q.procedure,
         `every callee is at its concurrency cap and the call queue is full (${limits.size} calls waiting)`,
@@ -280,7 +286,8 @@ export class Dealer {
     q.caller.send(withPayload([MessageCode.ERROR, MessageCode.CALL, q.request, {}, uri], args, kwargs))
   }
 
-  private refuse(q: QueuedCall, reason: string, why: string): void {
+  private refuse(q: QueuedCall, reason: typeof QueueRefusal.waitedTooLong | typeof QueueRefusal.calleesGone, why: string): void {
+    this.realm.counters.callRejected(reason)
     const err = new NoAvailableCalleeError(q.procedure, why, { reason, waited_ms: Math.round(performance.now() - q.enqueuedAt) })
     this.withdraw(q, err.uri, [err.message], err.kwargs)
   }

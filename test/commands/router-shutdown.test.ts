@@ -108,6 +108,7 @@ describe('wampctl router start: graceful shutdown', () => {
     const metrics = parseSamples(during.text)
     expect(value(metrics, 'wampctl_router_ready')).toBe(0)
     expect(value(metrics, 'wampctl_calls_inflight', { realm: 'realm1' })).toBe(30)
+    expect(value(metrics, 'wampctl_calls_rejected_total', { reason: 'shutdown' })).toBe(1)
     expect(gates[0]!.held + gates[1]!.held).toBe(30)
     expect(events).toEqual([])
 

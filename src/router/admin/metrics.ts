@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, type Metric } from 'prom-client'
 import { MessageCode } from '../../protocol/message-codes.js'
-import { AUTH_FAILURE_URIS, DropReason, EventDropReason, type RouterCounters } from '../counters.js'
+import { AUTH_FAILURE_URIS, CallRejectReason, DropReason, EventDropReason, type RouterCounters } from '../counters.js'
 import type { Realm } from '../realm.js'
 import { calleeSeries, DURATION_BOUNDS_S, type CalleeSeries } from './callee-series.js'
 
@@ -171,9 +171,9 @@ export function routerMetrics(source: MetricsSource, options: { maxCalleeSeries:
   counter('wampctl_events_dropped_total', 'Events not delivered to a subscriber, by reason.', ['reason'], (add) => {
     for (const reason of labelled(Object.values(EventDropReason), c.eventsDropped)) add(c.eventsDropped.get(reason) ?? 0, { reason })
   })
-  counter('wampctl_calls_rejected_total', 'Calls refused because the router or a callee was over a limit.', [], (add) =>
-    add(c.callsRejected),
-  )
+  counter('wampctl_calls_rejected_total', 'CALLs the router answered wamp.error.no_available_callee, by reason.', ['reason'], (add) => {
+    for (const reason of labelled(Object.values(CallRejectReason), c.callsRejected)) add(c.callsRejected.get(reason) ?? 0, { reason })
+  })
   gauge('wampctl_send_buffered_bytes', 'Bytes queued for peers and not yet written to their sockets (backpressure).', [], (set) =>
     set(source.sendBuffered().total),
   )
