@@ -9,8 +9,10 @@
 // before any rollout gate has judged it, so a broken build would fail real calls until the first
 // check. At weight 0 it serves nothing until `wampctl rollout canary` gives it its first step.
 // `--weight 1` joins with a full share (an ordinary new instance, e.g. for `rollout replace`).
+// `--health ok|fail` also registers URI.health, a health procedure for `rollout canary --probe`
+// (the router calls it on this session only): `fail` answers every probe with an error.
 //
-//   node examples/canary-callee.mjs demo.add --authid demo-add-v2 [--fail-rate 0.3] [--weight 0] [--url ws://127.0.0.1:8080/ws] [--realm realm1]
+//   node examples/canary-callee.mjs demo.add --authid demo-add-v2 [--fail-rate 0.3] [--weight 0] [--health ok|fail] [--url ws://127.0.0.1:8080/ws] [--realm realm1]
 import autobahn from 'autobahn'
 import { parseArgs } from 'node:util'
 
@@ -23,12 +25,13 @@ const { values, positionals } = parseArgs({
     'fail-rate': { type: 'string', default: '0' },
     'delay-ms': { type: 'string', default: '10' },
     weight: { type: 'string', default: '0' },
+    health: { type: 'string' },
   },
 })
 const uri = positionals[0]
 if (uri === undefined) {
   process.stderr.write(
-    'usage: node examples/canary-callee.mjs URI [--authid ID] [--fail-rate 0..1] [--weight 0] [--delay-ms N] [--url URL] [--realm REALM]\n',
+    'usage: node examples/canary-callee.mjs URI [--authid ID] [--fail-rate 0..1] [--weight 0] [--health ok|fail] [--delay-ms N] [--url URL] [--realm REALM]\n',
   )
   process.exit(2)
 }
@@ -48,6 +51,16 @@ connection.onopen = async (session) => {
     },
     { invoke: 'roundrobin', _weight: weight },
   )
+  if (values.health !== undefined) {
+    await session.register(
+      `${uri}.health`,
+      () => {
+        if (values.health === 'fail') throw new autobahn.Error('com.example.error.unhealthy', ['this build is unhealthy'])
+        return 'ok'
+      },
+      { invoke: 'roundrobin' },
+    )
+  }
   process.stdout.write(`registered ${uri} as session ${session.id} (authid ${values.authid}, weight ${weight}, fail rate ${failRate})\n`)
 }
 connection.onclose = (reason, details) => {
