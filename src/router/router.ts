@@ -360,12 +360,12 @@ export class Router implements ConnectionHost, AdminSource {
   }
 
   onInternalError(err: unknown, context: string): void {
-    this.logger.error(`${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    this.logger.error(`${context}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, { failure: 'internal', context })
   }
 
   peerDropped(c: Connection, reason: 'liveness_timeout' | 'handshake_timeout', detail: string): void {
     this.counters.peerDropped(reason === 'liveness_timeout' ? DropReason.livenessTimeout : DropReason.handshakeTimeout)
-    this.logger.warn(`dropped peer ${c.info.peer}: ${reason}: ${detail}`)
+    this.logger.warn(`dropped peer ${c.info.peer}: ${reason}: ${detail}`, { peer: c.info.peer, reason })
   }
 
   warn(message: string): void {

@@ -5,6 +5,7 @@ import { DURATION_BOUNDS_S } from '../../src/router/admin/callee-series.js'
 import { autobahnSession, wampySession } from '../support/clients.js'
 import { parseSamples, promtoolCheck, samples, scrape, value, type Sample } from '../support/prometheus.js'
 import { RawPeer } from '../support/raw-peer.js'
+import { Router } from '../../src/router/router.js'
 import { startRouter } from '../support/router.js'
 
 /** The admin listener's /metrics: valid for Prometheus's own checker, and the same numbers as the meta API. */
@@ -175,5 +176,15 @@ describe('admin listener: /metrics', () => {
     expect(value(all, 'wampctl_protocol_violations_total')).toBe(1)
     expect(value(all, 'wampctl_malformed_frames_total')).toBe(1)
     expect(value(all, 'wampctl_peers_dropped_total', { reason: 'protocol_violation' })).toBe(1)
+  })
+
+  it('is not ready while starting; a WAMP listener that cannot start closes the admin listener too', async () => {
+    const taken = await startRouter()
+    const router = new Router({ admin: { port: 0 } })
+    expect([router.ready, router.serving, router.notReadyReason]).toEqual([false, false, 'starting'])
+    await expect(router.listen({ port: taken.port })).rejects.toThrow(/EADDRINUSE/)
+    expect(router.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    await expect(fetch(`${router.adminUrl!}/healthz`)).rejects.toThrow()
+    expect(router.ready).toBe(false)
   })
 })
