@@ -150,7 +150,8 @@ export class Connection implements SessionTransport {
    * A message too large for the peer cannot be sent (spec, RawSocket "Serialization" leaves the
    * handling to the router). Whoever waits on it still gets an answer: a RESULT or ERROR becomes
    * an ERROR without payload; an INVOCATION fails back to its caller as if the callee had answered
-   * with payload_size_exceeded. An EVENT is dropped for this subscriber only.
+   * with payload_size_exceeded. An EVENT is dropped for this subscriber only. Anything else
+   * (WELCOME, CHALLENGE, GOODBYE…) leaves the peer nothing to go on: the connection is failed.
    */
   private undeliverable(message: unknown[] | undefined, data: Buffer | string): void {
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length
@@ -167,7 +168,18 @@ export class Connection implements SessionTransport {
       })
       return
     }
-    this.host.onInternalError(new Error(`not sent to ${this.info.peer}: ${err.message} it accepts`), 'sending a message')
+    this.host.logger.warn('message not sent', {
+      peer: this.info.peer,
+      session: this.session?.id,
+      type: type === undefined ? 'EVENT' : messageName(type as number),
+      message: `${err.message} the peer accepts`,
+    })
+    // Without its WELCOME, CHALLENGE or GOODBYE the peer would wait forever: fail the connection.
+    if (type !== MessageCode.EVENT && message !== undefined) {
+      this.leaveRealm(ErrorUri.payloadSizeExceeded)
+      this.state = 'closed'
+      this.transport.terminate()
+    }
   }
 
   /** The router ends the session (kill, shutdown): GOODBYE, then wait briefly for the peer's GOODBYE. */

@@ -227,4 +227,12 @@ describe('RawSocket framing', () => {
     const quiet = await RawSocketPeer.open(url, 'json')
     await Promise.all([new Promise((r) => silent.once('close', r)), quiet.closed])
   })
+
+  it('fails the connection of a client whose maximum is too small even for its WELCOME', async () => {
+    const { url } = await rawsocketRouter()
+    const peer = await RawSocketPeer.open(url, 'json', 0) // 512 octets: the WELCOME with its roles is larger
+    peer.send([1, 'realm1', { roles: { caller: {} } }])
+    await peer.closed
+    expect(peer.frames).toEqual([])
+  })
 })
