@@ -1,3 +1,4 @@
+import { RegistrationMeta, SessionMeta } from '../protocol/meta-uris.js'
 import {
   ExtensionUri,
   type DrainOptions,
@@ -64,15 +65,15 @@ export class MetaClient {
   // ── Sessions ─────────────────────────────────────────────────────────────────────────────
 
   sessionCount(authroles?: string[]): Promise<number> {
-    return this.one('wamp.session.count', authroles === undefined ? [] : [authroles])
+    return this.one(SessionMeta.count, authroles === undefined ? [] : [authroles])
   }
 
   sessionIds(authroles?: string[]): Promise<number[]> {
-    return this.one('wamp.session.list', authroles === undefined ? [] : [authroles])
+    return this.one(SessionMeta.list, authroles === undefined ? [] : [authroles])
   }
 
   async session(id: number): Promise<SessionView> {
-    const d = await this.one<Record<string, unknown>>('wamp.session.get', [id])
+    const d = await this.one<Record<string, unknown>>(SessionMeta.get, [id])
     return {
       session: d.session as number,
       authid: (d.authid as string | undefined) ?? null,
@@ -96,40 +97,37 @@ export class MetaClient {
     const kw: Record<string, unknown> = {}
     if (reason !== undefined) kw.reason = reason
     if (message !== undefined) kw.message = message
-    await this.client.call('wamp.session.kill', [id], kw)
+    await this.client.call(SessionMeta.kill, [id], kw)
   }
 
   // ── Registrations ────────────────────────────────────────────────────────────────────────
 
   registrationIds(): Promise<{ exact: number[]; prefix: number[]; wildcard: number[] }> {
-    return this.one('wamp.registration.list')
+    return this.one(RegistrationMeta.list)
   }
 
   /** The registration id for (uri, match), or null (also when a router answers 0 or nothing, as Nexus does). */
   async lookup(uri: string, match: 'exact' | 'prefix' | 'wildcard' = 'exact'): Promise<number | null> {
-    const id = await this.one<number | null | undefined>('wamp.registration.lookup', [uri, { match }])
+    const id = await this.one<number | null | undefined>(RegistrationMeta.lookup, [uri, { match }])
     return id === undefined || id === null || id === 0 ? null : id
   }
 
   /** The registration a call to `uri` would reach, or null. */
   async matchProcedure(uri: string): Promise<number | null> {
-    const id = await this.one<number | null | undefined>('wamp.registration.match', [uri])
+    const id = await this.one<number | null | undefined>(RegistrationMeta.match, [uri])
     return id === undefined || id === null || id === 0 ? null : id
   }
 
   registration(id: number): Promise<{ id: number; uri: string; match: string; invoke: string; created: string }> {
-    return this.one('wamp.registration.get', [id])
+    return this.one(RegistrationMeta.get, [id])
   }
 
   calleeIds(id: number): Promise<number[]> {
-    return this.one('wamp.registration.list_callees', [id])
+    return this.one(RegistrationMeta.listCallees, [id])
   }
 
   async removeCallee(registration: number, session: number, reason?: string): Promise<void> {
-    await this.client.call(
-      'wamp.registration.remove_callee',
-      reason === undefined ? [registration, session] : [registration, session, reason],
-    )
+    await this.client.call(RegistrationMeta.removeCallee, reason === undefined ? [registration, session] : [registration, session, reason])
   }
 
   /**

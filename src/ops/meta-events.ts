@@ -1,19 +1,20 @@
+import { RegistrationMeta, SessionMeta, SubscriptionMeta } from '../protocol/meta-uris.js'
 import type { MetaClient } from '../client/meta-client.js'
 import { ExtensionUri, type CalleeStateEvent } from '../protocol/extensions.js'
 import { RolloutUri, type RolloutUpdate } from '../protocol/rollout.js'
 
 /** The topics `wampctl events` tails, in the order it subscribes to them. */
 export const META_EVENT_TOPICS = [
-  'wamp.session.on_join',
-  'wamp.session.on_leave',
-  'wamp.registration.on_create',
-  'wamp.registration.on_register',
-  'wamp.registration.on_unregister',
-  'wamp.registration.on_delete',
-  'wamp.subscription.on_create',
-  'wamp.subscription.on_subscribe',
-  'wamp.subscription.on_unsubscribe',
-  'wamp.subscription.on_delete',
+  SessionMeta.onJoin,
+  SessionMeta.onLeave,
+  RegistrationMeta.onCreate,
+  RegistrationMeta.onRegister,
+  RegistrationMeta.onUnregister,
+  RegistrationMeta.onDelete,
+  SubscriptionMeta.onCreate,
+  SubscriptionMeta.onSubscribe,
+  SubscriptionMeta.onUnsubscribe,
+  SubscriptionMeta.onDelete,
   ExtensionUri.onState,
   RolloutUri.onUpdate,
 ] as const
@@ -33,16 +34,16 @@ export type MetaEventKind =
   | 'rollout'
 
 const KINDS: Record<string, MetaEventKind> = {
-  'wamp.session.on_join': 'join',
-  'wamp.session.on_leave': 'leave',
-  'wamp.registration.on_create': 'reg-create',
-  'wamp.registration.on_register': 'register',
-  'wamp.registration.on_unregister': 'unregister',
-  'wamp.registration.on_delete': 'reg-delete',
-  'wamp.subscription.on_create': 'sub-create',
-  'wamp.subscription.on_subscribe': 'subscribe',
-  'wamp.subscription.on_unsubscribe': 'unsubscribe',
-  'wamp.subscription.on_delete': 'sub-delete',
+  [SessionMeta.onJoin]: 'join',
+  [SessionMeta.onLeave]: 'leave',
+  [RegistrationMeta.onCreate]: 'reg-create',
+  [RegistrationMeta.onRegister]: 'register',
+  [RegistrationMeta.onUnregister]: 'unregister',
+  [RegistrationMeta.onDelete]: 'reg-delete',
+  [SubscriptionMeta.onCreate]: 'sub-create',
+  [SubscriptionMeta.onSubscribe]: 'subscribe',
+  [SubscriptionMeta.onUnsubscribe]: 'unsubscribe',
+  [SubscriptionMeta.onDelete]: 'sub-delete',
   [ExtensionUri.onState]: 'state',
   [RolloutUri.onUpdate]: 'rollout',
 }
@@ -256,7 +257,7 @@ export class MetaEventTail {
     }
     const id = num(args[1])
     if (id === undefined) return undefined
-    const uri = uris.get(id) ?? (await this.lookupUri(registrations ? 'wamp.registration.get' : 'wamp.subscription.get', id))
+    const uri = uris.get(id) ?? (await this.lookupUri(registrations ? RegistrationMeta.get : SubscriptionMeta.get, id))
     if (uri !== null) uris.set(id, uri)
     // A registration is deleted when its last callee leaves it: that one, when the router does not say.
     const inferred =

@@ -1,3 +1,4 @@
+import { SubscriptionMeta } from '../protocol/meta-uris.js'
 import type { MetaClient } from '../client/meta-client.js'
 import { NotFoundError } from '../client/errors.js'
 import type { SessionView } from '../client/views.js'
@@ -97,9 +98,9 @@ async function calleeIndex(meta: MetaClient): Promise<Map<number, number[]> | nu
 
 /** session id → ids of its subscriptions. */
 async function subscriberIndex(meta: MetaClient, cap = MAX_COUNTED): Promise<Map<number, number[]> | null> {
-  const ids = allIds(await first<IdsByMatch>(meta, 'wamp.subscription.list', []))
+  const ids = allIds(await first<IdsByMatch>(meta, SubscriptionMeta.list, []))
   if (ids.length > cap) return null
-  const subscribers = await Promise.all(ids.map((id) => unlessGone(first<number[]>(meta, 'wamp.subscription.list_subscribers', [id]))))
+  const subscribers = await Promise.all(ids.map((id) => unlessGone(first<number[]>(meta, SubscriptionMeta.listSubscribers, [id]))))
   const index = new Map<number, number[]>()
   ids.forEach((id, i) => {
     for (const s of subscribers[i] ?? []) {
@@ -187,7 +188,7 @@ export async function describeSession(meta: MetaClient, s: SessionView): Promise
   registrations.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.id - b.id))
   const subs = (await subscriberIndex(meta, Infinity))?.get(id) ?? []
   const details = await Promise.all(
-    subs.map((sid) => unlessGone(first<{ id: number; uri: string; match: string }>(meta, 'wamp.subscription.get', [sid]))),
+    subs.map((sid) => unlessGone(first<{ id: number; uri: string; match: string }>(meta, SubscriptionMeta.get, [sid]))),
   )
   const subscriptions = details
     .filter((d): d is { id: number; uri: string; match: string } => d !== undefined)

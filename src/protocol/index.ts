@@ -1,5 +1,6 @@
 export * from './message-codes.js'
 export * from './error-uris.js'
+export * from './meta-uris.js'
 export * from './extensions.js'
 export * from './rollout.js'
 export * from './testament.js'

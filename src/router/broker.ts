@@ -1,3 +1,4 @@
+import { SubscriptionMeta } from '../protocol/meta-uris.js'
 import { MessageCode } from '../protocol/message-codes.js'
 import { EventDropReason } from './counters.js'
 import { EventDelivery } from './event-flow.js'
@@ -46,8 +47,8 @@ export class Broker {
     session.send([MessageCode.SUBSCRIBED, request, sub.id])
     // Meta events about subscriptions to the router's own topics would only echo the monitors.
     if (isReservedUri(topic)) return
-    if (created) this.realm.publishMeta('wamp.subscription.on_create', [session.id, sub.details()])
-    if (added) this.realm.publishMeta('wamp.subscription.on_subscribe', [session.id, sub.id])
+    if (created) this.realm.publishMeta(SubscriptionMeta.onCreate, [session.id, sub.details()])
+    if (added) this.realm.publishMeta(SubscriptionMeta.onSubscribe, [session.id, sub.id])
   }
 
   unsubscribe(session: Session, request: number, subscriptionId: number): void {
@@ -91,11 +92,11 @@ export class Broker {
     sub.subscribers.delete(session)
     session.subscriptions.delete(sub)
     const meta = !isReservedUri(sub.uri)
-    if (meta) this.realm.publishMeta('wamp.subscription.on_unsubscribe', [session.id, sub.id])
+    if (meta) this.realm.publishMeta(SubscriptionMeta.onUnsubscribe, [session.id, sub.id])
     if (sub.subscribers.size === 0) {
       this.index.delete(sub)
       this.byId.delete(sub.id)
-      if (meta) this.realm.publishMeta('wamp.subscription.on_delete', [session.id, sub.id])
+      if (meta) this.realm.publishMeta(SubscriptionMeta.onDelete, [session.id, sub.id])
     }
   }
 

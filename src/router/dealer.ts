@@ -1,3 +1,4 @@
+import { RegistrationMeta } from '../protocol/meta-uris.js'
 import { ErrorUri } from '../protocol/error-uris.js'
 import { DIRECTED_CALLEE_OPTION } from '../protocol/rollout.js'
 import { ExtensionUri } from '../protocol/extensions.js'
@@ -105,8 +106,8 @@ export class Dealer {
     reg.add(callee)
     session.callees.add(callee)
     session.send([MessageCode.REGISTERED, request, reg.id])
-    if (created) this.realm.publishMeta('wamp.registration.on_create', [session.id, reg.details()])
-    this.realm.publishMeta('wamp.registration.on_register', [session.id, reg.id])
+    if (created) this.realm.publishMeta(RegistrationMeta.onCreate, [session.id, reg.details()])
+    this.realm.publishMeta(RegistrationMeta.onRegister, [session.id, reg.id])
     this.serveQueue(reg) // calls waiting for room: the newcomer has some
   }
 
@@ -136,11 +137,11 @@ export class Dealer {
     if (revokeReason !== undefined && callee.session.features.calleeRevocation) {
       callee.session.send([MessageCode.UNREGISTERED, 0, { registration: reg.id, reason: revokeReason }])
     }
-    this.realm.publishMeta('wamp.registration.on_unregister', [callee.session.id, reg.id])
+    this.realm.publishMeta(RegistrationMeta.onUnregister, [callee.session.id, reg.id])
     if (reg.callees.length === 0) {
       this.index.delete(reg)
       this.byId.delete(reg.id)
-      this.realm.publishMeta('wamp.registration.on_delete', [callee.session.id, reg.id])
+      this.realm.publishMeta(RegistrationMeta.onDelete, [callee.session.id, reg.id])
       this.refuseQueued(reg)
     }
     this.notifyInflight(callee)

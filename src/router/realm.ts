@@ -1,3 +1,4 @@
+import { SessionMeta } from '../protocol/meta-uris.js'
 import { ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode } from '../protocol/message-codes.js'
 import { Authorizer, type RoleConfig } from './authorizer.js'
@@ -80,7 +81,7 @@ export class Realm {
     this.authorizer.prepare(session)
     this.sessions.set(session.id, session)
     this.counters.sessionsOpened++
-    this.publishMeta('wamp.session.on_join', [session.details()])
+    this.publishMeta(SessionMeta.onJoin, [session.details()])
   }
 
   /**
@@ -103,7 +104,7 @@ export class Realm {
       this.broker.detach(session)
       // Its last words: detached-scope testaments, then destroyed-scope ones (spec, Testament).
       for (const t of session.testaments.take()) this.broker.publishTestament(session, t)
-      this.publishMeta('wamp.session.on_leave', [session.id, session.authid, session.authrole])
+      this.publishMeta(SessionMeta.onLeave, [session.id, session.authid, session.authrole])
     } finally {
       this.quiet = false
     }

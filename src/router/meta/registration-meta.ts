@@ -1,3 +1,4 @@
+import { RegistrationMeta } from '../../protocol/meta-uris.js'
 import { NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import { result, type MetaProcedure } from '../meta-procedure.js'
 import type { Realm } from '../realm.js'
@@ -15,11 +16,11 @@ export function registrationMetaProcedures(realm: Realm): Record<string, MetaPro
     return reg
   }
   return {
-    'wamp.registration.list': {
+    [RegistrationMeta.list]: {
       mutating: false,
       handler: () => result(dealer.index.idsByMatch((r) => r.id)),
     },
-    'wamp.registration.lookup': {
+    [RegistrationMeta.lookup]: {
       mutating: false,
       handler: ({ args }) => {
         const match = matchOption(optionalDict(args, 1, 'options'))
@@ -27,14 +28,14 @@ export function registrationMetaProcedures(realm: Realm): Record<string, MetaPro
         return result(dealer.index.get(uri, match)?.id ?? null)
       },
     },
-    'wamp.registration.match': {
+    [RegistrationMeta.match]: {
       mutating: false,
       handler: ({ args }) => {
         const uri = checkUri(args[0], 'exact', realm.strictUris)
         return result(dealer.index.best(uri)?.id ?? null)
       },
     },
-    'wamp.registration.get': {
+    [RegistrationMeta.get]: {
       mutating: false,
       handler: ({ args }) => {
         const reg = byId(args)
@@ -44,15 +45,15 @@ export function registrationMetaProcedures(realm: Realm): Record<string, MetaPro
         return result({ ...reg.details(), callees })
       },
     },
-    'wamp.registration.list_callees': {
+    [RegistrationMeta.listCallees]: {
       mutating: false,
       handler: ({ args }) => result(byId(args).callees.map((c) => c.session.id)),
     },
-    'wamp.registration.count_callees': {
+    [RegistrationMeta.countCallees]: {
       mutating: false,
       handler: ({ args }) => result(byId(args).callees.length),
     },
-    'wamp.registration.remove_callee': {
+    [RegistrationMeta.removeCallee]: {
       mutating: true,
       handler: ({ args }) => {
         const reg = byId(args)

@@ -1,3 +1,4 @@
+import { SessionMeta } from '../../protocol/meta-uris.js'
 import { CloseUri } from '../../protocol/error-uris.js'
 import { NoSuchSessionError } from '../errors.js'
 import { result, type MetaProcedure } from '../meta-procedure.js'
@@ -16,15 +17,15 @@ export function sessionMetaProcedures(realm: Realm): Record<string, MetaProcedur
     s.transport.goodbye(reason, message)
   }
   return {
-    'wamp.session.count': {
+    [SessionMeta.count]: {
       mutating: false,
       handler: ({ args }) => result(filtered(optionalStringList(args, 0, 'filter_authroles')).length),
     },
-    'wamp.session.list': {
+    [SessionMeta.list]: {
       mutating: false,
       handler: ({ args }) => result(filtered(optionalStringList(args, 0, 'filter_authroles')).map((s) => s.id)),
     },
-    'wamp.session.get': {
+    [SessionMeta.get]: {
       mutating: false,
       handler: ({ args }) => {
         const id = idArg(args, 0, 'session')
@@ -33,7 +34,7 @@ export function sessionMetaProcedures(realm: Realm): Record<string, MetaProcedur
         return result(s.details())
       },
     },
-    'wamp.session.kill': {
+    [SessionMeta.kill]: {
       mutating: true,
       handler: ({ caller, args, kwargs }) => {
         const id = idArg(args, 0, 'session')
@@ -44,7 +45,7 @@ export function sessionMetaProcedures(realm: Realm): Record<string, MetaProcedur
         return {}
       },
     },
-    'wamp.session.kill_by_authid': {
+    [SessionMeta.killByAuthid]: {
       mutating: true,
       handler: ({ caller, args, kwargs }) => {
         const authid = stringArg(args, 0, 'authid')
@@ -55,7 +56,7 @@ export function sessionMetaProcedures(realm: Realm): Record<string, MetaProcedur
         return result(victims.map((s) => s.id))
       },
     },
-    'wamp.session.kill_by_authrole': {
+    [SessionMeta.killByAuthrole]: {
       mutating: true,
       handler: ({ caller, args, kwargs }) => {
         const authrole = stringArg(args, 0, 'authrole')
@@ -66,7 +67,7 @@ export function sessionMetaProcedures(realm: Realm): Record<string, MetaProcedur
         return result(victims.length)
       },
     },
-    'wamp.session.kill_all': {
+    [SessionMeta.killAll]: {
       mutating: true,
       handler: ({ caller, kwargs }) => {
         const reason = reasonKwarg(kwargs, CloseUri.normal)

@@ -1,3 +1,4 @@
+import { SubscriptionMeta } from '../../protocol/meta-uris.js'
 import { NoSuchSubscriptionError } from '../errors.js'
 import { result, type MetaProcedure } from '../meta-procedure.js'
 import type { Realm } from '../realm.js'
@@ -15,11 +16,11 @@ export function subscriptionMetaProcedures(realm: Realm): Record<string, MetaPro
     return sub
   }
   return {
-    'wamp.subscription.list': {
+    [SubscriptionMeta.list]: {
       mutating: false,
       handler: () => result(broker.index.idsByMatch((s) => s.id)),
     },
-    'wamp.subscription.lookup': {
+    [SubscriptionMeta.lookup]: {
       mutating: false,
       handler: ({ args }) => {
         const match = matchOption(optionalDict(args, 1, 'options'))
@@ -27,7 +28,7 @@ export function subscriptionMetaProcedures(realm: Realm): Record<string, MetaPro
         return result(broker.index.get(uri, match)?.id ?? null)
       },
     },
-    'wamp.subscription.match': {
+    [SubscriptionMeta.match]: {
       mutating: false,
       handler: ({ args }) => {
         const uri = checkUri(args[0], 'exact', realm.strictUris)
@@ -35,15 +36,15 @@ export function subscriptionMetaProcedures(realm: Realm): Record<string, MetaPro
         return result(ids.length === 0 ? null : ids)
       },
     },
-    'wamp.subscription.get': {
+    [SubscriptionMeta.get]: {
       mutating: false,
       handler: ({ args }) => result(byId(args).details()),
     },
-    'wamp.subscription.list_subscribers': {
+    [SubscriptionMeta.listSubscribers]: {
       mutating: false,
       handler: ({ args }) => result([...byId(args).subscribers].map((s) => s.id)),
     },
-    'wamp.subscription.count_subscribers': {
+    [SubscriptionMeta.countSubscribers]: {
       mutating: false,
       handler: ({ args }) => result(byId(args).subscribers.size),
     },

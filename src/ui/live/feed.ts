@@ -1,3 +1,4 @@
+import { RegistrationMeta, SessionMeta } from '../../protocol/meta-uris.js'
 import type { MetaClient } from '../../client/meta-client.js'
 import { ExtensionUri, type CalleeStateEvent, type StatsTick } from '../../protocol/extensions.js'
 import { EventLog } from './event-log.js'
@@ -47,12 +48,12 @@ export function backoffDelay(attempt: number, first: number, max: number): numbe
 }
 
 export const META_TOPICS = [
-  'wamp.session.on_join',
-  'wamp.session.on_leave',
-  'wamp.registration.on_create',
-  'wamp.registration.on_register',
-  'wamp.registration.on_unregister',
-  'wamp.registration.on_delete',
+  SessionMeta.onJoin,
+  SessionMeta.onLeave,
+  RegistrationMeta.onCreate,
+  RegistrationMeta.onRegister,
+  RegistrationMeta.onUnregister,
+  RegistrationMeta.onDelete,
 ] as const
 
 /**
@@ -290,12 +291,12 @@ export class LiveFeed implements LiveSource {
   applyMeta(topic: (typeof META_TOPICS)[number], args: unknown[]): void {
     const m = this.model
     switch (topic) {
-      case 'wamp.session.on_join': {
+      case SessionMeta.onJoin: {
         const d = (args[0] ?? {}) as { session?: number; authid?: string; authrole?: string }
         this.events.add('join', `join ${d.session} ${d.authid ?? '?'} (${d.authrole ?? '?'})`)
         break
       }
-      case 'wamp.session.on_leave': {
+      case SessionMeta.onLeave: {
         const [session, sent] = args as [number, string | undefined]
         // Crossbar sends only [session]: the authid is the one the model knows
         const authid = typeof sent === 'string' ? sent : this.authidOf(session)
@@ -303,19 +304,19 @@ export class LiveFeed implements LiveSource {
         this.events.add('leave', `leave ${session}${authid !== null ? ` ${authid}` : ''}`)
         break
       }
-      case 'wamp.registration.on_create': {
+      case RegistrationMeta.onCreate: {
         const d = (args[1] ?? {}) as { id: number; uri: string; match?: string; invoke?: string; created?: string }
         if (typeof d.id === 'number' && typeof d.uri === 'string') m.addRegistration(d)
         this.events.add('create', `create ${d.uri} (${d.invoke ?? 'single'})`)
         break
       }
-      case 'wamp.registration.on_register': {
+      case RegistrationMeta.onRegister: {
         const [session, reg] = args as [number, number]
         this.events.add('register', `register ${this.uriOf(reg)} ${session}`)
         this.scheduleSnapshot()
         break
       }
-      case 'wamp.registration.on_unregister': {
+      case RegistrationMeta.onUnregister: {
         const [session, reg] = args as [number | null, number]
         if (typeof session === 'number') {
           this.events.add('unregister', `unregister ${this.uriOf(reg)} ${session}`)
@@ -328,7 +329,7 @@ export class LiveFeed implements LiveSource {
         }
         break
       }
-      case 'wamp.registration.on_delete': {
+      case RegistrationMeta.onDelete: {
         const [, reg] = args as [number, number]
         this.events.add('delete', `delete ${this.uriOf(reg)}`)
         m.removeRegistration(reg)
