@@ -235,4 +235,25 @@ describe('RawSocket framing', () => {
     await peer.closed
     expect(peer.frames).toEqual([])
   })
+
+  it('reassembles frames split anywhere, and takes several frames in one write', async () => {
+    const { url } = await rawsocketRouter()
+    const peer = await RawSocketPeer.open(url, 'json')
+    const frame = (m: unknown[]): Buffer => {
+      const payload = Buffer.from(JSON.stringify(m))
+      return Buffer.concat([prefix(0, payload.length), payload])
+    }
+    const hello = frame([1, 'realm1', { roles: { caller: {} } }])
+    for (const byte of hello) peer.socket.write(Buffer.from([byte])) // one octet per write
+    expect((await peer.next((m) => m[0] === 2, 'WELCOME'))[0]).toBe(2)
+    const calls = [
+      frame([48, 1, {}, 'wamp.session.count']),
+      frame([48, 2, {}, 'wamp.session.list']),
+      frame([48, 3, {}, 'wamp.session.count']),
+    ]
+    const all = Buffer.concat(calls)
+    peer.socket.write(all.subarray(0, 6)) // the first prefix and two octets of its payload
+    peer.socket.write(all.subarray(6))
+    for (const r of [1, 2, 3]) expect((await peer.next((m) => m[0] === 50 && m[1] === r, `RESULT ${r}`))[0]).toBe(50)
+  })
 })
