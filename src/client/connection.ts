@@ -1,3 +1,4 @@
+import { ErrorUri } from '../protocol/error-uris.js'
 import { DIRECTED_CALLEE_OPTION } from '../protocol/rollout.js'
 import { loadSerializer } from './client-serializers.js'
 import { ConnectError, fromWampError } from './errors.js'
@@ -214,11 +215,11 @@ function result(reply: Reply): CallResult {
 function describeOpenFailure(options: ConnectOptions, reason: string, details: { reason?: string; message?: string } | undefined): string {
   const why = details?.reason
   if (why !== undefined && why !== null) {
-    if (why === 'wamp.error.no_such_realm') return `the router at ${options.url} has no realm '${options.realm}'`
-    if (why === 'wamp.error.authentication_denied' || why === 'wamp.error.authentication_failed' || why === 'wamp.error.not_authorized') {
+    if (why === ErrorUri.noSuchRealm) return `the router at ${options.url} has no realm '${options.realm}'`
+    if (why === ErrorUri.authenticationDenied || why === ErrorUri.authenticationFailed || why === ErrorUri.notAuthorized) {
       return `the router at ${options.url} refused the credentials${options.authid !== undefined ? ` of '${options.authid}'` : ''}`
     }
-    if (why === 'wamp.error.no_auth_method')
+    if (why === ErrorUri.noAuthMethod)
       return `the router at ${options.url} does not accept ${options.secret !== undefined ? 'wampcra' : options.ticket !== undefined ? 'ticket' : 'anonymous'} authentication on realm '${options.realm}'`
     return `the router at ${options.url} refused the session: ${why}${details?.message ? ` (${details.message})` : ''}`
   }

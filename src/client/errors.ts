@@ -104,22 +104,22 @@ export class RolledBackError extends WampctlError {
 export function fromWampError(uri: string, args: unknown[], kwargs: Record<string, unknown>, what: string): WampctlError {
   const detail = typeof args[0] === 'string' ? args[0] : uri
   switch (uri) {
-    case 'wamp.error.not_authorized':
-    case 'wamp.error.authorization_failed':
+    case ErrorUri.notAuthorized:
+    case ErrorUri.authorizationFailed:
       return new NotAuthorizedError(`not authorized: ${detail}`)
-    case 'wamp.error.no_such_session':
-    case 'wamp.error.no_such_registration':
-    case 'wamp.error.no_such_subscription':
+    case ErrorUri.noSuchSession:
+    case ErrorUri.noSuchRegistration:
+    case ErrorUri.noSuchSubscription:
       return new NotFoundError(detail === uri ? `${what}: ${uri}` : detail)
-    case 'wamp.error.no_such_procedure':
+    case ErrorUri.noSuchProcedure:
       return new CallError(uri, detail === uri ? `${what}: no such procedure` : detail, args, kwargs, 3)
     case ErrorUri.noSuchRollout:
       return new NotFoundError(detail)
     case ErrorUri.rolloutRefused:
       return new SafetyError(detail)
-    case 'wamp.error.timeout':
+    case ErrorUri.timeout:
       return new CallError(uri, `${what}: timed out`, args, kwargs, 5)
-    case 'wampctl.error.drain_timeout':
+    case ErrorUri.drainTimeout:
       return new CallError(uri, detail, args, kwargs, 5)
     default:
       return new CallError(uri, `${what} failed: ${uri}${detail !== uri ? ` (${detail})` : ''}`, args, kwargs)

@@ -1,3 +1,4 @@
+import { ErrorUri } from '../protocol/error-uris.js'
 import { RegistrationMeta, SessionMeta } from '../protocol/meta-uris.js'
 import {
   ExtensionUri,
@@ -47,7 +48,7 @@ export class MetaClient {
         features: Array.isArray(info?.features) ? info.features : [],
       }
     } catch (err) {
-      if (!(err instanceof CallError) || err.uri !== 'wamp.error.no_such_procedure') throw err
+      if (!(err instanceof CallError) || err.uri !== ErrorUri.noSuchProcedure) throw err
       this.capabilities = { extensions: false, extensionsVersion: null, statsIntervalMs: null, features: [] }
     }
     return this.capabilities

@@ -1,6 +1,6 @@
 import { createHmac, pbkdf2Sync } from 'node:crypto'
 import WebSocket from 'ws'
-import { CloseUri } from '../protocol/error-uris.js'
+import { CloseUri, ErrorUri } from '../protocol/error-uris.js'
 import { MessageCode as M } from '../protocol/message-codes.js'
 import type { ClientSerializer } from './client-serializers.js'
 
@@ -312,7 +312,7 @@ export class WampSession {
   private async invoke(request: number, registration: number, details: Dict, args: unknown[], kwargs: Dict): Promise<void> {
     const handler = this.invocationHandlers.get(registration)
     if (handler === undefined) {
-      this.trySend([M.ERROR, M.INVOCATION, request, {}, 'wamp.error.no_such_registration'])
+      this.trySend([M.ERROR, M.INVOCATION, request, {}, ErrorUri.noSuchRegistration])
       return
     }
     try {
@@ -323,7 +323,7 @@ export class WampSession {
       if (e instanceof WampErrorReply || (e !== null && typeof e === 'object' && typeof e.error === 'string')) {
         this.trySend([M.ERROR, M.INVOCATION, request, {}, e.error, (e.args ?? []) as unknown[], (e.kwargs ?? {}) as Dict])
       } else {
-        this.trySend([M.ERROR, M.INVOCATION, request, {}, 'wamp.error.runtime_error', [String(e?.message ?? err)]])
+        this.trySend([M.ERROR, M.INVOCATION, request, {}, ErrorUri.runtimeError, [String(e?.message ?? err)]])
       }
     }
   }

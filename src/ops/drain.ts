@@ -1,3 +1,4 @@
+import { ErrorUri } from '../protocol/error-uris.js'
 import type { MetaClient } from '../client/meta-client.js'
 import { CallError, TimeoutError } from '../client/errors.js'
 import type { DrainProgress, DrainResult } from '../protocol/extensions.js'
@@ -61,7 +62,7 @@ export async function runDrain(
     })
     return { dry_run: false, forced: !plan.safe, plan, result, inflight_at_start: first }
   } catch (err) {
-    if (err instanceof CallError && err.uri === 'wampctl.error.drain_timeout') {
+    if (err instanceof CallError && err.uri === ErrorUri.drainTimeout) {
       const left = typeof err.kwargs.inflight === 'number' ? err.kwargs.inflight : '?'
       const uris = plan.registrations.map((r) => r.uri).join(', ')
       throw new TimeoutError(

@@ -1,3 +1,4 @@
+import { CalleeRemovalUri, ErrorUri } from '../protocol/error-uris.js'
 import type { MetaClient } from '../client/meta-client.js'
 import { CallError, NotFoundError, UnsupportedError } from '../client/errors.js'
 import type { RegistrationView, SessionView } from '../client/views.js'
@@ -6,7 +7,7 @@ import { assertSafe, planDrain, type DrainPlan } from './drain-safety.js'
 import { checkedOutcome, sessionGone } from './uncertain-outcome.js'
 import { resolveSession } from './session-target.js'
 
-export const DEFAULT_EVICT_REASON = 'wampctl.evicted'
+export const DEFAULT_EVICT_REASON = CalleeRemovalUri.evicted
 const URI_REASON = /^[a-z0-9_]+(\.[a-z0-9_]+)+$/
 
 /**
@@ -125,7 +126,7 @@ export async function evict(
       }
       report.registrations.push(row)
     } catch (err) {
-      if (err instanceof CallError && err.uri === 'wamp.error.no_such_procedure' && report.registrations.length === 0) {
+      if (err instanceof CallError && err.uri === ErrorUri.noSuchProcedure && report.registrations.length === 0) {
         if (options.uri !== undefined) {
           throw new UnsupportedError(
             `the router at ${meta.client.url} has no wamp.registration.remove_callee, so it cannot revoke one registration; 'wampctl evict ${session.session}' without --uri closes the whole session (wamp.session.kill)`,

@@ -1,3 +1,4 @@
+import { ErrorUri } from '../protocol/error-uris.js'
 import { CallError, NotFoundError } from '../client/errors.js'
 import type { MetaClient } from '../client/meta-client.js'
 
@@ -20,7 +21,7 @@ export async function checkedOutcome(mutation: () => Promise<unknown>, done: () 
     await mutation()
     return { routerError: null }
   } catch (err) {
-    if (!(err instanceof CallError) || err.uri === 'wamp.error.no_such_procedure' || err.exitCode === 3) throw err
+    if (!(err instanceof CallError) || err.uri === ErrorUri.noSuchProcedure || err.exitCode === 3) throw err
     if (!(await done())) throw err
     const detail = typeof err.args[0] === 'string' && err.args[0] !== err.uri ? ` (${err.args[0]})` : ''
     return { routerError: `${err.uri}${detail}` }

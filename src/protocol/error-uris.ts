@@ -8,6 +8,10 @@ export const ErrorUri = {
   noSuchSession: 'wamp.error.no_such_session',
   invalidArgument: 'wamp.error.invalid_argument',
   canceled: 'wamp.error.canceled',
+  /** A callee's exception that carries no URI of its own (autobahn's default). */
+  runtimeError: 'wamp.error.runtime_error',
+  /** UNREGISTERED reason when the router removes a callee (Crossbar's remove_callee default). */
+  removed: 'wamp.error.removed',
   timeout: 'wamp.error.timeout',
   payloadSizeExceeded: 'wamp.error.payload_size_exceeded',
   protocolViolation: 'wamp.error.protocol_violation',
@@ -41,4 +45,12 @@ export const CloseUri = {
   goodbyeAndOut: 'wamp.close.goodbye_and_out',
   normal: 'wamp.close.normal',
   killed: 'wamp.close.killed',
+} as const
+
+/** wampctl: UNREGISTERED reasons when the router removes a callee on an operator's request. */
+export const CalleeRemovalUri = {
+  /** A drain finished: the callee's last call ended. */
+  drained: 'wampctl.drained',
+  /** `wampctl evict` without --reason. */
+  evicted: 'wampctl.evicted',
 } as const

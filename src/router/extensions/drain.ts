@@ -1,4 +1,4 @@
-import { CloseUri, ErrorUri } from '../../protocol/error-uris.js'
+import { CalleeRemovalUri, CloseUri, ErrorUri } from '../../protocol/error-uris.js'
 import type { DrainProgress, DrainResult } from '../../protocol/extensions.js'
 import { InvalidArgumentError, RouterError } from '../errors.js'
 import type { MetaCall, MetaResult } from '../meta-procedure.js'
@@ -113,7 +113,7 @@ export function drainCallees(
 
 function afterDrain(realm: Realm, callees: Callee[], then: Then): string {
   if (then === 'unregister') {
-    for (const c of callees) realm.dealer.removeCallee(c, 'wampctl.drained')
+    for (const c of callees) realm.dealer.removeCallee(c, CalleeRemovalUri.drained)
     return 'unregistered'
   }
   if (then === 'kill') {

@@ -1,3 +1,4 @@
+import { ErrorUri } from '../../protocol/error-uris.js'
 import { RegistrationMeta } from '../../protocol/meta-uris.js'
 import { NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import { result, type MetaProcedure } from '../meta-procedure.js'
@@ -60,7 +61,7 @@ export function registrationMetaProcedures(realm: Realm): Record<string, MetaPro
         const sessionId = idArg(args, 1, 'callee_id')
         const callee = reg.callees.find((c) => c.session.id === sessionId)
         if (callee === undefined) throw new NoSuchSessionError(sessionId)
-        const reason = args[2] === undefined || args[2] === null ? 'wamp.error.removed' : checkUri(args[2], 'exact')
+        const reason = args[2] === undefined || args[2] === null ? ErrorUri.removed : checkUri(args[2], 'exact')
         dealer.removeCallee(callee, reason)
         return {}
       },
