@@ -1,7 +1,7 @@
 import { RegistrationMeta } from '../protocol/meta-uris.js'
 import { ErrorUri } from '../protocol/error-uris.js'
 import { DIRECTED_CALLEE_OPTION } from '../protocol/rollout.js'
-import { ExtensionUri } from '../protocol/extensions.js'
+import { ExtensionUri, type CalleeState, type CalleeStateEvent } from '../protocol/extensions.js'
 import { MessageCode } from '../protocol/message-codes.js'
 import {
   InvalidArgumentError,
@@ -111,8 +111,38 @@ export class Dealer {
     this.serveQueue(reg) // calls waiting for room: the newcomer has some
   }
 
+  /**
+   * Cordon, drain or uncordon a callee: the one writer of `callee.state`. Re-ranks it, serves
+   * waiting calls and tells wampctl.callee.on_state subscribers; no-op when the state is unchanged.
+   */
+  setCalleeState(callee: Callee, state: CalleeState, cause: string): void {
+    if (callee.state === state) return
+    callee.state = state
+    this.calleeChanged(callee)
+    this.publishCalleeState(callee, cause)
+  }
+
+  /** Change a callee's traffic weight (through its registration, which keeps its weighted counts), then as setCalleeState. */
+  setCalleeWeight(callee: Callee, weight: number): void {
+    callee.registration.setWeight(callee, weight)
+    this.calleeChanged(callee)
+    this.publishCalleeState(callee, 'set_weight')
+  }
+
+  private publishCalleeState(callee: Callee, cause: string): void {
+    const event: CalleeStateEvent = {
+      registration: callee.registration.id,
+      uri: callee.registration.uri,
+      session: callee.session.id,
+      state: callee.state,
+      weight: callee.weight,
+      cause,
+    }
+    this.realm.publishMeta(ExtensionUri.onState, [event])
+  }
+
   /** A callee's state or weight changed (cordon, drain, uncordon, set_weight): re-rank it, serve waiting calls. */
-  calleeChanged(callee: Callee): void {
+  private calleeChanged(callee: Callee): void {
     const reg = callee.registration
     reg.stateChanged(callee)
     this.serveQueue(reg)

@@ -1,5 +1,4 @@
-import type { CalleeState, CalleeStateEvent } from '../../protocol/extensions.js'
-import { ExtensionUri } from '../../protocol/extensions.js'
+import type { CalleeState } from '../../protocol/extensions.js'
 import { InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import type { Realm } from '../realm.js'
 import type { Callee } from '../registration.js'
@@ -24,29 +23,11 @@ export function targetCallees(realm: Realm, sessionId: unknown, registrationId: 
   return [callee]
 }
 
-/** Change a callee's state and tell wampctl.callee.on_state subscribers. */
-export function setState(realm: Realm, callee: Callee, state: CalleeState, cause: string): void {
-  if (callee.state === state && cause !== 'set_weight') return
-  callee.state = state
-  realm.dealer.calleeChanged(callee)
-  publishState(realm, callee, cause)
-}
-
-/** Change a callee's traffic weight through its registration (the one writer) and tell wampctl.callee.on_state subscribers. */
-export function setWeight(realm: Realm, callee: Callee, weight: number): void {
-  callee.registration.setWeight(callee, weight)
-  realm.dealer.calleeChanged(callee)
-  publishState(realm, callee, 'set_weight')
-}
-
-export function publishState(realm: Realm, callee: Callee, cause: string): void {
-  const event: CalleeStateEvent = {
-    registration: callee.registration.id,
-    uri: callee.registration.uri,
-    session: callee.session.id,
-    state: callee.state,
-    weight: callee.weight,
-    cause,
-  }
-  realm.publishMeta(ExtensionUri.onState, [event])
+/**
+ * What the extensions may change on a callee: its state and weight, always through the dealer,
+ * the one writer (it re-ranks the callee, serves waiting calls and publishes wampctl.callee.on_state).
+ */
+export interface CalleeControl {
+  setCalleeState(callee: Callee, state: CalleeState, cause: string): void
+  setCalleeWeight(callee: Callee, weight: number): void
 }

@@ -2,7 +2,6 @@ import type { CanarySpec, CalleeRecord, RecordedGate, StepRecord, WeightRef } fr
 import { RolloutRefusedError } from '../../errors.js'
 import type { Realm } from '../../realm.js'
 import type { Callee, Registration } from '../../registration.js'
-import { setWeight } from '../callee-state.js'
 import { countersOf, judge, windowStats, type CalleeCounters } from './analysis.js'
 import { calleeOfSession, calleeRecord } from './record.js'
 import { restoreStart } from './restore.js'
@@ -154,15 +153,15 @@ export class CanaryRun extends RolloutRun {
       if (sum === 0) throw new Stop('breach', 'no old callee is left to compare the canary with')
       weight = canaryWeight(percent, sum)
       this.touched = true
-      setWeight(this.realm, canary, weight)
+      this.realm.dealer.setCalleeWeight(canary, weight)
     } else {
       // Old callees to 0 one by one while the canary keeps its weight, then the canary to 1:
       // at every moment some callee takes calls.
       this.record.status = 'promoting'
       this.touched = true
-      for (const [, c] of old) if (c.weight !== 0) setWeight(this.realm, c, 0)
+      for (const [, c] of old) if (c.weight !== 0) this.realm.dealer.setCalleeWeight(c, 0)
       weight = 1
-      setWeight(this.realm, canary, 1)
+      this.realm.dealer.setCalleeWeight(canary, 1)
       this.record.status = 'running'
     }
     const r = this.record

@@ -1,7 +1,6 @@
 import type { CalleeRecord, WeightRef } from '../../../protocol/rollout.js'
 import type { Realm } from '../../realm.js'
 import type { Registration } from '../../registration.js'
-import { setState, setWeight } from '../callee-state.js'
 import { drainCallees } from '../drain.js'
 import { calleeOfSession } from './record.js'
 
@@ -40,8 +39,8 @@ export async function restoreStart(
       out.skipped.push({ session: o.session, reason: 'draining (a drain in progress cannot be undone)' })
       continue
     }
-    if (cur.weight !== o.weight) setWeight(realm, cur, o.weight)
-    if (o.state === 'active' && cur.state !== 'active') setState(realm, cur, 'active', 'rollout_restore')
+    if (cur.weight !== o.weight) realm.dealer.setCalleeWeight(cur, o.weight)
+    if (o.state === 'active' && cur.state !== 'active') realm.dealer.setCalleeState(cur, 'active', 'rollout_restore')
     out.restored.push({ session: o.session, weight: o.weight })
   }
   const c = canary === null ? undefined : calleeOfSession(reg.callees, canary)
@@ -55,7 +54,7 @@ export async function restoreStart(
     out.skipped.push({ session: c.session.id, reason: 'draining (a drain in progress cannot be undone)' })
     return out
   }
-  setWeight(realm, c, 0)
+  realm.dealer.setCalleeWeight(c, 0)
   out.canaryOut = true
   const r = await drainCallees(realm, [c], { timeoutMs: drainTimeoutMs, then: 'none' }).done
   out.canaryDrained = r.drained
