@@ -45,8 +45,9 @@ export function cryptosign(principals: Record<string, CryptosignPrincipal>, auth
     extra: { challenge: challenge.toString('hex'), channel_binding: null },
     verify: (signature) => {
       // Same answer for an unknown key or authid and a bad signature: do not reveal which principals exist.
+      // Refused credentials are authentication_denied (spec), as for ticket and WAMP-CRA.
       if (id === undefined || !validSignature(key, challenge, signature)) {
-        throw new HandshakeError(ErrorUri.authenticationFailed, 'cryptosign authentication failed')
+        throw new HandshakeError(ErrorUri.authenticationDenied, 'cryptosign authentication failed')
       }
       return { authid: id, authrole: principals[id]!.role, authmethod: 'cryptosign', authprovider: 'static', authextra: { pubkey: key } }
     },

@@ -87,10 +87,10 @@ describe('cryptosign', () => {
     await expect(r.register('com.example.mine', () => 1)).rejects.toMatchObject({ error: 'wamp.error.not_authorized' })
   })
 
-  it('a key the principal does not hold, an unknown key, a bad or replayed signature: authentication_failed', async () => {
+  it('a key the principal does not hold, an unknown key, a bad or replayed signature: authentication_denied', async () => {
     // Seven failures in a row: more than the default lockout allows (auth-throttle.ts, tested in impostors.test.ts).
     const router = await startRouter({ realms: [realm()], authThrottle: { maxFailures: 100 } })
-    const failed = [3, { message: 'cryptosign authentication failed' }, 'wamp.error.authentication_failed']
+    const failed = [3, { message: 'cryptosign authentication failed' }, 'wamp.error.authentication_denied']
     // reader's key under svc-1's authid, signed correctly.
     let c = await challenged(router.url, reader.pubkey, 'svc-1')
     c.peer.send([5, signChallenge(reader, c.challenge), {}])
@@ -111,7 +111,7 @@ describe('cryptosign', () => {
       expect(await c.peer.nextOf(3)).toEqual(failed)
     }
     // autobahn-js with the wrong key.
-    await expect(cryptosignSession(router.url, stranger, 'json', 'svc-1')).rejects.toThrow(/wamp\.error\.authentication_failed/)
+    await expect(cryptosignSession(router.url, stranger, 'json', 'svc-1')).rejects.toThrow(/wamp\.error\.authentication_denied/)
   })
 
   it('HELLO without a usable public key is aborted at once', async () => {

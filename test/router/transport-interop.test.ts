@@ -66,7 +66,7 @@ describe('python3-autobahn over RawSocket', () => {
     const other = cryptosignKey()
     await expect(
       runPythonFixture<PythonOutput>('python_rawsocket.py', [router.rawsocketUrls[0]!, 'json', '--cryptosign', 'py-service', other.seed]),
-    ).rejects.toThrow(/wamp\.error\.authentication_failed/)
+    ).rejects.toThrow(/wamp\.error\.authentication_denied/)
   })
 })
 
