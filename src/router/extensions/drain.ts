@@ -5,7 +5,7 @@ import type { MetaCall, MetaResult } from '../meta-procedure.js'
 import type { Realm } from '../realm.js'
 import type { Callee } from '../registration.js'
 import { optionalDict } from '../meta/arguments.js'
-import { targetCallees } from './callee-state.js'
+import { targetCallees, type CalleeControl } from './callee-state.js'
 
 type Then = DrainResult['then']
 
@@ -56,10 +56,11 @@ export function drainCallees(
   onProgress: (p: DrainProgress) => void = () => {},
 ): RunningDrain {
   const { timeoutMs, then } = options
+  const control: CalleeControl = realm.dealer
   const session = callees[0]!.session
   const registrations = callees.map((c) => c.registration.id)
   const started = performance.now()
-  for (const c of callees) realm.dealer.setCalleeState(c, 'draining', 'drain')
+  for (const c of callees) control.setCalleeState(c, 'draining', 'drain')
   const inflight = (): number => callees.reduce((n, c) => n + c.inflight, 0)
   let abandon = (): void => {}
 
@@ -85,7 +86,7 @@ export function drainCallees(
       if (drained) {
         outcome = afterDrain(realm, live, then)
       } else {
-        for (const c of live) realm.dealer.setCalleeState(c, 'cordoned', 'drain_timeout')
+        for (const c of live) control.setCalleeState(c, 'cordoned', 'drain_timeout')
       }
       resolve({
         session: session.id,
@@ -104,7 +105,7 @@ export function drainCallees(
       settled = true
       clearTimeout(timer)
       for (const u of unwatch) u()
-      for (const c of callees) if (c.state === 'draining') realm.dealer.setCalleeState(c, 'cordoned', 'drain_abandoned')
+      for (const c of callees) if (c.state === 'draining') control.setCalleeState(c, 'cordoned', 'drain_abandoned')
     }
     report()
   })
@@ -112,6 +113,7 @@ export function drainCallees(
 }
 
 function afterDrain(realm: Realm, callees: Callee[], then: Then): string {
+  const control: CalleeControl = realm.dealer
   if (then === 'unregister') {
     for (const c of callees) realm.dealer.removeCallee(c, CalleeRemovalUri.drained)
     return 'unregistered'
@@ -124,6 +126,6 @@ function afterDrain(realm: Realm, callees: Callee[], then: Then): string {
     }
     return 'killed'
   }
-  for (const c of callees) realm.dealer.setCalleeState(c, 'cordoned', 'drained')
+  for (const c of callees) control.setCalleeState(c, 'cordoned', 'drained')
   return 'none'
 }

@@ -6,7 +6,7 @@ import { idArg } from '../meta/arguments.js'
 import type { Realm } from '../realm.js'
 import type { Callee, Registration } from '../registration.js'
 import { registrationSnapshot } from './callee-snapshot.js'
-import { targetCallees } from './callee-state.js'
+import { targetCallees, type CalleeControl } from './callee-state.js'
 import { drain } from './drain.js'
 import { RolloutController } from './rollout/controller.js'
 import { rolloutProcedures } from './rollout/procedures.js'
@@ -32,11 +32,12 @@ export function installExtensions(realm: Realm, options: { statsIntervalMs: numb
 
 function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<string, MetaProcedure> {
   const dealer = realm.dealer
+  const control: CalleeControl = dealer
   const cordon = (state: 'cordoned' | 'active', cause: string): MetaProcedure => ({
     mutating: true,
     handler: ({ args }) => {
       const callees = targetCallees(realm, args[0], args[1])
-      for (const c of callees) realm.dealer.setCalleeState(c, state, cause)
+      for (const c of callees) control.setCalleeState(c, state, cause)
       return result({ session: args[0], registrations: callees.map((c) => c.registration.id), state })
     },
   })
@@ -103,7 +104,7 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
         const session = realm.sessions.get(sessionId)
         const callee = session === undefined ? undefined : reg.calleeOf(session)
         if (callee === undefined) throw new NoSuchSessionError(sessionId)
-        realm.dealer.setCalleeWeight(callee, weight)
+        control.setCalleeWeight(callee, weight)
         return result({ registration: reg.id, session: sessionId, weight })
       },
     },

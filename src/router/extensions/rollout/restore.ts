@@ -1,6 +1,7 @@
 import type { CalleeRecord, WeightRef } from '../../../protocol/rollout.js'
 import type { Realm } from '../../realm.js'
 import type { Registration } from '../../registration.js'
+import type { CalleeControl } from '../callee-state.js'
 import { drainCallees } from '../drain.js'
 import { calleeOfSession } from './record.js'
 
@@ -29,6 +30,7 @@ export async function restoreStart(
 ): Promise<Restored> {
   const out: Restored = { restored: [], canaryOut: false, canaryDrained: false, skipped: [] }
   if (reg === undefined) return out
+  const control: CalleeControl = realm.dealer
   for (const o of old) {
     const cur = calleeOfSession(reg.callees, o.session)
     if (cur === undefined) {
@@ -39,8 +41,8 @@ export async function restoreStart(
       out.skipped.push({ session: o.session, reason: 'draining (a drain in progress cannot be undone)' })
       continue
     }
-    if (cur.weight !== o.weight) realm.dealer.setCalleeWeight(cur, o.weight)
-    if (o.state === 'active' && cur.state !== 'active') realm.dealer.setCalleeState(cur, 'active', 'rollout_restore')
+    if (cur.weight !== o.weight) control.setCalleeWeight(cur, o.weight)
+    if (o.state === 'active' && cur.state !== 'active') control.setCalleeState(cur, 'active', 'rollout_restore')
     out.restored.push({ session: o.session, weight: o.weight })
   }
   const c = canary === null ? undefined : calleeOfSession(reg.callees, canary)
@@ -54,7 +56,7 @@ export async function restoreStart(
     out.skipped.push({ session: c.session.id, reason: 'draining (a drain in progress cannot be undone)' })
     return out
   }
-  realm.dealer.setCalleeWeight(c, 0)
+  control.setCalleeWeight(c, 0)
   out.canaryOut = true
   const r = await drainCallees(realm, [c], { timeoutMs: drainTimeoutMs, then: 'none' }).done
   out.canaryDrained = r.drained
