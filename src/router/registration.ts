@@ -21,7 +21,9 @@ export const MAX_CONCURRENCY = 1_000_000
 
 /** One session attached to one registration, with its routing state and statistics. */
 export class Callee {
+  /** Written only by the dealer (Dealer.setCalleeState), which re-ranks the callee and publishes the change. */
   state: CalleeState = 'active'
+  /** Written only through Registration.setWeight (by the dealer): the registration counts reweighted callees. */
   weight = 1
   /** Smooth weighted round-robin accumulator (nginx's algorithm). */
   current = 0

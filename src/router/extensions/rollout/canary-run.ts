@@ -2,6 +2,7 @@ import type { CanarySpec, CalleeRecord, RecordedGate, StepRecord, WeightRef } fr
 import { RolloutRefusedError } from '../../errors.js'
 import type { Realm } from '../../realm.js'
 import type { Callee, Registration } from '../../registration.js'
+import type { CalleeControl } from '../callee-state.js'
 import { countersOf, judge, windowStats, type CalleeCounters } from './analysis.js'
 import { calleeOfSession, calleeRecord } from './record.js'
 import { restoreStart } from './restore.js'
@@ -20,6 +21,10 @@ const CANARY_POLL_MS = 100
  */
 export class CanaryRun extends RolloutRun {
   private readonly started = Date.now()
+  /** Weights change through the dealer, the one writer of callee state. */
+  private get control(): CalleeControl {
+    return this.realm.dealer
+  }
   /** Weights were changed: from here on, a failure rolls back. */
   private touched = false
   private promoteRequest: { full: boolean } | null = null
@@ -153,15 +158,15 @@ export class CanaryRun extends RolloutRun {
       if (sum === 0) throw new Stop('breach', 'no old callee is left to compare the canary with')
       weight = canaryWeight(percent, sum)
       this.touched = true
-      this.realm.dealer.setCalleeWeight(canary, weight)
+      this.control.setCalleeWeight(canary, weight)
     } else {
       // Old callees to 0 one by one while the canary keeps its weight, then the canary to 1:
       // at every moment some callee takes calls.
       this.record.status = 'promoting'
       this.touched = true
-      for (const [, c] of old) if (c.weight !== 0) this.realm.dealer.setCalleeWeight(c, 0)
+      for (const [, c] of old) if (c.weight !== 0) this.control.setCalleeWeight(c, 0)
       weight = 1
-      this.realm.dealer.setCalleeWeight(canary, 1)
+      this.control.setCalleeWeight(canary, 1)
       this.record.status = 'running'
     }
     const r = this.record
