@@ -43,6 +43,8 @@ describe('wampctl rollout watch in tmux', () => {
       { WAMPCTL_CONFIG_DIR: tempConfigDir() },
       120,
       30,
+      // The view prints the outcome and exits at once: keep its last screen readable.
+      { keepAfterExit: true },
     )
     const live = await screen.waitForScreen(
       (s) => s.includes(`canary session ${canary.session}`) && /canary\s+[1-9]\d*\s+0\s+0%/.test(s) && /rest\s+[1-9]\d*\s+0\s+0%/.test(s),

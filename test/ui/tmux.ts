@@ -15,6 +15,7 @@ export class TmuxScreen {
   readonly name = 'tui'
   private readonly dir: string
   private readonly exitFile: string
+  private keepAfterExit = false
 
   constructor(label: string) {
     this.socket = `wampctl-test-${label}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
@@ -27,10 +28,15 @@ export class TmuxScreen {
     return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
   }
 
-  /** Start `command` (argv, run without a shell) in a width × height terminal with `env`. */
-  start(argv: string[], env: Record<string, string>, width = 160, height = 48): void {
+  /**
+   * Start `command` (argv, run without a shell) in a width × height terminal with `env`.
+   * `keepAfterExit`: the pane stays on screen after the command ends (tmux remain-on-exit), so a
+   * view that prints its outcome and exits at once can still be read; the session then ends with kill().
+   */
+  start(argv: string[], env: Record<string, string>, width = 160, height = 48, options: { keepAfterExit?: boolean } = {}): void {
+    this.keepAfterExit = options.keepAfterExit ?? false
     const conf = join(this.dir, 'tmux.conf')
-    writeFileSync(conf, 'set -g status off\n')
+    writeFileSync(conf, `set -g status off\n${this.keepAfterExit ? 'set -g remain-on-exit on\n' : ''}`)
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`)
     const inner = `${['env', ...envArgs, ...argv].map(shellQuote).join(' ')}; echo $? > ${shellQuote(this.exitFile)}`
     const r = this.tmux(
@@ -83,12 +89,12 @@ export class TmuxScreen {
     }
   }
 
-  /** Wait (bounded) until the command has exited and its session is gone; its exit status. */
+  /** Wait (bounded) until the command has exited and (unless kept after exit) its session is gone; its exit status. */
   async waitForExit(timeoutMs = 10_000): Promise<number> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const text = existsSync(this.exitFile) ? readFileSync(this.exitFile, 'utf8').trim() : ''
-      if (text !== '' && !this.hasSession()) return Number(text)
+      if (text !== '' && (this.keepAfterExit || !this.hasSession())) return Number(text)
       if (Date.now() > deadline)
         throw new Error(`the command in tmux did not exit within ${timeoutMs} ms (status file: '${text}'); screen:\n${this.capture()}`)
       await new Promise((r) => setTimeout(r, 100))
