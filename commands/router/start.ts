@@ -66,6 +66,16 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
     grace: Flags.string({ description: 'on SIGTERM/SIGINT, how long calls in flight may take to finish (e.g. 10s, 1m) [default: 10s]' }),
     'log-level': Flags.string({ description: 'lowest level logged', options: [...LOG_LEVELS], default: 'info' }),
     'log-format': Flags.string({ description: 'log lines on stderr [default: text on a terminal, else json]', options: [...LOG_FORMATS] }),
+    cluster: Flags.string({
+      description: 'join a cluster of router nodes through NATS with JetStream at this URL (comma-separated for several) (docs/cluster.md)',
+      env: 'WAMPCTL_CLUSTER',
+    }),
+    node: Flags.string({ description: "this node's name in the cluster, unique (letters, digits, - and _)", env: 'WAMPCTL_NODE' }),
+    'cluster-name': Flags.string({ description: 'cluster name, so several clusters can share one NATS [default: wampctl]' }),
+    'cluster-user': Flags.string({ description: 'NATS user', dependsOn: ['cluster-pass'] }),
+    'cluster-pass': Flags.string({ description: 'NATS password', env: 'WAMPCTL_CLUSTER_PASS', dependsOn: ['cluster-user'] }),
+    'cluster-token': Flags.string({ description: 'NATS token', env: 'WAMPCTL_CLUSTER_TOKEN' }),
+    'node-timeout': Flags.string({ description: 'a node silent this long is dead and its sessions are removed (e.g. 5s) [default: 5s]' }),
     'context-name': Flags.string({ description: 'name of the context written for the CLI', default: 'local' }),
     'no-context': Flags.boolean({ description: 'do not write a context' }),
   }
@@ -94,12 +104,23 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       tls: { cert: f['tls-cert'], key: f['tls-key'], ca: f['tls-ca'] },
       admin: address === undefined && token === undefined ? undefined : { ...address, token },
       shutdownGraceMs: f.grace === undefined ? undefined : parseDuration(f.grace, '--grace'),
+      cluster: {
+        servers: f.cluster,
+        node: f.node,
+        name: f['cluster-name'],
+        user: f['cluster-user'],
+        pass: f['cluster-pass'],
+        token: f['cluster-token'],
+        nodeTimeoutMs: f['node-timeout'] === undefined ? undefined : parseDuration(f['node-timeout'], '--node-timeout'),
+      },
       context: f['no-context'] ? false : f['context-name'],
       logger,
     })
     this.log(
       `wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`,
     )
+    if (router.cluster !== undefined)
+      this.log(`cluster node ${router.cluster.node} joined through ${router.cluster.link.settings.servers.join(', ')}`)
     for (const url of router.rawsocketUrls) this.log(`wampctl router listening on ${url} (RawSocket)`)
     if (router.adminUrl !== undefined) this.log(`admin listener on ${router.adminUrl} (/metrics, /healthz, /readyz)`)
     if (contextPath !== undefined) this.log(contextSwitchLine(f['context-name'], contextPath, previousContext))

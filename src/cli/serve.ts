@@ -4,6 +4,7 @@ import { loadConfigFile, normalizeRealm, type Logger, type RealmConfig, type Rou
 import { RouterConfigError } from '../router/errors.js'
 import { Router } from '../router/router.js'
 import type { TlsOptions } from '../router/tls.js'
+import type { ClusterOptions } from '../router/cluster/options.js'
 import { UsageError, WampctlError } from '../client/errors.js'
 import { saveContext } from './context.js'
 
@@ -29,6 +30,8 @@ export interface ServeOptions {
   admin?: AdminOptions
   /** Grace period of a graceful shutdown, ms. */
   shutdownGraceMs?: number
+  /** Join a cluster (docs/cluster.md): merged over the config file's `cluster`, field by field. */
+  cluster?: Partial<ClusterOptions>
   /** Write a context for the CLI (default true), under this name. */
   context?: string | false
   logger?: Logger
@@ -86,6 +89,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     tls: tlsOption(options.tls) ?? file.tls,
     admin: options.admin === undefined ? file.admin : { ...file.admin, ...definedOnly(options.admin) },
     shutdownGraceMs: options.shutdownGraceMs ?? file.shutdownGraceMs,
+    cluster: clusterOption(file.cluster, options.cluster),
     logger: options.logger,
   })
   const host = options.host ?? file.host ?? '127.0.0.1'
@@ -118,6 +122,16 @@ export async function serve(options: ServeOptions): Promise<Served> {
     previousContext = saved.previous
   }
   return { router, admin: { authid: ADMIN_AUTHID, secret }, contextPath, previousContext }
+}
+
+function clusterOption(file: ClusterOptions | undefined, flags: Partial<ClusterOptions> | undefined): ClusterOptions | undefined {
+  const merged = { ...file, ...definedOnly(flags ?? {}) }
+  if (merged.servers === undefined && merged.node === undefined) return undefined
+  if (merged.servers === undefined)
+    throw new UsageError('--node needs --cluster nats://HOST:PORT (or "cluster.servers" in the config file)')
+  if (merged.node === undefined)
+    throw new UsageError('--cluster needs --node NAME, unique in the cluster (or "cluster.node" in the config file)')
+  return merged as ClusterOptions
 }
 
 function tlsOption(tls: ServeOptions['tls']): TlsOptions | undefined {

@@ -38,6 +38,14 @@ export function validateConfig(value: unknown): void {
     optional(q, 'maxWaitMs', 'number', 'callQueue')
   }
   liveness(cfg, '')
+  if (cfg.cluster !== undefined) {
+    const c = dict(cfg.cluster, 'cluster')
+    if (!(typeof c.servers === 'string' || (Array.isArray(c.servers) && c.servers.every((x) => typeof x === 'string'))))
+      fail('cluster.servers', 'must be a NATS URL or a list of them')
+    optional(c, 'node', 'string', 'cluster')
+    for (const k of ['name', 'user', 'pass', 'token', 'nkeySeed']) optional(c, k, 'string', 'cluster')
+    for (const k of ['heartbeatMs', 'nodeTimeoutMs']) optional(c, k, 'number', 'cluster')
+  }
   if (cfg.rawsocket !== undefined) {
     if (!Array.isArray(cfg.rawsocket) || !cfg.rawsocket.every((a) => typeof a === 'string'))
       fail('rawsocket', 'must be a list of listen addresses ("HOST:PORT" or "unix:/PATH")')

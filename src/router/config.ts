@@ -8,6 +8,7 @@ import { DEFAULT_CALL_QUEUE, type CallQueueLimits } from './call-queue.js'
 import { validateConfig } from './config-validation.js'
 import { RouterConfigError } from './errors.js'
 import type { TlsOptions } from './tls.js'
+import type { ClusterOptions } from './cluster/options.js'
 
 export interface RealmConfig {
   name: string
@@ -107,6 +108,8 @@ export interface RouterOptions {
   admin?: AdminOptions
   /** How long a graceful shutdown (Router.shutdown, SIGTERM) lets calls in flight finish, ms. Default 10000. */
   shutdownGraceMs?: number
+  /** Join other router nodes through NATS with JetStream: one realm across many processes (docs/cluster.md). Default none. */
+  cluster?: ClusterOptions
   logger?: Logger
 }
 

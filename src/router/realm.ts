@@ -12,6 +12,7 @@ import type { MetaCall, MetaProcedure, MetaResult } from './meta-procedure.js'
 import { withPayload } from './payload.js'
 import type { LivenessSettings } from './liveness.js'
 import type { Session } from './session.js'
+import type { RealmCluster } from './cluster/realm-cluster.js'
 
 export interface RealmOptions {
   name: string
@@ -52,6 +53,8 @@ export class Realm {
   readonly callQueue: CallQueueLimits
   /** False once a graceful shutdown began: CALLs to callees are refused (no_available_callee). */
   acceptingCalls = true
+  /** Its cluster side when the router is a cluster node (docs/cluster.md); undefined in a single router. */
+  cluster: RealmCluster | undefined
   /** The router's own procedures: wamp.* meta API and wampctl.* extensions. */
   readonly meta = new Map<string, MetaProcedure>()
   private readonly cancelers = new Map<Session, Set<() => void>>()

@@ -25,6 +25,8 @@ import { welcomeRoles } from './features.js'
 import { parseListenAddress } from './listen-address.js'
 import { RawSocketServer } from './rawsocket/rawsocket-server.js'
 import type { Serializer } from './serializers.js'
+import type { ClusterNode } from './cluster/start.js'
+import { clusterSettings, type ClusterOptions } from './cluster/options.js'
 import { readTlsFiles, tlsServerOptions, type TlsOptions } from './tls.js'
 import type { FrameTransport } from './transport.js'
 import { WebSocketTransport } from './websocket-transport.js'
@@ -81,6 +83,9 @@ export class Router implements ConnectionHost, AdminSource {
   private shuttingDown: Promise<void> | undefined
   /** Ends a graceful shutdown's wait for calls in flight (close() during shutdown). */
   private endGrace: (() => void) | undefined
+  private readonly clusterOptions: ClusterOptions | undefined
+  /** This router as a cluster node (RouterOptions.cluster), once listening; docs/cluster.md. */
+  cluster: ClusterNode | undefined
 
   constructor(options: RouterOptions = {}) {
     this.path = options.path ?? '/ws'
@@ -101,6 +106,8 @@ export class Router implements ConnectionHost, AdminSource {
     this.shutdownGraceMs = nonNegative(options.shutdownGraceMs, DEFAULT_SHUTDOWN_GRACE_MS, 'shutdownGraceMs')
     this.authThrottle = new AuthThrottle(options.authThrottle, this.logger)
     this.roles = welcomeRoles(this.extensions)
+    this.clusterOptions = options.cluster
+    if (this.clusterOptions !== undefined) clusterSettings(this.clusterOptions) // fail at construction on a typo
     const callStats = options.callStats ?? true
     if (!callStats && this.extensions)
       throw new RouterConfigError('callStats: false needs extensions: false (the wampctl extensions read the call statistics)')
@@ -183,14 +190,43 @@ export class Router implements ConnectionHost, AdminSource {
       await this.admin.listen()
     }
     try {
+      // A cluster node joins first: its replicas are complete before the first session arrives.
+      if (this.clusterOptions !== undefined) await this.joinCluster(this.clusterOptions)
       await this.listenWamp(options)
     } catch (err) {
+      await this.leaveCluster()
       await this.admin?.close()
       throw err
     }
     this.lifecycle = 'serving'
     this.logger.info('listening', { urls: this.urls, ...(this.admin === undefined ? {} : { admin: this.admin.url }) })
     return this
+  }
+
+  private async joinCluster(options: ClusterOptions): Promise<void> {
+    // Imported here, so that a router without a cluster loads nothing of NATS.
+    const { ClusterNode } = await import('./cluster/start.js')
+    this.cluster = await ClusterNode.start(options, this.realms.values(), this.logger, (err, ctx) => this.onInternalError(err, ctx))
+  }
+
+  /** Leave the cluster, bounded: a NATS that is away must not hold the router's exit. */
+  private async leaveCluster(): Promise<void> {
+    const cluster = this.cluster
+    if (cluster === undefined) return
+    this.cluster = undefined
+    let timer: NodeJS.Timeout | undefined
+    const bounded = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn('cluster: leaving took too long; closing the NATS connection anyway', { node: cluster.node })
+        resolve()
+      }, CLUSTER_LEAVE_MS)
+    })
+    try {
+      await Promise.race([cluster.close().catch((err: unknown) => this.onInternalError(err, 'leaving the cluster')), bounded])
+    } finally {
+      clearTimeout(timer)
+    }
+    await cluster.link.close().catch(() => undefined)
   }
 
   private async listenWamp(options: ListenOptions): Promise<void> {
@@ -291,6 +327,8 @@ export class Router implements ConnectionHost, AdminSource {
         s.transport.goodbye(CloseUri.systemShutdown, 'the router is shutting down')
       }
     }
+    // Its sessions are gone: their callees and subscriptions leave the cluster before the link closes.
+    await this.leaveCluster()
     const wss = this.wss
     const http = this.http
     const rawsocketServers = this.rawsocketServers.splice(0)
@@ -419,6 +457,9 @@ const DEFAULT_MAX_EVENT_QUEUE_BYTES = 64 * 1024
 
 /** Connections must finish the WAMP opening handshake within 10 s (Nexus: 5 s): idle sockets cannot pile up. */
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+
+/** Most a cluster node waits for its last writes to NATS when it stops. */
+const CLUSTER_LEAVE_MS = 3000
 
 /** Calls in flight get 10 s to finish on a graceful shutdown (Kubernetes waits 30 s before SIGKILL). */
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000

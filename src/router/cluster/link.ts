@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto'
+import { connect, nkeyAuthenticator, tokenAuthenticator, type NatsConnection, type Status } from '@nats-io/transport-node'
+import { Kvm, type KV } from '@nats-io/kv'
+import type { Logger } from '../config.js'
+import { realmBucket } from './keys.js'
+import type { ClusterSettings } from './options.js'
+import { Subjects } from './subjects.js'
+
+export class ClusterConnectError extends Error {
+  readonly code = 'CLUSTER_CONNECT'
+}
+
+export type LinkState = 'connected' | 'reconnecting' | 'closed'
+
+/**
+ * This node's connection to NATS: the one place that talks to the client library's connection,
+ * JetStream and KV. Reconnects for ever (NATS restarts are survived); `state` says whether
+ * messages to other nodes can go now, so that calls fail fast instead of queueing while it is down.
+ */
+export class ClusterLink {
+  /** Changes on every start of this process: tells a restarted node from its previous life. */
+  readonly incarnation = randomBytes(6).toString('hex')
+  readonly subjects: Subjects
+  readonly startedAt = new Date()
+  private linkState: LinkState = 'connected'
+  private readonly stateListeners = new Set<(state: LinkState) => void>()
+  private readonly buckets = new Map<string, Promise<KV>>()
+  private readonly kvm: Kvm
+
+  private constructor(
+    readonly settings: ClusterSettings,
+    readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {
+    this.subjects = new Subjects(settings.name)
+    this.kvm = new Kvm(nc)
+    void this.watchStatus()
+  }
+
+  static async connect(settings: ClusterSettings, log: Logger): Promise<ClusterLink> {
+    const authenticator =
+      settings.nkeySeed !== undefined
+        ? nkeyAuthenticator(new TextEncoder().encode(settings.nkeySeed))
+        : settings.token !== undefined
+          ? tokenAuthenticator(settings.token)
+          : undefined
+    let nc: NatsConnection
+    try {
+      nc = await connect({
+        servers: settings.servers,
+        name: `${settings.name}:${settings.node}`,
+        user: settings.user,
+        pass: settings.pass,
+        authenticator,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        // Ours, not the library's: messages to other nodes must fail fast while NATS is away.
+        waitOnFirstConnect: false,
+      })
+    } catch (err) {
+      throw new ClusterConnectError(`cannot join the cluster through NATS at ${settings.servers.join(', ')}: ${(err as Error).message}`)
+    }
+    return new ClusterLink(settings, nc, log)
+  }
+
+  get node(): string {
+    return this.settings.node
+  }
+
+  /** 'connected' while messages to other nodes can go now. */
+  get state(): LinkState {
+    return this.linkState
+  }
+
+  get connected(): boolean {
+    return this.linkState === 'connected'
+  }
+
+  onState(listener: (state: LinkState) => void): () => void {
+    this.stateListeners.add(listener)
+    return () => this.stateListeners.delete(listener)
+  }
+
+  /** The realm's KV bucket, created on first use (history 1: the replicas need only the last value). */
+  bucket(realm: string): Promise<KV> {
+    const name = realmBucket(this.settings.name, realm)
+    let kv = this.buckets.get(name)
+    if (kv === undefined) {
+      kv = this.kvm.create(name, { history: 1 })
+      this.buckets.set(name, kv)
+      kv.catch(() => this.buckets.delete(name))
+    }
+    return kv
+  }
+
+  /** Flush what is pending and close the connection. */
+  async close(): Promise<void> {
+    if (this.linkState === 'closed') return
+    this.setState('closed')
+    try {
+      await this.nc.drain()
+    } catch {
+      await this.nc.close()
+    }
+  }
+
+  private setState(state: LinkState): void {
+    if (this.linkState === state) return
+    this.linkState = state
+    for (const l of this.stateListeners) l(state)
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status() as AsyncIterable<Status>) {
+      if (this.linkState === 'closed') return
+      if (s.type === 'disconnect' || s.type === 'reconnecting' || s.type === 'staleConnection') {
+        if (this.linkState === 'connected') this.log.warn('cluster: lost NATS, reconnecting', { node: this.node })
+        this.setState('reconnecting')
+      } else if (s.type === 'reconnect') {
+        this.log.info('cluster: NATS is back', { node: this.node, server: s.server })
+        this.setState('connected')
+      } else if (s.type === 'close') {
+        this.setState('closed')
+        return
+      }
+    }
+  }
+}

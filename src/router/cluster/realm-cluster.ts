@@ -1,0 +1,37 @@
+import type { KV } from '@nats-io/kv'
+import type { Realm } from '../realm.js'
+import type { ClusterLink } from './link.js'
+import { RealmReplica } from './replica.js'
+
+/**
+ * What a clustered Realm holds (`realm.cluster`): its KV bucket, its replica of it, and the
+ * cluster side of each part of the realm (registrations, sessions, pub/sub, calls across nodes)
+ * as they attach themselves here. `realm.cluster === undefined` is the single-process router.
+ */
+export class RealmCluster {
+  readonly replica: RealmReplica
+  /** Run when the node leaves the cluster (before the NATS connection closes), in reverse order of adding. */
+  private readonly closers: Array<() => Promise<void> | void> = []
+
+  constructor(
+    readonly realm: Realm,
+    readonly link: ClusterLink,
+    readonly kv: KV,
+    onError: (err: unknown, context: string) => void,
+  ) {
+    this.replica = new RealmReplica(kv, onError)
+  }
+
+  get node(): string {
+    return this.link.node
+  }
+
+  onClose(closer: () => Promise<void> | void): void {
+    this.closers.push(closer)
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.closers.splice(0).reverse()) await c()
+    this.replica.stop()
+  }
+}

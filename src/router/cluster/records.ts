@@ -1,0 +1,57 @@
+import type { CalleeState } from '../../protocol/extensions.js'
+import type { Dict } from '../inbound.js'
+import type { InvokePolicy } from '../registration.js'
+import type { MatchPolicy } from '../uri.js'
+
+/** The values of a realm's KV bucket (docs/cluster.md, "Records"). */
+
+/** One callee of a registration, wherever its session lives. */
+export interface CalleeRecord {
+  node: string
+  session: number
+  authid: string
+  authrole: string
+  state: CalleeState
+  weight: number
+  /** REGISTER option `concurrency`; null = no cap. */
+  concurrency: number | null
+}
+
+/** `reg.<match>.<uri>`: a registration and its callees in cluster-wide registration order. */
+export interface RegistrationRecord {
+  id: number
+  uri: string
+  match: MatchPolicy
+  invoke: InvokePolicy
+  /** ISO 8601. */
+  created: string
+  callees: CalleeRecord[]
+}
+
+export interface SubscriberRecord {
+  node: string
+  session: number
+}
+
+/** `sub.<match>.<uri>`: a subscription and its subscribers. */
+export interface SubscriptionRecord {
+  id: number
+  uri: string
+  match: MatchPolicy
+  created: string
+  subscribers: SubscriberRecord[]
+}
+
+/** `ses.<id>`: a session and the node it is connected to. */
+export interface SessionRecord {
+  node: string
+  /** As wamp.session.get returns it. */
+  details: Dict
+}
+
+/** `mark.<node>`: written by a replica to know when its watch has caught up. */
+export interface MarkRecord {
+  node: string
+  incarnation: string
+  at: number
+}

@@ -1,0 +1,31 @@
+import { token } from './keys.js'
+
+/** NATS subjects of one cluster (docs/cluster.md, "Names on NATS"). */
+export class Subjects {
+  constructor(readonly cluster: string) {}
+
+  /** Every node's heartbeat. */
+  get heartbeat(): string {
+    return `${this.cluster}.hb`
+  }
+
+  /** Calls into `node`: INVOCATION and INTERRUPT for its callees. */
+  invocations(node: string): string {
+    return `${this.cluster}.node.${node}.inv`
+  }
+
+  /** Answers to `node`: RESULT and ERROR for calls its callers made. */
+  answers(node: string): string {
+    return `${this.cluster}.node.${node}.res`
+  }
+
+  /** Requests to `node` (request-reply): kill a session, drain a callee, its part of a snapshot. */
+  requests(node: string): string {
+    return `${this.cluster}.node.${node}.req`
+  }
+
+  /** Publications in `realm`, to every node. */
+  publications(realm: string): string {
+    return `${this.cluster}.pub.${token(realm)}`
+  }
+}

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { REPO_ROOT } from './cli.js'
+import { killAndWait, NatsServer } from './nats.js'
+
+/**
+ * A real cluster for tests: a `nats-server` with JetStream and router nodes, each a separate
+ * `wampctl router start --cluster … --node …` process (the built CLI: `npm run build` first) on
+ * 127.0.0.1 port 0. Every process is stopped by its PID in `close()`.
+ */
+
+/** Realm config of test nodes: anonymous sessions are admins, so tests may call every meta procedure. */
+export const TEST_REALM_CONFIG = {
+  realms: [{ name: 'realm1', roles: { anonymous: { admin: true }, admin: { admin: true } } }],
+}
+
+export interface NodeOptions {
+  /** Extra `router start` flags. */
+  args?: string[]
+  /** Config file contents (default TEST_REALM_CONFIG). */
+  config?: object
+  /** A node silent this long is dead (default 2s in tests, so failures are seen quickly). */
+  nodeTimeout?: string
+}
+
+export class RouterNode {
+  stdout = ''
+  stderr = ''
+  readonly exited: Promise<number | null>
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    this.exited = new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode)
+      else child.once('exit', (code) => resolve(code))
+    })
+  }
+
+  get pid(): number {
+    return this.child.pid!
+  }
+
+  /** kill -9: the node vanishes without a word. */
+  kill9(): Promise<void> {
+    return killAndWait(this.child, 'SIGKILL')
+  }
+
+  /** SIGTERM: a graceful shutdown. Resolves with the exit code. */
+  async terminate(): Promise<number | null> {
+    await killAndWait(this.child, 'SIGTERM')
+    return this.exited
+  }
+
+  static async start(name: string, natsUrl: string, dir: string, opts: NodeOptions = {}): Promise<RouterNode> {
+    const configPath = join(dir, `${name}.json`)
+    writeFileSync(configPath, JSON.stringify(opts.config ?? TEST_REALM_CONFIG))
+    const args = [
+      join(REPO_ROOT, 'bin', 'run.js'),
+      'router',
+      'start',
+      '--port',
+      '0',
+      '--config',
+      configPath,
+      '--cluster',
+      natsUrl,
+      '--node',
+      name,
+      '--node-timeout',
+      opts.nodeTimeout ?? '2s',
+      '--no-context',
+      '--log-format',
+      'json',
+      ...(opts.args ?? []),
+    ]
+    const env: NodeJS.ProcessEnv = {}
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WAMPCTL_')) env[k] = v
+    delete env.NODE_ENV
+    env.WAMPCTL_CONFIG_DIR = dir
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        killAndWait(child, 'SIGKILL').finally(() =>
+          reject(new Error(`node ${name} did not start within 30 s\nstdout: ${out}\nstderr: ${err}`)),
+        )
+      }, 30_000)
+      const check = (): void => {
+        const m = /listening on (ws:\/\/\S+)/.exec(out)
+        if (m !== null && out.includes(`cluster node ${name} joined`)) {
+          clearTimeout(timer)
+          resolve(m[1]!)
+        }
+      }
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d
+        check()
+      })
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        err += d
+      })
+      child.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`node ${name} exited with ${String(code)} while starting\nstdout: ${out}\nstderr: ${err}`))
+      })
+    })
+    child.removeAllListeners('exit')
+    const node = new RouterNode(name, child, url)
+    child.stdout!.on('data', (d: string) => (node.stdout += d))
+    child.stderr!.on('data', (d: string) => (node.stderr += d))
+    node.stdout = out
+    node.stderr = err
+    return node
+  }
+}
+
+export class TestCluster {
+  readonly nodes = new Map<string, RouterNode>()
+  private constructor(
+    readonly nats: NatsServer,
+    readonly dir: string,
+  ) {}
+
+  /** A NATS server and `names.length` nodes (started one after the other). */
+  static async start(names: string[] = ['a', 'b', 'c'], opts: NodeOptions = {}): Promise<TestCluster> {
+    const nats = await NatsServer.start()
+    const cluster = new TestCluster(nats, mkdtempSync(join(tmpdir(), 'wampctl-cluster-')))
+    try {
+      for (const n of names) await cluster.startNode(n, opts)
+    } catch (err) {
+      await cluster.close()
+      throw err
+    }
+    return cluster
+  }
+
+  node(name: string): RouterNode {
+    const n = this.nodes.get(name)
+    if (n === undefined) throw new Error(`no node ${name}`)
+    return n
+  }
+
+  /** WebSocket URL of node `name`. */
+  url(name: string): string {
+    return this.node(name).url
+  }
+
+  async startNode(name: string, opts: NodeOptions = {}): Promise<RouterNode> {
+    const node = await RouterNode.start(name, this.nats.url, this.dir, opts)
+    this.nodes.set(name, node)
+    return node
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => killAndWait(n.child, 'SIGKILL')))
+    this.nodes.clear()
+    await this.nats.close()
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}
