@@ -2,6 +2,7 @@ import type { KV } from '@nats-io/kv'
 import type { Realm } from '../realm.js'
 import type { ClusterLink } from './link.js'
 import { RealmReplica } from './replica.js'
+import type { NodeRequests } from './requests.js'
 
 /**
  * What a clustered Realm holds (`realm.cluster`): its KV bucket, its replica of it, and the
@@ -17,6 +18,8 @@ export class RealmCluster {
     readonly realm: Realm,
     readonly link: ClusterLink,
     readonly kv: KV,
+    /** Requests to other nodes, and the kinds this node serves (per realm: `requests.handle(realm.name, kind, …)`). */
+    readonly requests: NodeRequests,
     onError: (err: unknown, context: string) => void,
   ) {
     this.replica = new RealmReplica(kv, onError)

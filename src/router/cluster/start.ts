@@ -3,6 +3,7 @@ import type { Realm } from '../realm.js'
 import { ClusterLink } from './link.js'
 import { clusterSettings, type ClusterOptions } from './options.js'
 import { RealmCluster } from './realm-cluster.js'
+import { NodeRequests } from './requests.js'
 
 /**
  * This router as a node of a cluster: its NATS link and one RealmCluster per realm. Router.listen()
@@ -11,7 +12,12 @@ import { RealmCluster } from './realm-cluster.js'
 export class ClusterNode {
   readonly realms = new Map<string, RealmCluster>()
 
-  private constructor(readonly link: ClusterLink) {}
+  /** Requests to this node from the others (kill, drain, snapshot parts…): each part registers what it serves. */
+  readonly requests: NodeRequests
+
+  private constructor(readonly link: ClusterLink) {
+    this.requests = new NodeRequests(link)
+  }
 
   get node(): string {
     return this.link.node
@@ -30,7 +36,7 @@ export class ClusterNode {
     try {
       for (const realm of realms) {
         const kv = await link.bucket(realm.name)
-        const rc = new RealmCluster(realm, link, kv, onError)
+        const rc = new RealmCluster(realm, link, kv, node.requests, onError)
         realm.cluster = rc
         node.realms.set(realm.name, rc)
         await rc.replica.start(link.node, link.incarnation)
@@ -46,6 +52,7 @@ export class ClusterNode {
   /** Leave the cluster: each realm's parts clean up (sessions already gone), then the NATS connection closes. */
   async close(): Promise<void> {
     for (const rc of this.realms.values()) await rc.close()
+    this.requests.close()
     await this.link.close()
   }
 }
