@@ -167,11 +167,13 @@ export class Dealer {
     if (revokeReason !== undefined && callee.session.features.calleeRevocation) {
       callee.session.send([MessageCode.UNREGISTERED, 0, { registration: reg.id, reason: revokeReason }])
     }
-    this.realm.publishMeta(RegistrationMeta.onUnregister, [callee.session.id, reg.id])
+    // A cluster node derives registration meta events from the registry's records (the same on every node), not here.
+    const local = this.realm.cluster === undefined
+    if (local) this.realm.publishMeta(RegistrationMeta.onUnregister, [callee.session.id, reg.id])
     if (reg.callees.length === 0) {
       this.index.delete(reg)
       this.byId.delete(reg.id)
-      this.realm.publishMeta(RegistrationMeta.onDelete, [callee.session.id, reg.id])
+      if (local) this.realm.publishMeta(RegistrationMeta.onDelete, [callee.session.id, reg.id])
       this.refuseQueued(reg)
     }
     this.notifyInflight(callee)

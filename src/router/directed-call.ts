@@ -20,7 +20,8 @@ export function directedCallee(realm: Realm, caller: Session, reg: Registration,
   if (typeof target !== 'number' || !Number.isSafeInteger(target)) {
     throw new InvalidArgumentError(`the CALL option ${DIRECTED_CALLEE_OPTION} must be a session id`)
   }
-  const session = realm.sessions.get(target)
+  // A callee of another cluster node is its session's proxy there.
+  const session = realm.sessions.get(target) ?? realm.cluster?.remoteSessions.get(target)
   if (session === undefined) throw new NoSuchSessionError(target)
   for (const c of session.callees) if (c.registration === reg) return c
   throw new NoAvailableCalleeError(reg.uri, `session ${target} is not a callee of this registration`)

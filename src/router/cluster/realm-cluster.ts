@@ -1,6 +1,8 @@
 import type { KV } from '@nats-io/kv'
 import type { Realm } from '../realm.js'
+import type { SessionTransport } from '../session.js'
 import type { ClusterLink } from './link.js'
+import { RemoteSessions, UnreachableTransport } from './remote-session.js'
 import { RealmReplica } from './replica.js'
 import type { NodeRequests } from './requests.js'
 
@@ -11,6 +13,15 @@ import type { NodeRequests } from './requests.js'
  */
 export class RealmCluster {
   readonly replica: RealmReplica
+  /** Sessions of other nodes, as this node's dealer and broker see them (remote callees). */
+  readonly remoteSessions: RemoteSessions
+  /**
+   * The transport of the proxy of session `sessionId` of `node`: how an INVOCATION reaches it.
+   * Calls across nodes (forwarding.ts) set this; the default answers every INVOCATION with
+   * wamp.error.unavailable (the caller's dealer reroutes), as while NATS is away.
+   */
+  remoteTransport: (node: string, sessionId: number) => SessionTransport = (node, sessionId) =>
+    new UnreachableTransport(this.realm, node, () => this.remoteSessions.get(sessionId))
   /** Run when the node leaves the cluster (before the NATS connection closes), in reverse order of adding. */
   private readonly closers: Array<() => Promise<void> | void> = []
 
@@ -23,6 +34,7 @@ export class RealmCluster {
     onError: (err: unknown, context: string) => void,
   ) {
     this.replica = new RealmReplica(kv, onError)
+    this.remoteSessions = new RemoteSessions(realm, (node, sessionId) => this.remoteTransport(node, sessionId))
   }
 
   get node(): string {
