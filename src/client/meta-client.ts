@@ -75,7 +75,7 @@ export class MetaClient {
 
   async session(id: number): Promise<SessionView> {
     const d = await this.one<Record<string, unknown>>(SessionMeta.get, [id])
-    return {
+    const view: SessionView = {
       session: d.session as number,
       authid: (d.authid as string | undefined) ?? null,
       authrole: (d.authrole as string | undefined) ?? null,
@@ -83,6 +83,9 @@ export class MetaClient {
       authprovider: (d.authprovider as string | undefined) ?? null,
       transport: (d.transport as Record<string, unknown> | undefined) ?? null,
     }
+    // A cluster node says which node the session is connected to; a single router says nothing.
+    if (typeof d.node === 'string') view.node = d.node
+    return view
   }
 
   /** Every session with its details; sessions that leave while we ask are skipped. */

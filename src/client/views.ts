@@ -7,6 +7,8 @@ import { takesCalls } from '../protocol/takes-calls.js'
  */
 export interface CalleeView {
   session: number
+  /** The cluster node its session lives on; absent on a single router. */
+  node?: string
   authid: string | null
   authrole: string | null
   /** 'unknown' on a router without the extensions. */
@@ -48,6 +50,8 @@ export interface SessionView {
   authmethod: string | null
   authprovider: string | null
   transport: Record<string, unknown> | null
+  /** The cluster node it is connected to; absent on a single router. */
+  node?: string
 }
 
 /**

@@ -55,6 +55,8 @@ export interface RegistrationDetail {
 
 export interface CalleeDetail {
   session: number
+  /** The cluster node its session lives on; absent on a single router. */
+  node?: string
   authid: string | null
   authrole: string | null
   /** active | cordoned | draining; null when unknown (a router without the extensions). */
@@ -202,6 +204,7 @@ export function detailOf(view: RegistrationView): RegistrationDetail {
     queued: view.queued ?? null,
     callees: view.callees.map((c, i) => ({
       session: c.session,
+      ...(c.node !== undefined ? { node: c.node } : {}),
       authid: c.authid,
       authrole: c.authrole,
       state: c.state === 'unknown' ? null : c.state,

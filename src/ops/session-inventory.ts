@@ -22,6 +22,8 @@ export interface TransportInfo {
 /** One row of `wampctl sessions list` and its `--json` element. */
 export interface SessionRow {
   session: number
+  /** The cluster node it is connected to; absent on a single router. */
+  node?: string
   authid: string | null
   authrole: string | null
   authmethod: string | null
@@ -35,6 +37,8 @@ export interface SessionRow {
 /** `wampctl sessions show`: the session's details and what it serves. */
 export interface SessionDetail {
   session: number
+  /** The cluster node it is connected to; absent on a single router. */
+  node?: string
   authid: string | null
   authrole: string | null
   authmethod: string | null
@@ -131,6 +135,7 @@ export async function listSessions(meta: MetaClient, exclude?: number): Promise<
     .sort((a, b) => a.session - b.session)
     .map((s: SessionView) => ({
       session: s.session,
+      ...(s.node !== undefined ? { node: s.node } : {}),
       authid: s.authid,
       authrole: s.authrole,
       authmethod: s.authmethod,
@@ -196,6 +201,7 @@ export async function describeSession(meta: MetaClient, s: SessionView): Promise
     .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : a.id - b.id))
   return {
     session: s.session,
+    ...(s.node !== undefined ? { node: s.node } : {}),
     authid: s.authid,
     authrole: s.authrole,
     authmethod: s.authmethod,

@@ -39,6 +39,8 @@ export interface RecentCounts {
 /** One callee of one registration, with its statistics since it registered. */
 export interface CalleeStats {
   session: number
+  /** The cluster node its session lives on (where these statistics are kept); absent on a single router. */
+  node?: string
   authid: string | null
   authrole: string | null
   state: CalleeState
@@ -88,6 +90,11 @@ export interface RouterSnapshot {
   at: string
   realm: string
   registrations: RegistrationSnapshot[]
+  /**
+   * Cluster only: nodes that did not send their part in time. Their callees are listed with
+   * null statistics (calls, errors, inflight… null). Absent on a single router and when every node answered.
+   */
+  missing_nodes?: string[]
 }
 
 /**

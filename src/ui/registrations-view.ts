@@ -1,6 +1,6 @@
 import type { RegistrationDetail, RegistrationSummary } from '../ops/registration-summary.js'
 import { fixed, millis, percent, ratio } from './format.js'
-import { bar, renderTable, type Column } from './table.js'
+import { bar, renderTable, withNodeColumn, type Column } from './table.js'
 
 const LIST_COLUMNS: Column<RegistrationSummary>[] = [
   { header: 'ID', get: (r) => r.id, align: 'right' },
@@ -24,7 +24,11 @@ export function renderRegistrationList(rows: RegistrationSummary[]): string {
 
 const BAR_WIDTH = 20
 
-const CALLEE_COLUMNS: Column<RegistrationDetail['callees'][number]>[] = [
+type CalleeRow = RegistrationDetail['callees'][number]
+
+const NODE_COLUMN: Column<CalleeRow> = { header: 'NODE', get: (c) => c.node }
+
+const CALLEE_COLUMNS: Column<CalleeRow>[] = [
   { header: 'SESSION', get: (c) => c.session, align: 'right' },
   { header: 'AUTHID', get: (c) => c.authid },
   { header: 'STATE', get: (c) => c.state },
@@ -38,7 +42,7 @@ const CALLEE_COLUMNS: Column<RegistrationDetail['callees'][number]>[] = [
   { header: 'CALLS TOTAL', get: (c) => c.calls_total, align: 'right' },
 ]
 
-/** `registrations show`: a header line, then the callees in registration order. */
+/** `registrations show`: a header line, then the callees in registration order (with NODE on a cluster). */
 export function renderRegistrationDetail(d: RegistrationDetail): string {
   const queued = d.queued === null ? '' : `, ${d.queued} queued`
   const head = `${d.uri}  (registration ${d.id}, match ${d.match}, invoke ${d.invoke}${queued}${d.created ? `, created ${d.created}` : ''})`
@@ -47,7 +51,7 @@ export function renderRegistrationDetail(d: RegistrationDetail): string {
       ? ''
       : `\ncalls/s ${fixed(d.calls_per_s) ?? '-'}, spread ${ratio(d.spread) ?? '-'} over the last ${seconds(d.window_ms)}`
   if (d.callees.length === 0) return `${head}\nno callees`
-  return `${head}${window}\n${renderTable(CALLEE_COLUMNS, d.callees)}`
+  return `${head}${window}\n${renderTable(withNodeColumn(CALLEE_COLUMNS, d.callees, NODE_COLUMN), d.callees)}`
 }
 
 /** A window length for a header line: "10 s", "2.5 s". */

@@ -1,6 +1,6 @@
 import type { SessionDetail, SessionRow } from '../ops/session-inventory.js'
 import { millis, text } from './format.js'
-import { renderTable, type Column } from './table.js'
+import { renderTable, withNodeColumn, type Column } from './table.js'
 
 const LIST_COLUMNS: Column<SessionRow>[] = [
   { header: 'SESSION', get: (s) => s.session, align: 'right' },
@@ -13,10 +13,12 @@ const LIST_COLUMNS: Column<SessionRow>[] = [
   { header: 'SUBS', get: (s) => s.subscriptions, align: 'right' },
 ]
 
-/** `sessions list`: one aligned row per session. */
+const NODE_COLUMN: Column<SessionRow> = { header: 'NODE', get: (s) => s.node }
+
+/** `sessions list`: one aligned row per session (with NODE on a cluster). */
 export function renderSessionList(rows: SessionRow[]): string {
   if (rows.length === 0) return 'no other sessions'
-  return renderTable(LIST_COLUMNS, rows)
+  return renderTable(withNodeColumn(LIST_COLUMNS, rows, NODE_COLUMN), rows)
 }
 
 const REG_COLUMNS: Column<SessionDetail['registrations'][number]>[] = [
@@ -44,6 +46,8 @@ export function renderSessionDetail(d: SessionDetail): string {
   const t = d.transport ?? { type: null, protocol: null, peer: null }
   const fields: Array<[string, unknown]> = [
     ['session', d.session],
+    // a cluster node says where the session is connected; a single router's details are unchanged
+    ...(d.node !== undefined ? [['node', d.node] as [string, unknown]] : []),
     ['authid', d.authid],
     ['authrole', d.authrole],
     ['authmethod', d.authmethod],

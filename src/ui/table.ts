@@ -40,6 +40,19 @@ export function renderTable<Row>(columns: Column<Row>[], rows: Row[]): string {
   return out.join('\n')
 }
 
+/**
+ * `node` as the second column when some row carries a node (a cluster: which node a session or
+ * callee lives on); without one (a single router) the table is exactly `columns`.
+ */
+export function withNodeColumn<Row extends { node?: string | null }>(
+  columns: Column<Row>[],
+  rows: Row[],
+  node: Column<Row>,
+): Column<Row>[] {
+  if (!rows.some((r) => r.node !== undefined && r.node !== null)) return columns
+  return [columns[0]!, node, ...columns.slice(1)]
+}
+
 function cell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '-'
   // A cell is one line: a newline or tab in a URI or authid would break the columns.

@@ -88,6 +88,20 @@ describe('read commands on Crossbar', () => {
     for (const id of [a.id, b.id]) expect(rows.find((s) => s.session === id)).toMatchObject({ authrole: 'anonymous' })
   })
 
+  it('cluster status says in one line that this router cannot tell (exit 1), human and --json', async () => {
+    const [human, json] = await Promise.all([
+      runCli(['cluster', 'status', ...flags()]),
+      runCli(['cluster', 'status', '--json', ...flags()]),
+    ])
+    expect(human.code).toBe(1)
+    expect(human.stdout).toBe('')
+    expect(oneLine(human.stderr)).toMatch(
+      /^wampctl: the router at ws:\/\/\S+ cannot tell its cluster status: it does not serve wampctl\.cluster\.status/,
+    )
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'WAMPCTL_UNSUPPORTED', exit: 1 } })
+  })
+
   it('top --json polls the standard meta API: lines with the registration and its callees, mode polling', async () => {
     const [a, b] = await pair('com.cb.top')
     const r = await runCli(['top', '--json', '--count', '2', '--interval', '200ms', ...flags()], { timeoutMs: 30_000 })

@@ -12,7 +12,18 @@ import { disconnectedLine } from '../live/connection-status.js'
 import { clock, type LiveEvent } from '../live/event-log.js'
 import type { LiveSource } from '../live/feed.js'
 import { throttle } from '../live/throttle.js'
-import { barData, calleeTable, dashboardData, layoutRows, lineSeries, registrationTable, type DashboardData } from './view.js'
+import {
+  barData,
+  calleeColumnsOf,
+  calleeTable,
+  dashboardData,
+  fitColumns,
+  hasNodes,
+  layoutRows,
+  lineSeries,
+  registrationTable,
+  type DashboardData,
+} from './view.js'
 import { CALLEE_KEYS, createWidgets, REGISTRATION_KEYS } from './widgets.js'
 
 export interface RunDashboardOptions {
@@ -76,7 +87,11 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
     })
     if (data.registrations.length > 0) w.registrations.rows.select(data.selected)
     label(w.callees, ` callees of ${uri}${stale ? ' (STALE)' : ''} — ${progressLine ?? CALLEE_KEYS} `)
-    w.callees.setData({ headers: w.calleeLayout.headers, data: layoutRows(calleeTable(data.callees, calleeIndex), w.calleeLayout) })
+    // a cluster's callees carry their node: NODE after SESSION (a single router's table is unchanged)
+    const nodes = hasNodes(data.callees)
+    const calleeLayout = nodes ? fitColumns(calleeColumnsOf(true), (w.callees.width as number) - 3) : w.calleeLayout
+    w.callees.options.columnWidth = calleeLayout.widths
+    w.callees.setData({ headers: calleeLayout.headers, data: layoutRows(calleeTable(data.callees, calleeIndex, nodes), calleeLayout) })
     if (data.callees.length > 0) w.callees.rows.select(calleeIndex)
     label(w.bar, ` load share % by callee — ${uri} `)
     w.bar.setData(barData(data.callees))

@@ -80,10 +80,16 @@ export function registrationTable(rows: RegistrationRow[], selected = -1): strin
   ])
 }
 
-export function calleeTable(callees: CalleeRow[], selected = -1): string[][] {
+/** The callees have nodes (a cluster): the callee table shows NODE after SESSION. */
+export function hasNodes(callees: CalleeRow[]): boolean {
+  return callees.some((c) => c.node !== undefined)
+}
+
+export function calleeTable(callees: CalleeRow[], selected = -1, nodes = false): string[][] {
   return callees.map((c, i) => [
     `${i === selected ? '>' : ' '}${c.position}`,
     String(c.session),
+    ...(nodes ? [c.node ?? '-'] : []),
     c.authid ?? '-',
     c.state,
     c.weight === null ? '-' : String(c.weight),
@@ -128,6 +134,12 @@ export const CALLEE_COLUMNS: TableColumn[] = [
   { header: 'ERRORS', width: 6, drop: 2 },
   { header: 'P99 MS', width: 6, drop: 3 },
 ]
+
+/** The callee columns: with NODE after SESSION on a cluster (dropped before the share, after the weight). */
+export function calleeColumnsOf(nodes: boolean): TableColumn[] {
+  if (!nodes) return CALLEE_COLUMNS
+  return [...CALLEE_COLUMNS.slice(0, 2), { header: 'NODE', width: 6, drop: 4.5 }, ...CALLEE_COLUMNS.slice(2)]
+}
 
 /** blessed-contrib pads each cell to its width plus this (columnSpacing 3 → 2 spaces). */
 export const CELL_GAP = 2

@@ -8,6 +8,8 @@ import { TickWindow } from './tick-window.js'
 export interface LiveCallee {
   registration: number
   session: number
+  /** The cluster node its session lives on; absent on a single router. */
+  node?: string
   authid: string | null
   state: CalleeView['state']
   weight: number | null
@@ -118,6 +120,7 @@ export class LiveModel {
           lc = {
             registration: r.id,
             session: c.session,
+            ...(c.node !== undefined ? { node: c.node } : {}),
             authid: c.authid,
             state: c.state,
             weight: c.weight,

@@ -23,6 +23,8 @@ export interface TopRecord {
     errors_total: number | null
     callees: Array<{
       session: number
+      /** The cluster node its session lives on; absent on a single router. */
+      node?: string
       authid: string | null
       state: string
       weight: number | null
@@ -58,6 +60,7 @@ export function topRecord(source: LiveSource, sort: SortKey = 'calls/s', filter 
       errors_total: r.errors_total,
       callees: calleeRows(model, r.id, 0).map((c) => ({
         session: c.session,
+        ...(c.node !== undefined ? { node: c.node } : {}),
         authid: c.authid,
         state: c.state,
         weight: c.weight,

@@ -30,6 +30,8 @@ export interface CalleeRow {
   /** 1-based position in the registration's callee order. */
   position: number
   session: number
+  /** The cluster node its session lives on; absent on a single router. */
+  node?: string
   authid: string | null
   state: LiveCallee['state']
   weight: number | null
@@ -108,6 +110,7 @@ export function calleeRows(model: LiveModel, registration: number, historyLength
     return {
       position: i + 1,
       session: c.session,
+      ...(c.node !== undefined ? { node: c.node } : {}),
       authid: c.authid,
       state: c.state,
       weight: c.weight,

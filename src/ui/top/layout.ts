@@ -50,6 +50,8 @@ export interface CalleeLayout {
   barWidth: number
   /** Cells of the calls/s sparkline; 0: no sparkline column. */
   sparkWidth: number
+  /** NODE, shown after SESSION on a cluster (some callee has a node); null on a single router. */
+  node: Column | null
 }
 
 /** Below this width the callee view packs tighter: short headers, one-space gaps. */
@@ -77,7 +79,7 @@ const MIN_AUTHID = 8
  * what gives way on a narrow terminal, in this order: the sparkline, the share bar (the
  * percentage stays), then the authid (shortened with …, never below 8 cells).
  */
-export function calleeColumns(width: number, sessionWidth = 16): CalleeLayout {
+export function calleeColumns(width: number, sessionWidth = 16, nodeWidth = 0): CalleeLayout {
   const wide = width >= WIDE
   const gap = wide ? '  ' : ' '
   const col = (header: string, short: string, w: number, ws: number, align: 'left' | 'right'): Column => ({
@@ -98,8 +100,15 @@ export function calleeColumns(width: number, sessionWidth = 16): CalleeLayout {
     col('P99 MS', 'P99 MS', 7, 6, 'right'),
     col('CALLS/S HISTORY', 'HISTORY', 0, 0, 'left'),
   ]
+  // node names are never cut, like session ids: the column is as wide as the longest
+  const node: Column | null = nodeWidth > 0 ? { header: 'NODE', width: Math.max(4, nodeWidth), align: 'left' } : null
   // prefix ("> "), the columns before the sparkline and their gaps, one cell spare
-  const used = 2 + columns.slice(0, -1).reduce((n, c) => n + c.width, 0) + gap.length * (columns.length - 2) + 1
+  const used =
+    2 +
+    columns.slice(0, -1).reduce((n, c) => n + c.width, 0) +
+    gap.length * (columns.length - 2) +
+    1 +
+    (node === null ? 0 : node.width + gap.length)
   let free = Math.max(0, width - used)
   const grow = (n: number): number => {
     const k = Math.max(0, Math.min(n, free))
@@ -119,5 +128,11 @@ export function calleeColumns(width: number, sessionWidth = 16): CalleeLayout {
   }
   columns[CALLEE_COL.history]!.width = sparkWidth
   columns[CALLEE_COL.authid]!.width += grow(12)
-  return { columns: sparkWidth > 0 ? columns : columns.slice(0, -1), gap, barWidth, sparkWidth }
+  return { columns: sparkWidth > 0 ? columns : columns.slice(0, -1), gap, barWidth, sparkWidth, node }
+}
+
+/** The header's columns in display order: NODE after SESSION when the layout has one. */
+export function calleeHeaderColumns(layout: CalleeLayout): Column[] {
+  const c = layout.columns
+  return layout.node === null ? c : [...c.slice(0, CALLEE_COL.authid), layout.node, ...c.slice(CALLEE_COL.authid)]
 }

@@ -3,7 +3,7 @@ import { bar } from '../table.js'
 import { fit, fmtCount, fmtMs, fmtRate, fmtShare, fmtSpread } from '../live/format.js'
 import type { CalleeRow, RegistrationRow } from '../live/rows.js'
 import { sparkline } from '../live/sparkline.js'
-import { CALLEE_COL as K, calleeColumns, header } from './layout.js'
+import { CALLEE_COL as K, calleeColumns, calleeHeaderColumns, header } from './layout.js'
 import { windowStart } from './registration-table.js'
 import { Row, runs } from './row.js'
 
@@ -27,6 +27,7 @@ export function RegistrationView({ registration, callees, selected, width, heigh
   const layout = calleeColumns(
     width,
     callees.reduce((n, c) => Math.max(n, String(c.session).length), 0),
+    callees.reduce((n, c) => Math.max(n, c.node?.length ?? 0), 0),
   )
   const cols = layout.columns
   const gap = layout.gap
@@ -43,7 +44,7 @@ export function RegistrationView({ registration, callees, selected, width, heigh
         {`${registration.callees} ${registration.callees === 1 ? 'callee' : 'callees'}, ${registration.active} taking calls  ·  calls/s ${fmtRate(registration.rate)}  ·  in flight ${fmtCount(registration.inflight)}  ·  errors ${fmtCount(registration.errors)}  ·  spread ${fmtSpread(registration.spread)}`}
       </Text>
       <Text bold wrap="truncate-end">
-        {'  ' + header(cols, gap) + (stale ? '  STALE' : '')}
+        {'  ' + header(calleeHeaderColumns(layout), gap) + (stale ? '  STALE' : '')}
       </Text>
       {callees.length === 0 ? <Text dimColor> (no callees)</Text> : null}
       {callees.slice(start, start + h).map((c, i) => {
@@ -62,6 +63,7 @@ export function RegistrationView({ registration, callees, selected, width, heigh
           isSelected ? '> ' : '  ',
           cell(K.position, String(c.position)),
           gap + cell(K.session, String(c.session)),
+          ...(layout.node === null ? [] : [gap + fit(c.node ?? '-', layout.node.width, layout.node.align)]),
           gap + cell(K.authid, c.authid ?? '-'),
           { text: gap + cell(K.state, c.state), color: STATE_COLOR[c.state] },
           gap + cell(K.weight, c.weight === null ? '-' : String(c.weight)),
