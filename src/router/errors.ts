@@ -89,6 +89,14 @@ export class NoSuchSessionError extends RouterError {
   }
 }
 
+/** Another cluster node answered a request with an error (or did not answer): its WAMP URI is passed on. */
+export class RemoteNodeError extends RouterError {
+  override readonly name = 'RemoteNodeError'
+  constructor(uri: string, message: string) {
+    super('WAMPCTL_ERR_REMOTE_NODE', uri, message)
+  }
+}
+
 export class NoSuchRolloutError extends RouterError {
   override readonly name = 'NoSuchRolloutError'
   constructor(message: string) {

@@ -84,7 +84,11 @@ export class Realm {
     this.authorizer.prepare(session)
     this.sessions.set(session.id, session)
     this.counters.sessionsOpened++
-    this.publishMeta(SessionMeta.onJoin, [session.details()])
+    if (this.cluster === undefined) this.publishMeta(SessionMeta.onJoin, [session.details()])
+    else {
+      this.cluster.sessions.joined(session)
+      this.publishMeta(SessionMeta.onJoin, [this.cluster.sessions.details(session)])
+    }
   }
 
   /**
@@ -110,6 +114,8 @@ export class Realm {
       this.publishMeta(SessionMeta.onLeave, [session.id, session.authid, session.authrole])
     } finally {
       this.quiet = false
+      // After its registrations' and subscriptions' writes, so other nodes see them go first.
+      this.cluster?.sessions.left(session, quiet)
     }
     for (const l of this.leaveListeners) l(session)
   }

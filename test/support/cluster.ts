@@ -163,3 +163,22 @@ export class TestCluster {
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
+
+/**
+ * For "eventually consistent" checks (another node's replica): retries `check` every 50 ms until it
+ * stops throwing, at most `timeoutMs`; then throws its last failure.
+ */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (let attempt = 0; attempt < Math.ceil(timeoutMs / 50) + 1; attempt++) {
+    try {
+      return await check()
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() >= deadline) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw last
+}

@@ -5,6 +5,7 @@ import type { ClusterLink } from './link.js'
 import { RemoteSessions, UnreachableTransport } from './remote-session.js'
 import { RealmReplica } from './replica.js'
 import type { NodeRequests } from './requests.js'
+import { ClusterSessions } from './sessions.js'
 
 /**
  * What a clustered Realm holds (`realm.cluster`): its KV bucket, its replica of it, and the
@@ -22,8 +23,12 @@ export class RealmCluster {
    */
   remoteTransport: (node: string, sessionId: number) => SessionTransport = (node, sessionId) =>
     new UnreachableTransport(this.realm, node, () => this.remoteSessions.get(sessionId))
+  /** The realm's sessions on every node: `ses.*` writes, the remote ones, kill on the owner node (h12sess). */
+  readonly sessions: ClusterSessions
   /** Run when the node leaves the cluster (before the NATS connection closes), in reverse order of adding. */
   private readonly closers: Array<() => Promise<void> | void> = []
+  /** Run once the replica is up to date, before the router takes sessions, in order of adding. */
+  private readonly starters: Array<() => Promise<void>> = []
 
   constructor(
     readonly realm: Realm,
@@ -31,14 +36,29 @@ export class RealmCluster {
     readonly kv: KV,
     /** Requests to other nodes, and the kinds this node serves (per realm: `requests.handle(realm.name, kind, …)`). */
     readonly requests: NodeRequests,
-    onError: (err: unknown, context: string) => void,
+    /** Report an unexpected failure (a bug, or NATS refusing a write while connected). */
+    readonly onError: (err: unknown, context: string) => void,
   ) {
     this.replica = new RealmReplica(kv, onError)
     this.remoteSessions = new RemoteSessions(realm, (node, sessionId) => this.remoteTransport(node, sessionId))
+    this.sessions = new ClusterSessions(this)
+    // A previous life's sessions (this node restarted within the node timeout) are gone.
+    this.onStart(() => this.sessions.reassert())
   }
 
   get node(): string {
     return this.link.node
+  }
+
+  /** `starter` runs at start, once the replica has caught up: e.g. remove this node's previous life's entries. */
+  onStart(starter: () => Promise<void>): void {
+    this.starters.push(starter)
+  }
+
+  /** Bring the replica up to date, then run the starters. */
+  async start(): Promise<void> {
+    await this.replica.start(this.link.node, this.link.incarnation)
+    for (const s of this.starters) await s()
   }
 
   onClose(closer: () => Promise<void> | void): void {

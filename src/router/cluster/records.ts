@@ -45,8 +45,12 @@ export interface SubscriptionRecord {
 /** `ses.<id>`: a session and the node it is connected to. */
 export interface SessionRecord {
   node: string
-  /** As wamp.session.get returns it. */
+  /** Its node's incarnation (ClusterLink.incarnation): a restarted node's new sessions are told from its previous life's. */
+  incarnation: string
+  /** As wamp.session.get returns it, `node` included. */
   details: Dict
+  /** Set just before its key is deleted when it leaves without meta events (kill_all): nobody publishes on_leave. */
+  quiet?: boolean
 }
 
 /** `mark.<node>`: written by a replica to know when its watch has caught up. */

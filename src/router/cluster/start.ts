@@ -39,7 +39,7 @@ export class ClusterNode {
         const rc = new RealmCluster(realm, link, kv, node.requests, onError)
         realm.cluster = rc
         node.realms.set(realm.name, rc)
-        await rc.replica.start(link.node, link.incarnation)
+        await rc.start()
       }
     } catch (err) {
       await node.close()
