@@ -7,7 +7,8 @@ import { readHead, scanFrame, type FrameHead, type StructureLimits } from './str
  * What one frame may cost, checked before any decoder runs. A peer that has not finished its
  * handshake gets a small size limit (HELLO and AUTHENTICATE are small); an established session
  * gets `maxMessageSize`. Every frame is pre-scanned for nesting depth and element counts
- * (structure-scan.ts), so the decode it is allowed costs a bounded fraction of a second.
+ * (structure-scan.ts; JSON frames too short to break a limit excepted), so the decode it is
+ * allowed costs a bounded fraction of a second.
  */
 export interface FrameLimits {
   /** Largest frame before the session is established (HELLO, AUTHENTICATE), bytes. */

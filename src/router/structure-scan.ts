@@ -28,11 +28,21 @@ export interface ScanProblem {
 export type FrameHead = number[]
 
 const HEAD_LEN = 3
+/** The head of a walk that does not read one (a full scan: it reads the head only for a frame it refuses). */
+const NO_HEAD: FrameHead = Object.freeze([]) as unknown as FrameHead
 
+/**
+ * The state of one walk over a frame. One Walk serves every scan (scans never nest) and allocates
+ * nothing per frame: the stacks of open containers are indexed by depth and never shrink, so once
+ * they have grown to the deepest frame seen (at most maxDepth) a scan only writes numbers.
+ */
 class Walk {
   elements = 0
   mapEntries = 0
-  head: FrameHead = []
+  /** The leading integers, read only by a head walk (headOnly); NO_HEAD otherwise. */
+  head: FrameHead = NO_HEAD
+  /** Open containers; the stacks below hold one entry per open container, the innermost at depth - 1. */
+  depth = 0
   /** Per open container: items still expected (Infinity: a CBOR indefinite-length one, ended by a break). */
   readonly remaining: number[] = []
   /** Per open container: 1 for an indefinite-length map (its items alternate key, value), else 0. */
@@ -44,26 +54,20 @@ class Walk {
   problem: ScanProblem | undefined
 
   limits: StructureLimits = UNLIMITED
-  /** Stop once the head is read (an oversize frame: only the head matters). */
+  /** Read the head and stop there (or at a problem before it). */
   headOnly = false
 
-  /** Ready for a new frame. One Walk serves every scan (scans never nest), so a small frame allocates nothing. */
+  /** Ready for a new frame. */
   reset(limits: StructureLimits, headOnly: boolean): this {
     this.limits = limits
     this.headOnly = headOnly
     this.elements = 0
     this.mapEntries = 0
-    if (this.head.length > 0) this.head = []
-    this.remaining.length = 0
-    this.indefiniteMap.length = 0
-    this.seen.length = 0
+    this.head = headOnly ? [] : NO_HEAD
+    this.depth = 0
     this.topIndex = 0
     this.problem = undefined
     return this
-  }
-
-  get depth(): number {
-    return this.remaining.length
   }
 
   limit(message: string): false {
@@ -89,7 +93,8 @@ class Walk {
    * bytes left in the frame. An empty container is complete at once.
    */
   open(items: number, entries: number, available: number, indefiniteMap = false): boolean {
-    if (this.depth + 1 > this.limits.maxDepth) return this.limit(`nested deeper than ${this.limits.maxDepth} levels`)
+    const d = this.depth
+    if (d + 1 > this.limits.maxDepth) return this.limit(`nested deeper than ${this.limits.maxDepth} levels`)
     if (items !== Infinity) {
       // Every item takes at least one byte: a count beyond the bytes left is a lie, refused before anyone allocates for it.
       if (items > available) return this.malformed(`a container declares ${items} items with ${available} bytes left`)
@@ -101,9 +106,10 @@ class Walk {
         return true
       }
     }
-    this.remaining.push(items)
-    this.indefiniteMap.push(indefiniteMap ? 1 : 0)
-    this.seen.push(0)
+    this.remaining[d] = items
+    this.indefiniteMap[d] = indefiniteMap ? 1 : 0
+    this.seen[d] = 0
+    this.depth = d + 1
     return true
   }
 
@@ -118,37 +124,34 @@ class Walk {
 
   /** The innermost (indefinite-length) container ends. */
   close(): void {
-    this.remaining.pop()
-    this.indefiniteMap.pop()
-    this.seen.pop()
+    this.depth--
     this.valueDone()
   }
 
   /** A value is complete at the current level (a scalar, or a container that just closed). */
   valueDone(): void {
-    let d = this.remaining.length
+    let d = this.depth
     while (d > 0) {
       const top = d - 1
       if (top === 0) this.topIndex++
       const r = this.remaining[top]!
       if (r === Infinity) {
         this.seen[top]!++
-        return
+        break
       }
       if (r > 1) {
         this.remaining[top] = r - 1
-        return
+        break
       }
-      this.remaining.pop()
-      this.indefiniteMap.pop()
-      this.seen.pop()
       d--
     }
+    this.depth = d
   }
 
-  /** A scalar at the current level: recorded in the head while the top-level list starts with a run of integers. */
+  /** A scalar at the current level: a head walk records it while the top-level list starts with a run of integers. */
   scalar(value: number | undefined): void {
-    if (this.depth === 1 && this.topIndex < HEAD_LEN && this.head.length === this.topIndex && value !== undefined) this.head.push(value)
+    if (this.headOnly && this.depth === 1 && this.topIndex < HEAD_LEN && this.head.length === this.topIndex && value !== undefined)
+      this.head.push(value)
     this.valueDone()
   }
 
@@ -168,27 +171,51 @@ const CLEAN: ScanResult = Object.freeze({ head: [], problem: undefined })
 
 /** Scan a frame of `protocol` (a WAMP WebSocket subprotocol) against `limits`. */
 export function scanFrame(protocol: string, data: Buffer, limits: StructureLimits): ScanResult {
+  if (protocol === JSON_PROTOCOL && data.length <= jsonUnscannedSize(limits)) return CLEAN
   run(protocol, data, walk.reset(limits, false))
   const problem = walk.problem
   if (problem === undefined) return CLEAN
-  // The head only matters for answering a refused frame; JSON reads it then.
-  return { head: protocol === 'wamp.2.json' ? jsonHead(data) : walk.head.slice(), problem }
+  // The head only matters for answering a refused frame: read it now, by a second walk under the
+  // same limits that stops at the same problem (or at the end of the head, whichever comes first).
+  return { head: headWithin(protocol, data, limits), problem }
 }
 
 /** Only the leading integers of a frame (for answering an oversize frame without decoding it). */
 export function readHead(protocol: string, data: Buffer): FrameHead {
-  if (protocol === 'wamp.2.json') return jsonHead(data)
-  run(protocol, data, walk.reset(UNLIMITED, true))
-  return walk.head.slice()
+  return headWithin(protocol, data, UNLIMITED)
+}
+
+function headWithin(protocol: string, data: Buffer, limits: StructureLimits): FrameHead {
+  if (protocol === JSON_PROTOCOL) return jsonHead(data)
+  run(protocol, data, walk.reset(limits, true))
+  return walk.head
 }
 
 function run(protocol: string, data: Buffer, w: Walk): void {
-  if (protocol === 'wamp.2.json') scanJson(data, w)
+  if (protocol === JSON_PROTOCOL) scanJson(data, w)
   else if (protocol === 'wamp.2.msgpack') scanMsgpack(data, w)
   else if (protocol === 'wamp.2.cbor') scanCbor(data, w)
 }
 
 // ── JSON ─────────────────────────────────────────────────────────────────────────────────────
+
+const JSON_PROTOCOL = 'wamp.2.json'
+
+/**
+ * Up to this many bytes a JSON frame is not scanned: the scan could not refuse it, and JSON.parse
+ * of it is cheap. Why: text that JSON.parse accepts is nested at most half its length deep (each
+ * level takes an opening and a closing bracket), and every value or dict entry the scan counts is
+ * a byte of its own outside strings ('[', '{', ',' or ':'), so a frame of at most
+ * min(2 × maxDepth + 1, maxElements, maxMapEntries) bytes is within every limit; V8's JSON.parse
+ * is iterative (no recursion however deep the text) and does O(length) work. Text JSON.parse
+ * refuses is a protocol violation (the connection's decode failure) as before; the only frames
+ * answered differently are such broken ones that the scan would have refused first, as too deep.
+ * With the default limits: 129 bytes, which most CALL, YIELD and PUBLISH frames of small
+ * arguments are.
+ */
+function jsonUnscannedSize(limits: StructureLimits): number {
+  return Math.min(2 * limits.maxDepth + 1, limits.maxElements, limits.maxMapEntries)
+}
 
 const LEADING_INTS = /^\s*\[\s*(\d{1,16})\s*(?:,\s*(\d{1,16})\s*(?:,\s*(\d{1,16})\s*[,\]])?)?/
 
@@ -243,10 +270,12 @@ const MSGPACKR_UNDEFINED = 0x00
 
 function scanMsgpack(b: Buffer, w: Walk): void {
   const n = b.length
+  // Integers beyond a byte are read only by a head walk: a full scan needs their lengths, not their values.
+  const head = w.headOnly
   let i = 0
   if (n === 0) return
   while (i < n) {
-    if (w.headOnly && w.headDone) return
+    if (head && w.headDone) return
     const t = b[i]!
     const left = n - i - 1
     let skip = 0 // payload bytes after the type byte (and its length field)
@@ -299,39 +328,39 @@ function scanMsgpack(b: Buffer, w: Walk): void {
           break
         case 0xcb:
           // msgpackr writes integers beyond 32 bits as float64: an id may come this way.
-          if (left >= 8 && w.depth === 1) int = integral(b.readDoubleBE(i + 1))
+          if (head && left >= 8 && w.depth === 1) int = integral(b.readDoubleBE(i + 1))
           skip = 8
           break
         case 0xcc:
-          if (left >= 1) int = b[i + 1]
+          if (head && left >= 1) int = b[i + 1]
           skip = 1
           break
         case 0xcd:
-          if (left >= 2) int = b.readUInt16BE(i + 1)
+          if (head && left >= 2) int = b.readUInt16BE(i + 1)
           skip = 2
           break
         case 0xce:
-          if (left >= 4) int = b.readUInt32BE(i + 1)
+          if (head && left >= 4) int = b.readUInt32BE(i + 1)
           skip = 4
           break
         case 0xcf:
-          if (left >= 8) int = Number(b.readBigUInt64BE(i + 1))
+          if (head && left >= 8) int = Number(b.readBigUInt64BE(i + 1))
           skip = 8
           break
         case 0xd0:
-          if (left >= 1) int = b.readInt8(i + 1)
+          if (head && left >= 1) int = b.readInt8(i + 1)
           skip = 1
           break
         case 0xd1:
-          if (left >= 2) int = b.readInt16BE(i + 1)
+          if (head && left >= 2) int = b.readInt16BE(i + 1)
           skip = 2
           break
         case 0xd2:
-          if (left >= 4) int = b.readInt32BE(i + 1)
+          if (head && left >= 4) int = b.readInt32BE(i + 1)
           skip = 4
           break
         case 0xd3:
-          if (left >= 8) int = Number(b.readBigInt64BE(i + 1))
+          if (head && left >= 8) int = Number(b.readBigInt64BE(i + 1))
           skip = 8
           break
         case 0xd4:

@@ -167,3 +167,38 @@ describe('a frame far over maxMessageSize is answered from its head, never decod
     await stillServing()
   })
 })
+
+describe('JSON frames too short to be nested too deep are not scanned (structure-scan.ts jsonUnscannedSize)', () => {
+  it('the depth limit still holds for short frames when it is set low: the unscanned size follows it', async () => {
+    // maxNestingDepth 6 leaves HELLO (5 levels) and the bystanders alone; a 45-byte CALL 7 levels deep is refused.
+    const { router, stillServing } = await routerWithBystanders('json', { maxNestingDepth: 6 })
+    const peer = await RawPeer.joined(router.url, 'json')
+    expect(await peer.call('com.example.alive', [nested(5)])).toEqual([
+      8,
+      48,
+      expect.any(Number),
+      {},
+      'wamp.error.invalid_argument',
+      [expect.stringMatching(/nested deeper than 6 levels/)],
+    ])
+    expect((await peer.call('com.example.alive', [nested(4)]))[0]).toBe(50)
+    await stillServing()
+  })
+
+  it('with the default limits a short CALL is served, and short broken text is a protocol violation: ABORT, only that session', async () => {
+    const { router, stillServing } = await routerWithBystanders('json')
+    const peer = await RawPeer.joined(router.url, 'json')
+    expect(await peer.call('com.example.alive', [nested(2)])).toEqual([50, expect.any(Number), {}, ['alive', nested(2)]])
+    // 100 opening brackets and no closing one: deeper than 64 to a scan, not JSON to JSON.parse.
+    const broken = `[48,${peer.nextRequest()},{},"com.example.alive",${'['.repeat(100)}`
+    expect(broken.length).toBeLessThanOrEqual(129)
+    peer.sendFrame(broken)
+    expect(await peer.nextOf(3)).toEqual([
+      3,
+      { message: expect.stringMatching(/could not decode a wamp.2.json frame/) },
+      'wamp.error.protocol_violation',
+    ])
+    expect((await peer.closed).code).toBe(1002)
+    await stillServing()
+  })
+})
