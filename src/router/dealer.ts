@@ -215,6 +215,26 @@ export class Dealer {
     this.start(caller, request, options, procedure, args, kwargs, callee, timeout)
   }
 
+  /**
+   * Cluster (docs/cluster.md, "Calls across nodes"): a call another node routed to `callee`, a
+   * callee of this node, arrives from `caller` (a RemoteCaller). It runs as a local call to that
+   * callee: counted in its statistics and in-flight, bounded by its deadline, drained with it. The
+   * calling node keeps the caller's timeout and tells this one when it gives up (abandonCall).
+   */
+  callFromNode(caller: Session, request: number, options: Dict, procedure: string, args: Args, kwargs: Kwargs, callee: Callee): void {
+    this.start(caller, request, options, procedure, args, kwargs, callee, undefined)
+  }
+
+  /**
+   * Cluster: the calling node gave up on a call of `caller` (its timeout, a killnowait cancel, the
+   * caller gone): the callee gets an INTERRUPT and the call is forgotten here, with no answer (the
+   * caller's node already answered it).
+   */
+  abandonCall(caller: Session, request: number, reason: 'timeout' | 'canceled'): void {
+    const inv = caller.calls.get(request)
+    if (inv !== undefined) this.giveUp(inv, undefined, '', true, reason)
+  }
+
   /** The call goes to `callee` now; its CALL timeout (what is left of it) starts. */
   private start(
     caller: Session,

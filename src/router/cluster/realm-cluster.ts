@@ -1,6 +1,7 @@
 import type { KV } from '@nats-io/kv'
 import type { Realm } from '../realm.js'
 import type { SessionTransport } from '../session.js'
+import { CallForwarding } from './forwarding.js'
 import type { ClusterLink } from './link.js'
 import { RemoteSessions, UnreachableTransport } from './remote-session.js'
 import { RealmReplica } from './replica.js'
@@ -25,6 +26,8 @@ export class RealmCluster {
     new UnreachableTransport(this.realm, node, () => this.remoteSessions.get(sessionId))
   /** The realm's sessions on every node: `ses.*` writes, the remote ones, kill on the owner node (h12sess). */
   readonly sessions: ClusterSessions
+  /** Calls crossing nodes (forwarding.ts): proxies' INVOCATIONs out, other nodes' calls in, answers back. */
+  readonly forwarding: CallForwarding
   /** Run when the node leaves the cluster (before the NATS connection closes), in reverse order of adding. */
   private readonly closers: Array<() => Promise<void> | void> = []
   /** Run once the replica is up to date, before the router takes sessions, in order of adding. */
@@ -44,6 +47,9 @@ export class RealmCluster {
     this.sessions = new ClusterSessions(this)
     // A previous life's sessions (this node restarted within the node timeout) are gone.
     this.onStart(() => this.sessions.reassert())
+    this.forwarding = new CallForwarding(realm, link, this.remoteSessions, onError)
+    this.remoteTransport = (node, sessionId) => this.forwarding.transport(node, sessionId)
+    this.onClose(() => this.forwarding.close())
   }
 
   get node(): string {

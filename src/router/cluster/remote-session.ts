@@ -84,6 +84,11 @@ export class UnreachableTransport implements SessionTransport {
  * (RealmCluster.remoteTransport: calls across nodes).
  */
 export class RemoteSessions {
+  /**
+   * INVOCATION.Request ids of every proxy (h12calls): one counter per node and realm, so that
+   * (calling node, request) names one call on the callee's node (forwarding.ts).
+   */
+  private nextRequest = 1
   private readonly byId = new Map<number, Session>()
   private readonly byNode = new Map<string, Set<Session>>()
   private readonly nodeById = new Map<number, string>()
@@ -98,12 +103,19 @@ export class RemoteSessions {
     const known = this.byId.get(id)
     if (known !== undefined) return known
     const session = new Session(id, this.realm, this.transportFor(node, id), identity, REMOTE_ROLES, REMOTE_FEATURES)
+    session.nextRequestId = this.nextRequestId
     this.byId.set(id, session)
     this.nodeById.set(id, node)
     let set = this.byNode.get(node)
     if (set === undefined) this.byNode.set(node, (set = new Set()))
     set.add(session)
     return session
+  }
+
+  private readonly nextRequestId = (): number => {
+    const id = this.nextRequest
+    this.nextRequest = id >= 2 ** 53 ? 1 : id + 1
+    return id
   }
 
   get(id: number): Session | undefined {

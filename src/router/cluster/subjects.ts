@@ -9,14 +9,17 @@ export class Subjects {
     return `${this.cluster}.hb`
   }
 
-  /** Calls into `node`: INVOCATION and INTERRUPT for its callees. */
-  invocations(node: string): string {
-    return `${this.cluster}.node.${node}.inv`
+  /**
+   * Calls into `node` in `realm`: INVOCATION and INTERRUPT for its callees. One subject per realm,
+   * so that NATS dispatches by realm and each realm's forwarding decodes only its own calls.
+   */
+  invocations(node: string, realm: string): string {
+    return `${this.cluster}.node.${node}.inv.${token(realm)}`
   }
 
-  /** Answers to `node`: RESULT and ERROR for calls its callers made. */
-  answers(node: string): string {
-    return `${this.cluster}.node.${node}.res`
+  /** Answers to `node` in `realm`: RESULT and ERROR for calls its callers made. */
+  answers(node: string, realm: string): string {
+    return `${this.cluster}.node.${node}.res.${token(realm)}`
   }
 
   /** Requests to `node` (request-reply): kill a session, drain a callee, its part of a snapshot. */
