@@ -54,7 +54,8 @@ export const ADMIN_AUTHID = 'wampctl-admin'
  */
 export async function serve(options: ServeOptions): Promise<Served> {
   const file: RouterConfigFile = options.configFile !== undefined ? loadConfigFile(options.configFile) : {}
-  const secret = randomBytes(24).toString('base64url')
+  const cluster = clusterOption(file.cluster, options.cluster)
+  const secret = await adminSecret(cluster, options.logger)
   const names = options.realms.length > 0 ? options.realms : undefined
   const realms: RealmConfig[] = (file.realms ?? names ?? ['realm1']).map((r) => {
     const cfg = normalizeRealm(r)
@@ -89,7 +90,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     tls: tlsOption(options.tls) ?? file.tls,
     admin: options.admin === undefined ? file.admin : { ...file.admin, ...definedOnly(options.admin) },
     shutdownGraceMs: options.shutdownGraceMs ?? file.shutdownGraceMs,
-    cluster: clusterOption(file.cluster, options.cluster),
+    cluster,
     logger: options.logger,
   })
   const host = options.host ?? file.host ?? '127.0.0.1'
@@ -122,6 +123,17 @@ export async function serve(options: ServeOptions): Promise<Served> {
     previousContext = saved.previous
   }
   return { router, admin: { authid: ADMIN_AUTHID, secret }, contextPath, previousContext }
+}
+
+/**
+ * A fresh admin secret; in a cluster, the cluster's (the first node's), so that one node's context
+ * works against every node. The cluster module is imported only then: a single router loads no NATS.
+ */
+async function adminSecret(cluster: ClusterOptions | undefined, logger: Logger | undefined): Promise<string> {
+  const fresh = randomBytes(24).toString('base64url')
+  if (cluster === undefined) return fresh
+  const { clusterAdminSecret } = await import('../router/cluster/admin-secret.js')
+  return clusterAdminSecret(cluster, fresh, logger ?? { info: () => {}, warn: () => {}, error: () => {} })
 }
 
 function clusterOption(file: ClusterOptions | undefined, flags: Partial<ClusterOptions> | undefined): ClusterOptions | undefined {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../support/cli.js'
 import { authRealm } from '../support/admin.js'
 import { autobahnSession } from '../support/clients.js'
 import { eventually, TestCluster } from '../support/cluster.js'
@@ -116,5 +119,106 @@ describe('cluster sessions: the session meta API for the whole realm', () => {
       )
       expect(mine.map((e) => e.topic)).toEqual(['wamp.session.on_join', 'wamp.session.on_leave'])
     }
+  })
+
+  it('kill from a closes a session on b (GOODBYE with the reason and message, on_leave on a); unknown or own ids are no_such_session', async () => {
+    const admin = await openPeer('autobahn', cluster.url('a'))
+    const meta = await MetaRecorder.start(await openPeer('wampy', cluster.url('a')), ['wamp.session.on_leave'])
+    const victim = await RawPeer.joined(cluster.url('b'), 'cbor')
+    await eventually(async () => expect(await list(admin)).toContain(victim.sessionId))
+    await admin.call('wamp.session.kill', [victim.sessionId], { reason: 'com.example.evicted', message: 'make room' })
+    expect(await victim.nextOf(6)).toEqual([6, { message: 'make room' }, 'com.example.evicted'])
+    victim.send([6, {}, 'wamp.close.goodbye_and_out'])
+    expect((await meta.waitForTopic('wamp.session.on_leave', 0, victim.sessionId)).args).toEqual([
+      victim.sessionId,
+      expect.any(String),
+      'anonymous',
+    ])
+    for (const name of NODES) {
+      const p = name === 'a' ? admin : await openPeer('autobahn', cluster.url(name))
+      await eventually(async () => expect(await list(p)).not.toContain(victim.sessionId))
+      expect((await failureOf(p.call('wamp.session.kill', [victim.sessionId]))).uri).toBe('wamp.error.no_such_session')
+      expect((await failureOf(p.call('wamp.session.kill', [p.id]))).uri).toBe('wamp.error.no_such_session')
+      expect((await failureOf(p.call('wamp.session.kill', [987654321]))).uri).toBe('wamp.error.no_such_session')
+    }
+  })
+
+  it('kill_by_authid from a returns the killed ids on b and c; kill_by_authrole returns their count', async () => {
+    const admin = await openPeer('wampy', cluster.url('a'), 'msgpack')
+    const alices = [await ticketPeer(cluster.url('b'), 'alice'), await ticketPeer(cluster.url('c'), 'alice')]
+    const bob = await ticketPeer(cluster.url('c'), 'bob')
+    const all = [...alices, bob].map((p) => p.sessionId)
+    await eventually(async () => expect(await list(admin, ['worker'])).toEqual(expect.arrayContaining(all)))
+    const killed = (await admin.call('wamp.session.kill_by_authid', ['alice'])).args[0] as number[]
+    expect(new Set(killed)).toEqual(new Set(alices.map((p) => p.sessionId)))
+    for (const p of alices) expect(await p.nextOf(6)).toEqual([6, {}, 'wamp.close.normal'])
+    await eventually(async () => expect(new Set(await list(admin, ['worker']))).toEqual(new Set([bob.sessionId])))
+    expect((await admin.call('wamp.session.kill_by_authid', ['alice'])).args[0]).toEqual([])
+
+    const worker = await ticketPeer(cluster.url('b'), 'alice')
+    await eventually(async () => expect(await list(admin, ['worker'])).toContain(worker.sessionId))
+    expect((await admin.call('wamp.session.kill_by_authrole', ['worker'], { reason: 'wamp.close.killed' })).args[0]).toBe(2)
+    for (const p of [bob, worker]) expect(await p.nextOf(6)).toEqual([6, {}, 'wamp.close.killed'])
+    await eventually(async () => expect(await count(admin, ['worker'])).toBe(0))
+    expect((await admin.call('wamp.session.kill_by_authrole', ['worker'])).args[0]).toBe(0)
+  })
+
+  it("a context written by node d's router start works against node a: sessions list shows every node's sessions with NODE", async () => {
+    await cluster.startNode('d', { config: CONFIG, context: true })
+    const contexts = JSON.parse(readFileSync(join(cluster.dir, 'contexts.json'), 'utf8')) as {
+      current: string
+      contexts: Record<string, { url: string; authid?: string }>
+    }
+    const ctx = contexts.contexts[contexts.current]!
+    expect(ctx.url).toBe(cluster.url('d'))
+    expect(ctx.authid).toBe('wampctl-admin')
+    const onB = await openPeer('wampy', cluster.url('b'))
+    const onC = await openPeer('autobahn', cluster.url('c'))
+    const onD = await openPeer('autobahn', cluster.url('d'))
+    const a = await openPeer('autobahn', cluster.url('a'))
+    await eventually(async () => expect(await list(a)).toEqual(expect.arrayContaining([onB.id, onC.id, onD.id])))
+    const env = { WAMPCTL_CONFIG_DIR: cluster.dir }
+    const json = await runCli(['sessions', 'list', '--url', cluster.url('a'), '--json'], { env })
+    expect(json.stderr).toBe('')
+    expect(json.code).toBe(0)
+    const rows = JSON.parse(json.stdout) as Array<{ session: number; authid: string; node?: string }>
+    const nodeOf = new Map(rows.map((r) => [r.session, r.node]))
+    expect([nodeOf.get(onB.id), nodeOf.get(onC.id), nodeOf.get(onD.id), nodeOf.get(a.id)]).toEqual(['b', 'c', 'd', 'a'])
+    const human = await runCli(['sessions', 'list', '--url', cluster.url('a')], { env })
+    expect(human.code).toBe(0)
+    const lines = human.stdout.split('\n')
+    expect(lines[0]).toMatch(/\bNODE\b/)
+    for (const [id, node] of [
+      [onB.id, 'b'],
+      [onC.id, 'c'],
+      [onD.id, 'd'],
+    ] as const) {
+      expect(lines.find((l) => l.trimStart().startsWith(`${id} `))).toMatch(new RegExp(`\\s${node}(\\s|$)`))
+    }
+  })
+
+  it('kill_all from a closes the sessions of every node but the caller, answers their count and publishes no meta events', async () => {
+    const caller = await openPeer('autobahn', cluster.url('a'))
+    const heard = await MetaRecorder.start(caller, SESSION_EVENTS)
+    const victims = [
+      await RawPeer.joined(cluster.url('a')),
+      await RawPeer.joined(cluster.url('b'), 'msgpack'),
+      await RawPeer.joined(cluster.url('c'), 'cbor'),
+      await RawPeer.joined(cluster.url('d')),
+    ]
+    const mine = [caller.id, ...victims.map((v) => v.sessionId)]
+    // Sessions of earlier tests are gone first (their departures are asynchronous), so the count is exact.
+    await eventually(async () => expect(new Set(await list(caller))).toEqual(new Set(mine)))
+    const joinsHeard = heard.events.length
+    expect((await caller.call('wamp.session.kill_all', [], { reason: 'wamp.close.system_shutdown' })).args[0]).toBe(victims.length)
+    for (const v of victims) expect(await v.nextOf(6)).toEqual([6, {}, 'wamp.close.system_shutdown'])
+    const gone = new Set(victims.map((v) => v.sessionId))
+    for (const name of ['a', 'b', 'c', 'd']) {
+      const p = name === 'a' ? caller : await openPeer('wampy', cluster.url(name))
+      await eventually(async () => expect((await list(p)).filter((id) => gone.has(id))).toEqual([]))
+    }
+    expect(await list(caller)).toEqual(expect.arrayContaining([caller.id]))
+    // Every deletion has been applied on a (its list says so) and would have published there first.
+    expect(heard.events.slice(joinsHeard).filter((e) => e.topic === 'wamp.session.on_leave')).toEqual([])
   })
 })

@@ -23,6 +23,8 @@ export interface NodeOptions {
   config?: object
   /** A node silent this long is dead (default 2s in tests, so failures are seen quickly). */
   nodeTimeout?: string
+  /** Write a CLI context (into the cluster's temp dir, WAMPCTL_CONFIG_DIR) as `router start` does by default; default false. */
+  context?: boolean
 }
 
 export class RouterNode {
@@ -72,7 +74,7 @@ export class RouterNode {
       name,
       '--node-timeout',
       opts.nodeTimeout ?? '2s',
-      '--no-context',
+      ...(opts.context === true ? [] : ['--no-context']),
       '--log-format',
       'json',
       ...(opts.args ?? []),

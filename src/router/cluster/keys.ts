@@ -32,6 +32,14 @@ export function markKey(node: string): string {
   return `${KeyPrefix.mark}.${node}`
 }
 
+/** The KV bucket of what the cluster shares beyond realms (the admin credential). */
+export function clusterBucket(cluster: string): string {
+  return `${cluster}_cluster`
+}
+
+/** Key of the admin credential's secret in the cluster bucket (cluster/admin-secret.ts). */
+export const ADMIN_KEY = 'admin'
+
 /** The KV bucket holding one realm's cluster state. */
 export function realmBucket(cluster: string, realm: string): string {
   return `${cluster}_realm_${token(realm)}`
