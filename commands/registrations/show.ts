@@ -2,7 +2,7 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../../src/cli/base-command.js'
 import { spreadJson } from '../../src/ops/recent-rates.js'
 import { detailOf, type RegistrationDetail } from '../../src/ops/registration-summary.js'
-import { note, statisticsUnavailable } from '../../src/ui/notes.js'
+import { nodesMissing, note, statisticsUnavailable } from '../../src/ui/notes.js'
 import { renderRegistrationDetail } from '../../src/ui/registrations-view.js'
 
 export default class RegistrationsShow extends BaseCommand<typeof RegistrationsShow> {
@@ -18,8 +18,11 @@ export default class RegistrationsShow extends BaseCommand<typeof RegistrationsS
   async run(): Promise<RegistrationDetail> {
     const { meta, client } = await this.connect()
     const id = await meta.resolveRegistration(this.args.registration)
-    const detail = detailOf(await meta.describe(id))
+    const view = await meta.describe(id)
+    const detail = detailOf(view)
     if (!(await meta.capabilitiesOf()).extensions) note(statisticsUnavailable(client.url))
+    const missing = nodesMissing(view.missing_nodes)
+    if (missing !== undefined) note(missing)
     if (!this.jsonEnabled()) this.log(renderRegistrationDetail(detail))
     return { ...detail, spread: spreadJson(detail.spread) }
   }

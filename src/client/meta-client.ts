@@ -159,7 +159,9 @@ export class MetaClient {
     const caps = await this.capabilitiesOf()
     if (caps.extensions) {
       const s = await this.one<RouterSnapshot>(ExtensionUri.snapshot)
-      return { at: s.at, realm: s.realm, extensions: true, registrations: s.registrations.map(fromExtension) }
+      const view: SnapshotView = { at: s.at, realm: s.realm, extensions: true, registrations: s.registrations.map(fromExtension) }
+      if (Array.isArray(s.missing_nodes) && s.missing_nodes.length > 0) view.missing_nodes = s.missing_nodes
+      return view
     }
     const ids = await this.registrationIds()
     const all = [...(ids.exact ?? []), ...(ids.prefix ?? []), ...(ids.wildcard ?? [])]
@@ -244,7 +246,7 @@ export class MetaClient {
   }
 }
 
-function fromExtension(r: RegistrationSnapshot): RegistrationView {
+function fromExtension(r: RegistrationSnapshot & { missing_nodes?: string[] }): RegistrationView {
   return {
     id: r.id,
     uri: r.uri,
@@ -253,5 +255,7 @@ function fromExtension(r: RegistrationSnapshot): RegistrationView {
     created: r.created,
     queued: typeof r.queued === 'number' ? r.queued : null,
     callees: r.callees.map((c) => ({ ...c, recent: c.recent ?? null })),
+    // a cluster node whose part of the statistics did not come in time (describe)
+    ...(Array.isArray(r.missing_nodes) && r.missing_nodes.length > 0 ? { missing_nodes: r.missing_nodes } : {}),
   }
 }

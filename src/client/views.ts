@@ -33,6 +33,8 @@ export interface RegistrationView {
   /** Calls waiting for a callee under its concurrency cap; null or absent when the router does not say. */
   queued?: number | null
   callees: CalleeView[]
+  /** Cluster nodes that did not send their callees' statistics in time (those are null); absent when none. */
+  missing_nodes?: string[]
 }
 
 export interface SnapshotView {
@@ -41,6 +43,8 @@ export interface SnapshotView {
   /** The router serves the wampctl.* extensions (statistics, cordon, drain, weights). */
   extensions: boolean
   registrations: RegistrationView[]
+  /** Cluster nodes that did not send their callees' statistics in time (those are null); absent when none. */
+  missing_nodes?: string[]
 }
 
 export interface SessionView {

@@ -91,10 +91,29 @@ export interface RouterSnapshot {
   realm: string
   registrations: RegistrationSnapshot[]
   /**
-   * Cluster only: nodes that did not send their part in time. Their callees are listed with
-   * null statistics (calls, errors, inflight… null). Absent on a single router and when every node answered.
+   * Cluster only: nodes that did not send their part in time. Their callees are listed as
+   * UnknownCalleeStats (state and weight from the registry, statistics null). Absent on a single
+   * router and when every node answered.
    */
   missing_nodes?: string[]
+}
+
+/**
+ * A callee of a cluster node that did not answer in time (RouterSnapshot.missing_nodes): what the
+ * registry knows, its statistics null. Listed among `callees` (typed CalleeStats there, so that
+ * single-router readers keep their types; readers of a cluster's snapshots check for null).
+ */
+export type UnknownCalleeStats = Omit<
+  CalleeStats,
+  'calls' | 'errors' | 'inflight' | 'oldest_inflight_ms' | 'timeouts' | 'p50_ms' | 'p99_ms' | 'last_call_at' | 'recent'
+> & {
+  calls: null
+  errors: null
+  inflight: null
+  p50_ms: null
+  p99_ms: null
+  last_call_at: null
+  recent: null
 }
 
 /**
