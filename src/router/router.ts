@@ -14,6 +14,7 @@ import { RouterConfigError } from './errors.js'
 import { installExtensions } from './extensions/install.js'
 import { drainCalls } from './graceful-shutdown.js'
 import { freshId } from './ids.js'
+import { clusterMetaProcedures } from './meta/cluster-meta.js'
 import { registrationMetaProcedures } from './meta/registration-meta.js'
 import { sessionMetaProcedures } from './meta/session-meta.js'
 import { subscriptionMetaProcedures } from './meta/subscription-meta.js'
@@ -130,6 +131,7 @@ export class Router implements ConnectionHost, AdminSource {
       realm.addProcedures(registrationMetaProcedures(realm))
       realm.addProcedures(subscriptionMetaProcedures(realm))
       realm.addProcedures(testamentMetaProcedures(realm))
+      realm.addProcedures(clusterMetaProcedures(realm))
       if (this.extensions) this.stopExtensions.push(installExtensions(realm, { statsIntervalMs: options.statsIntervalMs ?? 1000 }))
       this.realms.set(cfg.name, realm)
       this.auth.set(cfg.name, cfg.auth)
@@ -193,6 +195,7 @@ export class Router implements ConnectionHost, AdminSource {
       // A cluster node joins first: its replicas are complete before the first session arrives.
       if (this.clusterOptions !== undefined) await this.joinCluster(this.clusterOptions)
       await this.listenWamp(options)
+      this.cluster?.listening(this.url)
     } catch (err) {
       await this.leaveCluster()
       await this.admin?.close()

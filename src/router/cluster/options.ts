@@ -13,7 +13,7 @@ export interface ClusterOptions {
   pass?: string
   token?: string
   nkeySeed?: string
-  /** How often this node says it is alive, ms. Default 1000. */
+  /** How often this node says it is alive, ms. Default 1000, or a fifth of nodeTimeoutMs when that is shorter. */
   heartbeatMs?: number
   /** A node silent this long is dead: its sessions, registrations and subscriptions are removed, ms. Default 5000. */
   nodeTimeoutMs?: number
@@ -48,8 +48,9 @@ export function clusterSettings(o: ClusterOptions): ClusterSettings {
   const name = o.name ?? DEFAULT_CLUSTER_NAME
   if (!NAME.test(name))
     throw new RouterConfigError(`cluster.name must be 1 to 64 letters, digits, "-" or "_" (got ${JSON.stringify(name)})`)
-  const heartbeatMs = positive(o.heartbeatMs, DEFAULT_HEARTBEAT_MS, 'cluster.heartbeatMs')
   const nodeTimeoutMs = positive(o.nodeTimeoutMs, DEFAULT_NODE_TIMEOUT_MS, 'cluster.nodeTimeoutMs')
+  // A short node timeout gets heartbeats often enough that one or two late ones do not kill a node.
+  const heartbeatMs = positive(o.heartbeatMs, Math.min(DEFAULT_HEARTBEAT_MS, nodeTimeoutMs / 5), 'cluster.heartbeatMs')
   if (nodeTimeoutMs < 2 * heartbeatMs) throw new RouterConfigError('cluster.nodeTimeoutMs must be at least twice cluster.heartbeatMs')
   if ((o.user === undefined) !== (o.pass === undefined)) throw new RouterConfigError('cluster.user and cluster.pass go together')
   return { servers, node: o.node, name, user: o.user, pass: o.pass, token: o.token, nkeySeed: o.nkeySeed, heartbeatMs, nodeTimeoutMs }

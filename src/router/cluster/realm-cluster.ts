@@ -1,12 +1,16 @@
 import type { KV } from '@nats-io/kv'
+import type { ClusterStatus } from '../../protocol/cluster.js'
 import type { Realm } from '../realm.js'
 import type { SessionTransport } from '../session.js'
 import { CallForwarding } from './forwarding.js'
 import type { ClusterLink } from './link.js'
+import type { Membership, RealmLoad } from './membership.js'
+import { realmLoad } from './realm-load.js'
 import { RemoteSessions, UnreachableTransport } from './remote-session.js'
 import { RealmReplica } from './replica.js'
 import type { NodeRequests } from './requests.js'
 import { ClusterSessions } from './sessions.js'
+import { clusterStatus } from './status.js'
 
 /**
  * What a clustered Realm holds (`realm.cluster`): its KV bucket, its replica of it, and the
@@ -39,6 +43,8 @@ export class RealmCluster {
     readonly kv: KV,
     /** Requests to other nodes, and the kinds this node serves (per realm: `requests.handle(realm.name, kind, …)`). */
     readonly requests: NodeRequests,
+    /** The cluster's nodes as this node sees them: `onNodeDown`, `onNodeUp`, `alive`, `nodes`. */
+    readonly membership: Membership,
     /** Report an unexpected failure (a bug, or NATS refusing a write while connected). */
     readonly onError: (err: unknown, context: string) => void,
   ) {
@@ -65,6 +71,25 @@ export class RealmCluster {
   async start(): Promise<void> {
     await this.replica.start(this.link.node, this.link.incarnation)
     for (const s of this.starters) await s()
+  }
+
+  /**
+   * Run after NATS came back (link 'reconnecting' → 'connected'), or when another node declared
+   * this one down and removed its entries: re-assert this node's own entries (idempotent writes).
+   * Hooks of all realms run one after the other, never two runs at once.
+   */
+  onRejoin(hook: () => void | Promise<void>): () => void {
+    return this.membership.onRejoin(hook)
+  }
+
+  /** This node's load in the realm, as its heartbeat reports it. */
+  load(): RealmLoad {
+    return realmLoad(this.realm, (s) => this.remoteSessions.nodeOf(s) === undefined)
+  }
+
+  /** `wampctl.cluster.status` asked in this realm. */
+  status(): ClusterStatus {
+    return clusterStatus(this.link, this.membership, this.realm.name)
   }
 
   onClose(closer: () => Promise<void> | void): void {

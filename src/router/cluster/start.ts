@@ -1,13 +1,16 @@
 import type { Logger } from '../config.js'
 import type { Realm } from '../realm.js'
+import { trackKnownNodes } from './known-nodes.js'
 import { ClusterLink } from './link.js'
+import { Membership, type RealmLoad } from './membership.js'
 import { clusterSettings, type ClusterOptions } from './options.js'
 import { RealmCluster } from './realm-cluster.js'
 import { NodeRequests } from './requests.js'
 
 /**
- * This router as a node of a cluster: its NATS link and one RealmCluster per realm. Router.listen()
- * imports this module only when RouterOptions.cluster is set, so a single router loads nothing of NATS.
+ * This router as a node of a cluster: its NATS link, its view of the other nodes, and one
+ * RealmCluster per realm. Router.listen() imports this module only when RouterOptions.cluster is
+ * set, so a single router loads nothing of NATS.
  */
 export class ClusterNode {
   readonly realms = new Map<string, RealmCluster>()
@@ -15,8 +18,16 @@ export class ClusterNode {
   /** Requests to this node from the others (kill, drain, snapshot parts…): each part registers what it serves. */
   readonly requests: NodeRequests
 
-  private constructor(readonly link: ClusterLink) {
+  /** The cluster's nodes: heartbeats, node down/up, rejoin after a NATS outage. */
+  readonly membership: Membership
+
+  private constructor(
+    readonly link: ClusterLink,
+    log: Logger,
+    onError: (err: unknown, context: string) => void,
+  ) {
     this.requests = new NodeRequests(link)
+    this.membership = new Membership(link, { load: () => this.load(), log, onError })
   }
 
   get node(): string {
@@ -32,15 +43,17 @@ export class ClusterNode {
   ): Promise<ClusterNode> {
     const settings = clusterSettings(options)
     const link = await ClusterLink.connect(settings, log)
-    const node = new ClusterNode(link)
+    const node = new ClusterNode(link, log, onError)
     try {
       for (const realm of realms) {
         const kv = await link.bucket(realm.name)
-        const rc = new RealmCluster(realm, link, kv, node.requests, onError)
+        const rc = new RealmCluster(realm, link, kv, node.requests, node.membership, onError)
         realm.cluster = rc
         node.realms.set(realm.name, rc)
+        trackKnownNodes(rc, node.membership)
         await rc.start()
       }
+      node.membership.start()
     } catch (err) {
       await node.close()
       throw err
@@ -49,11 +62,26 @@ export class ClusterNode {
     return node
   }
 
-  /** Leave the cluster: each realm's parts clean up (sessions already gone), then the NATS connection closes. */
+  /** The router listens now: its URL goes into the heartbeats. */
+  listening(url: string): void {
+    this.membership.setUrl(url)
+  }
+
+  /**
+   * Leave the cluster: each realm's parts clean up (sessions already gone), then this node says it
+   * leaves (the others act at once instead of after the node timeout), then the NATS connection closes.
+   */
   async close(): Promise<void> {
     for (const rc of this.realms.values()) await rc.close()
+    await this.membership.leave()
     this.requests.close()
     await this.link.close()
+  }
+
+  private load(): Record<string, RealmLoad> {
+    const load: Record<string, RealmLoad> = {}
+    for (const [name, rc] of this.realms) load[name] = rc.load()
+    return load
   }
 }
 

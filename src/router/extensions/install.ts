@@ -1,3 +1,4 @@
+import { CLUSTER_FEATURE } from '../../protocol/cluster.js'
 import { ExtensionUri, RECENT_WINDOW_TICKS, type RouterSnapshot, type StatsTick } from '../../protocol/extensions.js'
 import { InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import { result, type MetaProcedure } from '../meta-procedure.js'
@@ -61,6 +62,7 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
             'recent',
             'rollout',
             'directed_call',
+            ...(realm.cluster === undefined ? [] : [CLUSTER_FEATURE]),
           ],
           stats_interval_ms: statsIntervalMs,
           recent_window_ms: statsIntervalMs * RECENT_WINDOW_TICKS,
