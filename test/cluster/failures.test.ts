@@ -7,7 +7,7 @@ import { eventually, TestCluster } from '../support/cluster.js'
 async function status(url: string): Promise<ClusterStatus> {
   const s = await autobahnSession(url)
   try {
-    return (await s.call(ClusterUri.status)) as ClusterStatus
+    return (await s.call(ClusterUri.status, [])) as ClusterStatus
   } finally {
     s.leave()
   }
@@ -55,7 +55,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
 
   it('router.info lists the cluster feature on a cluster node', async () => {
     const s = await autobahnSession(cluster.url('a'))
-    const info = (await s.call(ExtensionUri.info)) as { features: string[] }
+    const info = (await s.call(ExtensionUri.info, [])) as { features: string[] }
     expect(info.features).toContain(CLUSTER_FEATURE)
   })
 

@@ -39,7 +39,7 @@ function loadedBySingleRouter(): Promise<string[]> {
       // A session uses the router for real (HELLO, a meta call) before the list is read.
       autobahnSession(line.trim())
         .then(async (s) => {
-          const status = (await s.call(ClusterUri.status)) as ClusterStatus
+          const status = (await s.call(ClusterUri.status, [])) as ClusterStatus
           expect(status).toEqual({ cluster: null, node: null, nats: null, nodes: [] })
           s.leave()
         })
@@ -72,8 +72,8 @@ describe('a single router (no cluster)', () => {
   it('answers wampctl.cluster.status with no cluster, and router.info does not list the cluster feature', async () => {
     const router = await startRouter()
     const s = await autobahnSession(router.url)
-    expect(await s.call(ClusterUri.status)).toEqual({ cluster: null, node: null, nats: null, nodes: [] })
-    const info = (await s.call(ExtensionUri.info)) as { features: string[] }
+    expect(await s.call(ClusterUri.status, [])).toEqual({ cluster: null, node: null, nats: null, nodes: [] })
+    const info = (await s.call(ExtensionUri.info, [])) as { features: string[] }
     expect(info.features).toContain('snapshot')
     expect(info.features).not.toContain('cluster')
   })
