@@ -9,7 +9,7 @@ async function status(url: string): Promise<ClusterStatus> {
   try {
     return (await s.call(ClusterUri.status, [])) as ClusterStatus
   } finally {
-    s.leave()
+    s.leave('wamp.close.normal', '')
   }
 }
 

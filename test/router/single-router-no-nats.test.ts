@@ -41,7 +41,7 @@ function loadedBySingleRouter(): Promise<string[]> {
         .then(async (s) => {
           const status = (await s.call(ClusterUri.status, [])) as ClusterStatus
           expect(status).toEqual({ cluster: null, node: null, nats: null, nodes: [] })
-          s.leave()
+          s.leave('wamp.close.normal', '')
         })
         .catch(reject)
         .finally(() => child.stdin.write('done\n'))
