@@ -221,4 +221,25 @@ describe('cluster sessions: the session meta API for the whole realm', () => {
     // Every deletion has been applied on a (its list says so) and would have published there first.
     expect(heard.events.slice(joinsHeard).filter((e) => e.topic === 'wamp.session.on_leave')).toEqual([])
   })
+
+  it('NATS away and back: a session that left meanwhile disappears everywhere, one that joined meanwhile appears, the others stay', async () => {
+    const stays = await openPeer('autobahn', cluster.url('b'))
+    const leaves = await RawPeer.joined(cluster.url('c'))
+    const watchers = await Promise.all(NODES.map((n) => openPeer('autobahn', cluster.url(n))))
+    for (const w of watchers)
+      await eventually(async () => expect(await list(w)).toEqual(expect.arrayContaining([stays.id, leaves.sessionId])))
+    await cluster.nats.stop()
+    leaves.send([6, {}, 'wamp.close.normal'])
+    expect(await leaves.nextOf(6)).toEqual([6, {}, 'wamp.close.goodbye_and_out'])
+    // WELCOME never waits on NATS.
+    const joins = await openPeer('wampy', cluster.url('a'), 'cbor')
+    await cluster.nats.restart()
+    for (const w of watchers) {
+      await eventually(async () => {
+        const ids = await list(w)
+        expect(ids).toEqual(expect.arrayContaining([stays.id, joins.id]))
+        expect(ids).not.toContain(leaves.sessionId)
+      }, 20_000)
+    }
+  })
 })
