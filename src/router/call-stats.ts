@@ -19,6 +19,8 @@ export class CallStats {
   /** Bumped on every change: the stats ticker publishes only callees whose version moved. */
   version = 0
   private readonly histogram = new Uint32Array(BUCKET_COUNT)
+  /** lastCallAt as ISO 8601, for the lastCallAt it was made from: an idle callee's is made once. */
+  private lastCallIso: { at: number; text: string } | undefined
 
   started(nowMs: number): void {
     this.calls++
@@ -58,13 +60,33 @@ export class CallStats {
 
   /** The latency below which `q` (0..1) of finished calls fell, in ms (bucket upper bound), or null. */
   percentileMs(q: number): number | null {
-    if (this.finished === 0) return null
-    const rank = Math.max(1, Math.ceil(q * this.finished))
+    return this.percentilesMs(q, q)[0]
+  }
+
+  /** Two percentiles (`lo` ≤ `hi`, 0..1) in one walk of the histogram: what a snapshot shows (p50, p99). */
+  percentilesMs(lo: number, hi: number): [number | null, number | null] {
+    if (this.finished === 0) return [null, null]
+    const loRank = Math.max(1, Math.ceil(lo * this.finished))
+    const hiRank = Math.max(1, Math.ceil(hi * this.finished))
+    let loMs: number | null = null
     let seen = 0
     for (let i = 0; i < BUCKET_COUNT; i++) {
       seen += this.histogram[i]!
-      if (seen >= rank) return Math.round(2 ** ((i + 1) / BUCKETS_PER_OCTAVE)) / 1000
+      if (loMs === null && seen >= loRank) loMs = bucketBoundMs(i)
+      if (seen >= hiRank) return [loMs, bucketBoundMs(i)]
     }
-    return null
+    return [loMs, null]
   }
+
+  /** lastCallAt as ISO 8601, null if no call yet. */
+  lastCallAtIso(): string | null {
+    if (this.lastCallAt === 0) return null
+    if (this.lastCallIso?.at !== this.lastCallAt) this.lastCallIso = { at: this.lastCallAt, text: new Date(this.lastCallAt).toISOString() }
+    return this.lastCallIso.text
+  }
+}
+
+/** Upper bound of bucket `i`, ms. */
+function bucketBoundMs(i: number): number {
+  return Math.round(2 ** ((i + 1) / BUCKETS_PER_OCTAVE)) / 1000
 }

@@ -41,6 +41,7 @@ export class Callee {
   readonly seed: number
   /** Counters at the last stats ticks: the recent window of snapshot/describe. */
   readonly recent = new RecentWindow(this.registeredAt)
+  private registeredIso: string | undefined
 
   constructor(
     readonly registration: Registration,
@@ -53,6 +54,11 @@ export class Callee {
     readonly concurrency: number = UNLIMITED,
   ) {
     this.seed = calleeSeed(session.id)
+  }
+
+  /** registeredAt as ISO 8601, made once (snapshots ask for it again and again). */
+  get registeredAtIso(): string {
+    return (this.registeredIso ??= new Date(this.registeredAt).toISOString())
   }
 
   /** In rotation: may receive new invocations when it has room. */
@@ -81,6 +87,7 @@ export class Registration {
   /** least_loaded only: the callees that can take a call, by load. */
   readonly ladder: LoadLadder | undefined
   readonly createdAt = new Date()
+  private createdIso: string | undefined
 
   constructor(
     readonly id: number,
@@ -100,8 +107,9 @@ export class Registration {
     return (this.queue ??= new CallQueue())
   }
 
+  /** ISO 8601, made once: a snapshot of 10,000 registrations asks for every one of them. */
   get created(): string {
-    return this.createdAt.toISOString()
+    return (this.createdIso ??= this.createdAt.toISOString())
   }
 
   calleeOf(session: Session): Callee | undefined {

@@ -6,7 +6,7 @@ import { MAX_WEIGHT } from '../dealer.js'
 import { idArg } from '../meta/arguments.js'
 import type { Realm } from '../realm.js'
 import type { Callee, Registration } from '../registration.js'
-import { registrationSnapshot } from './callee-snapshot.js'
+import { registrationSnapshot, registrationsSnapshot } from './callee-snapshot.js'
 import { targetCallees, type CalleeControl } from './callee-state.js'
 import { drain } from './drain.js'
 import { RolloutController } from './rollout/controller.js'
@@ -75,7 +75,7 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
         const snap: RouterSnapshot = {
           at: new Date().toISOString(),
           realm: realm.name,
-          registrations: [...dealer.byId.values()].map(registrationSnapshot),
+          registrations: registrationsSnapshot(dealer.byId.values()),
         }
         return result(snap)
       },
