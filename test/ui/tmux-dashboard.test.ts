@@ -1,8 +1,7 @@
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { REPO_ROOT, tempConfigDir } from '../support/cli.js'
+import { tempConfigDir } from '../support/cli.js'
 import { ADMIN, adminMeta, callee, liveRouter, load } from './live-fixture.js'
-import { TmuxScreen } from './tmux.js'
+import { TmuxScreen, wampctlArgv } from './tmux.js'
 
 let screen: TmuxScreen | undefined
 afterEach(() => {
@@ -25,22 +24,10 @@ describe('wampctl dashboard in tmux', () => {
     const target = add[1]!.session
 
     screen = new TmuxScreen('dashboard')
-    screen.start(
-      [
-        process.execPath,
-        join(REPO_ROOT, 'bin', 'run.js'),
-        'dashboard',
-        '--url',
-        router.url,
-        '--realm',
-        'realm1',
-        '--authid',
-        ADMIN.authid,
-        '--secret',
-        ADMIN.secret,
-      ],
-      { WAMPCTL_CONFIG_DIR: tempConfigDir(), NCURSES_NO_UTF8_ACS: '1' },
-    )
+    screen.start(wampctlArgv(['dashboard'], { url: router.url, ...ADMIN }), {
+      WAMPCTL_CONFIG_DIR: tempConfigDir(),
+      NCURSES_NO_UTF8_ACS: '1',
+    })
     // Registrations in URI order, the first selected; its callees with their shares; the charts titled for it.
     const row = (authid: string, state = 'active') => new RegExp(`\\d+\\s+${authid}\\s+${state}\\s+1\\s+\\d+%`)
     const first = await screen.waitForScreen(

@@ -1,8 +1,7 @@
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { REPO_ROOT, tempConfigDir } from '../support/cli.js'
+import { tempConfigDir } from '../support/cli.js'
 import { ADMIN, callee, liveRouter, load } from './live-fixture.js'
-import { TmuxScreen } from './tmux.js'
+import { TmuxScreen, wampctlArgv } from './tmux.js'
 
 /** The terminal an operator really has: top and dashboard at 80×24 against a real router with real callees. */
 let screen: TmuxScreen | undefined
@@ -13,22 +12,6 @@ afterEach(() => {
 
 const LONG_AUTHID = 'billing-invoice-service-canary-eu-west-1'
 
-function cli(router: { url: string }, command: string): string[] {
-  return [
-    process.execPath,
-    join(REPO_ROOT, 'bin', 'run.js'),
-    command,
-    '--url',
-    router.url,
-    '--realm',
-    'realm1',
-    '--authid',
-    ADMIN.authid,
-    '--secret',
-    ADMIN.secret,
-  ]
-}
-
 describe('live views at 80×24', () => {
   it('top: session ids whole, the long authid shortened with …, no line past 80 columns; the selection stays on its registration when rows reorder', async () => {
     const router = await liveRouter({ statsIntervalMs: 250 })
@@ -38,7 +21,7 @@ describe('live views at 80×24', () => {
     const busyFirst = await load(router, ['aa.svc'], 80)
 
     screen = new TmuxScreen('narrow-top')
-    screen.start(cli(router, 'top'), { WAMPCTL_CONFIG_DIR: tempConfigDir() }, 80, 24)
+    screen.start(wampctlArgv(['top'], { url: router.url, ...ADMIN }), { WAMPCTL_CONFIG_DIR: tempConfigDir() }, 80, 24)
     const order = (s: string): string[] => s.split('\n').flatMap((l) => /^[> ] (aa\.svc|zz\.svc)\s/.exec(l)?.[1] ?? [])
     await screen.waitForScreen(
       (s) => order(s).join(',') === 'aa.svc,zz.svc' && /aa\.svc\s+roundrobin\s+2\s+[1-9]/.test(s),
@@ -75,7 +58,12 @@ describe('live views at 80×24', () => {
     await load(router, ['dash.narrow'], 60)
 
     screen = new TmuxScreen('narrow-dash')
-    screen.start(cli(router, 'dashboard'), { WAMPCTL_CONFIG_DIR: tempConfigDir(), NCURSES_NO_UTF8_ACS: '1' }, 80, 24)
+    screen.start(
+      wampctlArgv(['dashboard'], { url: router.url, ...ADMIN }),
+      { WAMPCTL_CONFIG_DIR: tempConfigDir(), NCURSES_NO_UTF8_ACS: '1' },
+      80,
+      24,
+    )
     const s = await screen.waitForScreen(
       (x) => x.includes(String(a.session)) && x.includes(String(b.session)) && /> dash\.narrow\s+[1-9]\d*\.\d/.test(x),
       'both callees with whole ids',

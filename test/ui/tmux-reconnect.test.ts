@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WampClient } from '../../src/client/connection.js'
 import { startLoad, type RunningLoad } from '../../src/ops/demo/load.js'
-import { REPO_ROOT, spawnCli, tempConfigDir, type CliProcess } from '../support/cli.js'
-import { TmuxScreen } from './tmux.js'
+import { spawnCli, tempConfigDir, type CliProcess } from '../support/cli.js'
+import { TmuxScreen, wampctlArgv } from './tmux.js'
 
 /**
  * The live views survive the router: a real `wampctl router start` (which writes the admin
@@ -54,7 +54,7 @@ describe('top and dashboard reconnect when the router goes away and comes back',
     await serve(first.url, 'old')
 
     screen = new TmuxScreen('reconnect-top')
-    screen.start([process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'top'], { WAMPCTL_CONFIG_DIR: configDir }, 80, 24)
+    screen.start(wampctlArgv(['top']), { WAMPCTL_CONFIG_DIR: configDir }, 80, 24)
     await screen.waitForScreen((s) => /rc\.add\s+roundrobin\s+2\s+[1-9]\d*\.\d\s/.test(s) && s.includes('live: stats'), 'rc.add live')
 
     first.cli.signal('SIGKILL')
@@ -95,7 +95,7 @@ describe('top and dashboard reconnect when the router goes away and comes back',
     await serve(first.url, 'old')
 
     screen = new TmuxScreen('reconnect-dash')
-    screen.start([process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'dashboard'], {
+    screen.start(wampctlArgv(['dashboard']), {
       WAMPCTL_CONFIG_DIR: configDir,
       NCURSES_NO_UTF8_ACS: '1',
     })

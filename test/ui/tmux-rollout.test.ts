@@ -1,9 +1,8 @@
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { REPO_ROOT, tempConfigDir } from '../support/cli.js'
+import { tempConfigDir } from '../support/cli.js'
 import { startRouter } from '../support/router.js'
 import { canarySpec, OPS, opsRollouts, ROUTER_OPTIONS, startCallee, startLoad, until, URI } from '../ops/rollout-fixture.js'
-import { TmuxScreen } from './tmux.js'
+import { TmuxScreen, wampctlArgv } from './tmux.js'
 
 let screen: TmuxScreen | undefined
 afterEach(() => {
@@ -25,21 +24,7 @@ describe('wampctl rollout watch in tmux', () => {
 
     screen = new TmuxScreen('rollout')
     screen.start(
-      [
-        process.execPath,
-        join(REPO_ROOT, 'bin', 'run.js'),
-        'rollout',
-        'watch',
-        URI,
-        '--url',
-        router.url,
-        '--realm',
-        'realm1',
-        '--authid',
-        OPS.authid,
-        '--secret',
-        OPS.secret,
-      ],
+      wampctlArgv(['rollout', 'watch', URI], { url: router.url, ...OPS }),
       { WAMPCTL_CONFIG_DIR: tempConfigDir() },
       120,
       30,

@@ -1,8 +1,7 @@
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { REPO_ROOT, tempConfigDir } from '../support/cli.js'
+import { tempConfigDir } from '../support/cli.js'
 import { ADMIN, adminMeta, callee, liveRouter, load } from './live-fixture.js'
-import { TmuxScreen } from './tmux.js'
+import { TmuxScreen, wampctlArgv } from './tmux.js'
 
 let screen: TmuxScreen | undefined
 afterEach(() => {
@@ -25,22 +24,7 @@ describe('wampctl top in tmux', () => {
     const target = add[1]!.session
 
     screen = new TmuxScreen('top')
-    screen.start(
-      [
-        process.execPath,
-        join(REPO_ROOT, 'bin', 'run.js'),
-        'top',
-        '--url',
-        router.url,
-        '--realm',
-        'realm1',
-        '--authid',
-        ADMIN.authid,
-        '--secret',
-        ADMIN.secret,
-      ],
-      { WAMPCTL_CONFIG_DIR: tempConfigDir() },
-    )
+    screen.start(wampctlArgv(['top'], { url: router.url, ...ADMIN }), { WAMPCTL_CONFIG_DIR: tempConfigDir() })
     const list = await screen.waitForScreen(
       (s) => /tmux\.add\s+roundrobin\s+3\s+[1-9]\d*\.\d\s/.test(s) && /tmux\.lookup\s+first\s+1\s/.test(s),
       'both registrations with calls/s',
@@ -92,7 +76,7 @@ describe('wampctl top in tmux', () => {
 
   it('demo --top shows the demo load moving and stops cleanly (exit 0) on SIGTERM', async () => {
     screen = new TmuxScreen('demo')
-    screen.start([process.execPath, join(REPO_ROOT, 'bin', 'run.js'), 'demo', '--port', '0', '--top', '--rate', '60'], {
+    screen.start(wampctlArgv(['demo', '--port', '0', '--top', '--rate', '60']), {
       WAMPCTL_CONFIG_DIR: tempConfigDir(),
     })
     const rate = (s: string): number => Number(/demo\.add\s+roundrobin\s+3\s+(\d+\.\d)\s/.exec(s)?.[1] ?? 0)

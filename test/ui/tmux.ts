@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { REPO_ROOT } from '../support/cli.js'
 
 /**
  * A private tmux server (its own socket, `-L`) for driving the TUIs like a user: one session of
@@ -109,6 +110,31 @@ export class TmuxScreen {
     rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true })
     rmSync(this.dir, { recursive: true, force: true })
   }
+}
+
+/** Where and as whom a CLI run connects: `--url`, `--realm` (default realm1), `--authid`, `--secret`. */
+export interface CliConnection {
+  url: string
+  authid: string
+  secret: string
+  realm?: string
+}
+
+/** The argv of the built CLI (`node bin/run.js …args`) for a tmux pane; with `connection`, its flags after `args`. */
+export function wampctlArgv(args: string[], connection?: CliConnection): string[] {
+  const argv = [process.execPath, join(REPO_ROOT, 'bin', 'run.js'), ...args]
+  if (connection === undefined) return argv
+  return [
+    ...argv,
+    '--url',
+    connection.url,
+    '--realm',
+    connection.realm ?? 'realm1',
+    '--authid',
+    connection.authid,
+    '--secret',
+    connection.secret,
+  ]
 }
 
 function shellQuote(s: string): string {
