@@ -9,12 +9,19 @@ import { PatternIndex } from './pattern-index.js'
 import { withPayload } from './payload.js'
 import type { Realm } from './realm.js'
 import type { Serializer } from './serializers.js'
-import type { Session } from './session.js'
+import { Session } from './session.js'
 import type { Testament } from './testaments.js'
 import { Subscription } from './subscription.js'
 import { checkUri, isReservedUri, type MatchPolicy } from './uri.js'
 
 const MATCH_POLICIES: readonly MatchPolicy[] = ['exact', 'prefix', 'wildcard']
+
+/** Who published an event: a session here, or (in a cluster) a session of another node. */
+export interface Publisher {
+  readonly id: number
+  readonly authid: string
+  readonly authrole: string
+}
 
 /**
  * The broker of one realm: subscriptions and event delivery. It alone mutates subscription state.
@@ -33,6 +40,8 @@ export class Broker {
     if (!this.realm.authorizer.may(session, 'subscribe', topic)) {
       throw new NotAuthorizedError(`role '${session.authrole}' may not subscribe to '${topic}'`)
     }
+    // A cluster node writes the cluster-wide record first; it answers SUBSCRIBED itself (cluster/pubsub.ts).
+    if (this.realm.cluster !== undefined) return this.realm.cluster.pubsub.subscribe(session, request, topic, match)
     let sub = this.index.get(topic, match)
     let created = false
     if (sub === undefined) {
@@ -54,6 +63,10 @@ export class Broker {
   unsubscribe(session: Session, request: number, subscriptionId: number): void {
     const sub = this.byId.get(subscriptionId)
     if (sub === undefined || !sub.subscribers.has(session)) throw new NoSuchSubscriptionError(subscriptionId)
+    if (this.realm.cluster !== undefined) {
+      this.dropSubscriber(session, sub)
+      return this.realm.cluster.pubsub.unsubscribe(session, request, sub)
+    }
     this.detachSubscriber(session, sub)
     session.send([MessageCode.UNSUBSCRIBED, request])
   }
@@ -65,12 +78,39 @@ export class Broker {
       throw new NotAuthorizedError(`role '${session.authrole}' may not publish to '${topic}'`)
     }
     const publication = this.deliver(topic, args, kwargs, options, session)
+    // Never waits on NATS: sent on, or counted as not sent.
+    this.realm.cluster?.pubsub.forward(topic, args, kwargs, options, session, publication)
     if (options.acknowledge === true) session.send([MessageCode.PUBLISHED, request, publication])
   }
 
   /** A testament of `session`, which is gone: published as by it, with its options, unacknowledged. */
   publishTestament(session: Session, t: Testament): void {
-    this.deliver(t.topic, t.args, t.kwargs, t.options, session)
+    const publication = this.deliver(t.topic, t.args, t.kwargs, t.options, session)
+    this.realm.cluster?.pubsub.forward(t.topic, t.args, t.kwargs, t.options, session, publication)
+  }
+
+  /**
+   * Cluster: a publication made on another node (cluster/publications.ts), delivered to this
+   * node's subscribers with its options applied here and the publication id its node chose.
+   */
+  deliverForwarded(topic: string, args: Args, kwargs: Kwargs, options: Dict, publisher: Publisher, publication: number): void {
+    this.deliver(topic, args, kwargs, options, publisher, publication)
+  }
+
+  /**
+   * Cluster: `session` holds the subscription (topic, match) whose id the cluster-wide record
+   * gives. No meta events here: every node derives them from the record's change.
+   */
+  attach(session: Session, id: number, topic: string, match: MatchPolicy): Subscription {
+    let sub = this.index.get(topic, match)
+    if (sub === undefined) {
+      sub = new Subscription(id, topic, match)
+      this.index.add(sub)
+      this.byId.set(sub.id, sub)
+    }
+    sub.subscribers.add(session)
+    session.subscriptions.add(sub)
+    return sub
   }
 
   /** An event from the router itself (meta events, extension ticks). */
@@ -85,7 +125,15 @@ export class Broker {
 
   /** A session left: drop it from every subscription it held (events in spec order). */
   detach(session: Session): void {
-    for (const sub of [...session.subscriptions]) this.detachSubscriber(session, sub)
+    const cluster = this.realm.cluster
+    for (const sub of [...session.subscriptions]) {
+      if (cluster === undefined) {
+        this.detachSubscriber(session, sub)
+      } else {
+        this.dropSubscriber(session, sub)
+        cluster.pubsub.left(session.id, sub)
+      }
+    }
   }
 
   private detachSubscriber(session: Session, sub: Subscription): void {
@@ -100,8 +148,29 @@ export class Broker {
     }
   }
 
-  private deliver(topic: string, args: Args, kwargs: Kwargs, options: Dict, publisher: Session | undefined): number {
-    const publication = randomId()
+  /** Cluster: `session` leaves `sub` on this node (the record and the meta events are the cluster's). */
+  private dropSubscriber(session: Session, sub: Subscription): void {
+    sub.subscribers.delete(session)
+    session.subscriptions.delete(sub)
+    if (sub.subscribers.size === 0) {
+      this.index.delete(sub)
+      this.byId.delete(sub.id)
+    }
+  }
+
+  /**
+   * Fan an event out to this node's subscribers. `publisher` is a session here, a session of
+   * another node (a forwarded publication: exclude_me holds by itself, it has no subscriber here),
+   * or undefined for the router's own events.
+   */
+  private deliver(
+    topic: string,
+    args: Args,
+    kwargs: Kwargs,
+    options: Dict,
+    publisher: Publisher | undefined,
+    publication = randomId(),
+  ): number {
     const subs = this.index.all(topic)
     if (subs.length === 0) return publication
     const filter = publisher === undefined ? undefined : eligibilityFilter(options, publisher)
@@ -139,8 +208,8 @@ export class Broker {
         if (delivery !== EventDelivery.dropped) sent++
       }
     }
-    // A publisher that is gone (a testament) has nothing to hold back.
-    if (publisher !== undefined && !publisher.closed) publisher.transport.events.published(sent, congested?.transport.events)
+    // A publisher that is gone (a testament), or on another node, has nothing to hold back here.
+    if (publisher instanceof Session && !publisher.closed) publisher.transport.events.published(sent, congested?.transport.events)
     return publication
   }
 }
@@ -158,7 +227,7 @@ function encodeOrNull(ser: Serializer, message: unknown[]): Buffer | null {
 }
 
 /** PUBLISH.Options: exclude_me (default true), exclude/eligible by session, authid, authrole. */
-function eligibilityFilter(options: Dict, publisher: Session): ((s: Session) => boolean) | undefined {
+function eligibilityFilter(options: Dict, publisher: Publisher): ((s: Session) => boolean) | undefined {
   const excludeMe = options.exclude_me !== false
   const exclude = idSet(options.exclude)
   const eligible = idSet(options.eligible)
@@ -170,7 +239,7 @@ function eligibilityFilter(options: Dict, publisher: Session): ((s: Session) => 
     return undefined
   }
   return (s) =>
-    !(excludeMe && s === publisher) &&
+    !(excludeMe && s.id === publisher.id) &&
     (eligible === undefined || eligible.has(s.id)) &&
     (exclude === undefined || !exclude.has(s.id)) &&
     (eligibleAuthid === undefined || eligibleAuthid.has(s.authid)) &&

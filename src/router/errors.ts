@@ -168,3 +168,11 @@ export class RouterConfigError extends Error {
   override readonly name = 'RouterConfigError'
   readonly code = 'WAMPCTL_ERR_CONFIG'
 }
+
+/** A cluster node cannot do what needs the other nodes (a SUBSCRIBE's record) while NATS is unreachable. */
+export class ClusterUnavailableError extends RouterError {
+  override readonly name = 'ClusterUnavailableError'
+  constructor(message: string) {
+    super('WAMPCTL_ERR_CLUSTER_UNAVAILABLE', ErrorUri.unavailable, message)
+  }
+}

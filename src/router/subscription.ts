@@ -19,4 +19,9 @@ export class Subscription {
   details(): { id: number; created: string; uri: string; match: MatchPolicy } {
     return { id: this.id, created: this.created, uri: this.uri, match: this.match }
   }
+
+  /** Session ids of its subscribers, in the order they subscribed. */
+  sessions(): number[] {
+    return [...this.subscribers].map((s) => s.id)
+  }
 }

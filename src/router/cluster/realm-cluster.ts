@@ -8,6 +8,7 @@ import type { Membership, RealmLoad } from './membership.js'
 import { realmLoad } from './realm-load.js'
 import { RemoteSessions, UnreachableTransport } from './remote-session.js'
 import { RealmReplica } from './replica.js'
+import { ClusterPubSub } from './pubsub.js'
 import type { NodeRequests } from './requests.js'
 import { ClusterSessions } from './sessions.js'
 import { clusterStatus } from './status.js'
@@ -32,6 +33,8 @@ export class RealmCluster {
   readonly sessions: ClusterSessions
   /** Calls crossing nodes (forwarding.ts): proxies' INVOCATIONs out, other nodes' calls in, answers back. */
   readonly forwarding: CallForwarding
+  /** Subscriptions cluster-wide (`sub.*`) and publications crossing nodes. */
+  readonly pubsub: ClusterPubSub
   /** Run when the node leaves the cluster (before the NATS connection closes), in reverse order of adding. */
   private readonly closers: Array<() => Promise<void> | void> = []
   /** Run once the replica is up to date, before the router takes sessions, in order of adding. */
@@ -56,6 +59,7 @@ export class RealmCluster {
     this.forwarding = new CallForwarding(realm, link, this.remoteSessions, onError)
     this.remoteTransport = (node, sessionId) => this.forwarding.transport(node, sessionId)
     this.onClose(() => this.forwarding.close())
+    this.pubsub = new ClusterPubSub(this)
   }
 
   get node(): string {

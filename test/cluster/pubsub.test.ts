@@ -1,0 +1,316 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { token } from '../../src/router/cluster/keys.js'
+import { unpack } from '../../src/router/cluster/wire.js'
+import { autobahnSession, type SerializerName } from '../support/clients.js'
+import { eventually, TestCluster } from '../support/cluster.js'
+import { openPeer, type ClientKind, type Invocation, type Peer } from '../support/peers.js'
+
+/**
+ * Pub/sub across three nodes of one realm: a publication reaches every matching subscriber on
+ * every node exactly once, with its options applied on each node; one subscription id
+ * cluster-wide; the subscription meta API and its events from every node. Counts are final once a
+ * marker publication, sent after the others by the same publisher, has arrived (publications of one
+ * node reach another in order).
+ */
+
+const CONFIG = {
+  realms: [
+    {
+      name: 'realm1',
+      roles: { anonymous: { admin: true }, admin: { admin: true }, reader: { admin: true } },
+      auth: { anonymous: { role: 'anonymous' }, ticket: { carol: { ticket: 'carol-ticket', role: 'reader' } } },
+    },
+  ],
+}
+
+const BYTES = Uint8Array.from([1, 2, 3, 255, 0, 128])
+const AS_JSON = '\0' + Buffer.from(BYTES).toString('base64')
+const WAIT_MS = 15_000
+
+/** Events of one subscription, with a bounded wait for the next ones. */
+class Inbox {
+  readonly events: Invocation[] = []
+  private readonly waiters: Array<{ n: number; resolve: () => void }> = []
+
+  push(e: Invocation): void {
+    this.events.push(e)
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      if (this.events.length >= this.waiters[i]!.n) this.waiters.splice(i, 1)[0]!.resolve()
+    }
+  }
+
+  /** Resolves once `n` events arrived; rejects after WAIT_MS. */
+  async atLeast(n: number, what = 'events'): Promise<void> {
+    if (this.events.length >= n) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      new Promise<void>((resolve) => this.waiters.push({ n, resolve })),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: ${this.events.length} of ${n} arrived within ${WAIT_MS} ms`)), WAIT_MS)
+      }),
+    ]).finally(() => clearTimeout(timer))
+  }
+
+  args(): unknown[] {
+    return this.events.map((e) => e.args[0])
+  }
+}
+
+async function inbox(peer: Peer, topic: string, options?: Record<string, unknown>): Promise<{ inbox: Inbox; id: number }> {
+  const box = new Inbox()
+  const id = await peer.subscribe(topic, (e) => box.push(e), options)
+  return { inbox: box, id }
+}
+
+/** Until `observer`'s node lists `n` subscribers of (topic, match): its replica has seen them. Resolves with the subscription id. */
+function seen(observer: Peer, topic: string, n: number, match = 'exact'): Promise<number> {
+  return eventually(async () => {
+    const id = (await observer.call('wamp.subscription.lookup', [topic, { match }])).args[0]
+    if (typeof id !== 'number') throw new Error(`no subscription of ${topic} seen`)
+    const count = (await observer.call('wamp.subscription.count_subscribers', [id])).args[0]
+    if (count !== n) throw new Error(`${String(count)} subscribers of ${topic} seen, not ${n}`)
+    return id
+  }, WAIT_MS)
+}
+
+describe('cluster pub/sub: publications cross nodes once, subscriptions are one per topic cluster-wide', () => {
+  let cluster: TestCluster
+  let nats: NatsConnection
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start(['a', 'b', 'c'], { config: CONFIG })
+    nats = await connect({ servers: cluster.nats.url })
+  }, 90_000)
+
+  afterAll(async () => {
+    await nats?.close()
+    await cluster?.close()
+  })
+
+  const peer = (node: string, kind: ClientKind, ser: SerializerName, authid?: string): Promise<Peer> =>
+    openPeer(kind, cluster.url(node), ser, authid === undefined ? {} : { authid })
+
+  it('a publication reaches every matching subscriber on every node exactly once, with one publication id', async () => {
+    const topic = 'com.t1.topic'
+    const marker = 'com.t1.marker'
+    const subscribers = await Promise.all([
+      peer('a', 'autobahn', 'json'),
+      peer('b', 'wampy', 'msgpack'),
+      peer('c', 'autobahn', 'cbor'),
+      peer('c', 'wampy', 'json'),
+    ])
+    const boxes = await Promise.all(subscribers.map((p) => inbox(p, topic)))
+    const markers = await Promise.all(subscribers.map((p) => inbox(p, marker)))
+    const publisher = await peer('a', 'autobahn', 'msgpack')
+    await seen(publisher, topic, 4)
+    await seen(publisher, marker, 4)
+
+    const acked: number[] = []
+    for (let i = 0; i < 10; i++) acked.push(await publisher.publish(topic, [i], { n: i }))
+    // Without acknowledge too (autobahn sends no PUBLISHED request then).
+    const raw = await autobahnSession(cluster.url('a'), 'json')
+    await raw.publish(topic, [10])
+    await publisher.publish(marker, ['done'])
+    await Promise.all(markers.map((m) => m.inbox.atLeast(1, 'marker')))
+
+    for (const { inbox: box } of boxes) {
+      expect(box.args()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      expect(box.events.slice(0, 10).map((e) => e.kwargs)).toEqual(acked.map((_, n) => ({ n })))
+    }
+    // The publication id (autobahn hands it to the handler; wampy does not): PUBLISHED's, on every node.
+    const autobahns = boxes.filter((_, i) => subscribers[i]!.kind === 'autobahn').map((b) => b.inbox.events)
+    expect(autobahns.map((events) => events.slice(0, 10).map((e) => e.details.publication))).toEqual([acked, acked])
+    expect(new Set(autobahns.map((events) => events[10]!.details.publication)).size).toBe(1)
+  })
+
+  it('one subscription id cluster-wide, and the subscription meta API answers for the whole realm from every node', async () => {
+    const topic = 'com.t2.topic'
+    const subs = await Promise.all([peer('a', 'autobahn', 'json'), peer('b', 'wampy', 'cbor'), peer('c', 'autobahn', 'msgpack')])
+    // One after the other: each joins the record the first one created.
+    const ids: number[] = []
+    for (const p of subs) ids.push(await p.subscribe(topic, () => {}))
+    expect(new Set(ids).size).toBe(1)
+    const id = ids[0]!
+    for (const p of subs) {
+      expect(await seen(p, topic, 3)).toBe(id)
+      expect((await p.call('wamp.subscription.get', [id])).args[0]).toMatchObject({ id, uri: topic, match: 'exact' })
+      expect(((await p.call('wamp.subscription.list_subscribers', [id])).args[0] as number[]).sort()).toEqual(subs.map((s) => s.id).sort())
+      expect(((await p.call('wamp.subscription.list')).args[0] as { exact: number[] }).exact).toContain(id)
+      expect((await p.call('wamp.subscription.match', [topic])).args[0]).toEqual([id])
+    }
+    // A subscriber leaves on c: every node sees it gone.
+    await subs[2]!.leave()
+    for (const p of subs.slice(0, 2)) expect(await seen(p, topic, 2)).toBe(id)
+  })
+
+  it('publish options apply on every node: exclude_me, eligible/exclude by session, authid and authrole, disclose_me', async () => {
+    const topic = 'com.t3.topic'
+    const marker = 'com.t3.marker'
+    const b1 = await peer('b', 'autobahn', 'json', 'alice')
+    const b2 = await peer('b', 'autobahn', 'msgpack', 'bob')
+    const c1 = await openPeer('autobahn', cluster.url('c'), 'cbor', {
+      authid: 'carol',
+      authmethods: ['ticket'],
+      onchallenge: () => 'carol-ticket',
+    })
+    const c2 = await peer('c', 'autobahn', 'json', 'dave')
+    const pub = await peer('a', 'autobahn', 'json', 'pat')
+    const all = { b1, b2, c1, c2, pub }
+    const boxes = Object.fromEntries(
+      await Promise.all(Object.entries(all).map(async ([k, p]) => [k, (await inbox(p, topic)).inbox] as const)),
+    )
+    const markers = await Promise.all(Object.values(all).map((p) => inbox(p, marker)))
+    await seen(pub, topic, 5)
+    await seen(pub, marker, 5)
+
+    const cases: Array<[string, Record<string, unknown>, string[]]> = [
+      ['default', {}, ['b1', 'b2', 'c1', 'c2']],
+      ['exclude_me false', { exclude_me: false }, ['b1', 'b2', 'c1', 'c2', 'pub']],
+      ['eligible', { eligible: [b1.id, c1.id] }, ['b1', 'c1']],
+      ['exclude', { exclude: [b2.id, c2.id], exclude_me: false }, ['b1', 'c1', 'pub']],
+      ['eligible_authid', { eligible_authid: ['alice', 'dave'] }, ['b1', 'c2']],
+      ['exclude_authid', { exclude_authid: ['alice'] }, ['b2', 'c1', 'c2']],
+      ['eligible_authrole', { eligible_authrole: ['reader'] }, ['c1']],
+      ['exclude_authrole', { exclude_authrole: ['reader'] }, ['b1', 'b2', 'c2']],
+    ]
+    for (const [label, options] of cases) await pub.publish(topic, [label], {}, options)
+    await pub.publish(topic, ['disclosed'], {}, { disclose_me: true })
+    await pub.publish(marker, ['done'], {}, { exclude_me: false })
+    await Promise.all(markers.map((m) => m.inbox.atLeast(1, 'marker')))
+
+    for (const [name, box] of Object.entries(boxes)) {
+      const expected = cases.filter(([, , who]) => who.includes(name)).map(([label]) => label)
+      if (name !== 'pub') expected.push('disclosed')
+      expect({ name, got: box.args() }).toEqual({ name, got: expected })
+      if (name === 'pub') continue
+      const disclosed = box.events.find((e) => e.args[0] === 'disclosed')!
+      expect(disclosed.details).toMatchObject({ publisher: pub.id, publisher_authid: 'pat', publisher_authrole: 'anonymous' })
+      const plain = box.events.find((e) => e.args[0] !== 'disclosed')
+      if (plain !== undefined) expect(plain.details.publisher).toBeUndefined()
+    }
+  })
+
+  it('prefix and wildcard subscriptions on other nodes get the publication with its topic', async () => {
+    const prefix = await peer('b', 'wampy', 'msgpack')
+    const wildcard = await peer('c', 'autobahn', 'json')
+    const p = (await inbox(prefix, 'com.t4', { match: 'prefix' })).inbox
+    const w = (await inbox(wildcard, 'com.t4..x', { match: 'wildcard' })).inbox
+    const marker = (await inbox(wildcard, 'com.t4.marker')).inbox
+    const pub = await peer('a', 'autobahn', 'cbor')
+    await seen(pub, 'com.t4', 1, 'prefix')
+    await seen(pub, 'com.t4..x', 1, 'wildcard')
+    await seen(pub, 'com.t4.marker', 1)
+    await pub.publish('com.t4.a.x', ['ax'])
+    await pub.publish('com.t4.a.y', ['ay'])
+    await pub.publish('com.t4.marker', ['done'])
+    await marker.atLeast(1, 'marker')
+    await p.atLeast(3, 'prefix events') // com.t4.marker matches the prefix too
+    expect(p.events.map((e) => [e.args[0], e.details.topic])).toEqual([
+      ['ax', 'com.t4.a.x'],
+      ['ay', 'com.t4.a.y'],
+      ['done', 'com.t4.marker'],
+    ])
+    expect(w.events.map((e) => [e.args[0], e.details.topic])).toEqual([['ax', 'com.t4.a.x']])
+  })
+
+  it('binary payloads cross nodes as bytes (and as "\\0"+base64 to JSON subscribers)', async () => {
+    const topic = 'com.t5.bytes'
+    const msgpack = (await inbox(await peer('b', 'autobahn', 'msgpack'), topic)).inbox
+    const cbor = (await inbox(await peer('c', 'autobahn', 'cbor'), topic)).inbox
+    const json = (await inbox(await peer('c', 'autobahn', 'json'), topic)).inbox
+    const pub = await peer('a', 'autobahn', 'msgpack')
+    await seen(pub, topic, 3)
+    await pub.publish(topic, [BYTES], { blob: BYTES })
+    for (const box of [msgpack, cbor]) {
+      await box.atLeast(1)
+      expect([...(box.events[0]!.args[0] as Uint8Array)]).toEqual([...BYTES])
+      expect([...(box.events[0]!.kwargs.blob as Uint8Array)]).toEqual([...BYTES])
+    }
+    await json.atLeast(1)
+    expect(json.events[0]!.args[0]).toBe(AS_JSON)
+  })
+
+  it('a testament of a session on one node reaches subscribers on the others', async () => {
+    const topic = 'com.t6.will'
+    const heir = (await inbox(await peer('b', 'wampy', 'json'), topic)).inbox
+    const observer = await peer('a', 'autobahn', 'json')
+    await seen(observer, topic, 1)
+    const dying = await autobahnSession(cluster.url('a'), 'json')
+    const dyingId = dying.id
+    await dying.call('wamp.session.add_testament', [topic, ['bye', dyingId], {}])
+    await new Promise<void>((resolve) => {
+      dying.onleave = () => resolve()
+      dying.leave('wamp.close.normal', 'done')
+    })
+    await heir.atLeast(1, 'testament')
+    expect(heir.events[0]!.args).toEqual(['bye', dyingId])
+  })
+
+  it('subscription meta events are derived on every node once each, in order', async () => {
+    const topic = 'com.t7.topic'
+    const done = 'com.t7.marker'
+    const names = ['on_create', 'on_subscribe', 'on_unsubscribe', 'on_delete']
+    const monitors = await Promise.all([peer('a', 'autobahn', 'json'), peer('b', 'wampy', 'msgpack'), peer('c', 'autobahn', 'cbor')])
+    const logs = await Promise.all(
+      monitors.map(async (m) => {
+        const log: Array<[string, unknown[]]> = []
+        for (const n of names) await m.subscribe(`wamp.subscription.${n}`, (e) => log.push([n, e.args]))
+        return log
+      }),
+    )
+    const first = await peer('b', 'autobahn', 'json')
+    const second = await peer('c', 'wampy', 'cbor')
+    const id = await first.subscribe(topic, () => {})
+    expect(await second.subscribe(topic, () => {})).toBe(id)
+    await seen(monitors[0]!, topic, 2)
+    await second.leave()
+    await first.leave()
+    // A second subscription's whole life after it: once its on_delete is seen everywhere, so are the first's events.
+    const marker = await peer('a', 'autobahn', 'json')
+    const markerId = await marker.subscribe(done, () => {})
+    await marker.leave()
+    for (const log of logs) {
+      await eventually(() => {
+        if (!log.some(([n, args]) => n === 'on_delete' && args[1] === markerId)) throw new Error('the marker on_delete not seen')
+      }, WAIT_MS)
+      const ofTopic = log.filter(([, args]) => args[1] === id || (args[1] as { id?: number })?.id === id)
+      expect(ofTopic).toEqual([
+        ['on_create', [first.id, expect.objectContaining({ id, uri: topic, match: 'exact' })]],
+        ['on_subscribe', [first.id, id]],
+        ['on_subscribe', [second.id, id]],
+        ['on_unsubscribe', [second.id, id]],
+        ['on_unsubscribe', [first.id, id]],
+        ['on_delete', [first.id, id]],
+      ])
+    }
+  })
+
+  it('a realm without subscribers on other nodes publishes nothing on NATS', async () => {
+    const subject = `wampctl.pub.${token('realm1')}`
+    const onNats: Array<{ topic: string }> = []
+    const natsBox = new Inbox()
+    const natsSub = nats.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err !== null) return
+        onNats.push(unpack<{ topic: string }>(msg.data))
+        natsBox.push({ args: [], kwargs: {}, details: {} })
+      },
+    })
+    await nats.flush()
+    try {
+      const local = (await inbox(await peer('a', 'autobahn', 'json'), 'com.t8.local')).inbox
+      const remote = (await inbox(await peer('b', 'autobahn', 'json'), 'com.t8.remote')).inbox
+      const pub = await peer('a', 'autobahn', 'msgpack')
+      await seen(pub, 'com.t8.remote', 1)
+      for (let i = 0; i < 20; i++) await pub.publish('com.t8.local', [i])
+      await pub.publish('com.t8.remote', ['crosses'])
+      await remote.atLeast(1)
+      await natsBox.atLeast(1, 'publications on NATS')
+      expect(local.args()).toEqual([...Array(20).keys()])
+      expect(onNats.map((m) => m.topic)).toEqual(['com.t8.remote'])
+    } finally {
+      natsSub.unsubscribe()
+    }
+  })
+})
