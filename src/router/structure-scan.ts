@@ -171,7 +171,10 @@ const CLEAN: ScanResult = Object.freeze({ head: [], problem: undefined })
 
 /** Scan a frame of `protocol` (a WAMP WebSocket subprotocol) against `limits`. */
 export function scanFrame(protocol: string, data: Buffer, limits: StructureLimits): ScanResult {
-  if (protocol === JSON_PROTOCOL && data.length <= jsonUnscannedSize(limits)) return CLEAN
+  if (
+    protocol === JSON_PROTOCOL ? data.length <= jsonUnscannedSize(limits) : protocol === MSGPACK_PROTOCOL && msgpackUnscanned(data, limits)
+  )
+    return CLEAN
   run(protocol, data, walk.reset(limits, false))
   const problem = walk.problem
   if (problem === undefined) return CLEAN
@@ -193,7 +196,7 @@ function headWithin(protocol: string, data: Buffer, limits: StructureLimits): Fr
 
 function run(protocol: string, data: Buffer, w: Walk): void {
   if (protocol === JSON_PROTOCOL) scanJson(data, w)
-  else if (protocol === 'wamp.2.msgpack') scanMsgpack(data, w)
+  else if (protocol === MSGPACK_PROTOCOL) scanMsgpack(data, w)
   else if (protocol === 'wamp.2.cbor') scanCbor(data, w)
 }
 
@@ -267,6 +270,31 @@ function scanJson(data: Buffer, w: Walk): void {
  */
 const MSGPACK_TIMESTAMP = 0xff
 const MSGPACKR_UNDEFINED = 0x00
+
+const MSGPACK_PROTOCOL = 'wamp.2.msgpack'
+
+/**
+ * A short msgpack frame with no extension byte anywhere is not scanned: the scan could not refuse
+ * it. Why: every value takes at least one byte of its own, so a frame of n bytes is nested at most
+ * n deep and holds fewer than n values and dict entries: n ≤ min(maxDepth, maxElements,
+ * maxMapEntries) is within every limit. What remains is what the scan refuses whatever the size:
+ * extension types (fixext 0xd4–0xd8, ext 0xc7–0xc9: msgpackr's references and records build
+ * cyclic structures from a few bytes) and the unused byte 0xc1 (msgpackr makes an object of it).
+ * A frame holding any of those bytes, even inside a string or an integer, is scanned as before.
+ * A count that promises more than the frame holds is refused by msgpackr itself ("Unexpected end
+ * of MessagePack data": a protocol violation, as the scan's "malformed"). With the default limits:
+ * 64 bytes, which a CALL or YIELD of a few small arguments is.
+ */
+function msgpackUnscanned(b: Buffer, limits: StructureLimits): boolean {
+  const n = b.length
+  if (n > Math.min(limits.maxDepth, limits.maxElements, limits.maxMapEntries)) return false
+  for (let i = 0; i < n; i++) if (MSGPACK_SCAN_BYTES[b[i]!] === 1) return false
+  return true
+}
+
+/** The bytes that send a short msgpack frame to the scan: 0xc1, 0xc7–0xc9, 0xd4–0xd8 (one table load per byte). */
+const MSGPACK_SCAN_BYTES = new Uint8Array(256)
+for (const t of [0xc1, 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8]) MSGPACK_SCAN_BYTES[t] = 1
 
 function scanMsgpack(b: Buffer, w: Walk): void {
   const n = b.length

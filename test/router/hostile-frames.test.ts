@@ -168,24 +168,27 @@ describe('a frame far over maxMessageSize is answered from its head, never decod
   })
 })
 
-describe('JSON frames too short to be nested too deep are not scanned (structure-scan.ts jsonUnscannedSize)', () => {
-  it('the depth limit still holds for short frames when it is set low: the unscanned size follows it', async () => {
-    // maxNestingDepth 6 leaves HELLO (5 levels) and the bystanders alone; a 45-byte CALL 7 levels deep is refused.
-    const { router, stillServing } = await routerWithBystanders('json', { maxNestingDepth: 6 })
-    const peer = await RawPeer.joined(router.url, 'json')
-    expect(await peer.call('com.example.alive', [nested(5)])).toEqual([
-      8,
-      48,
-      expect.any(Number),
-      {},
-      'wamp.error.invalid_argument',
-      [expect.stringMatching(/nested deeper than 6 levels/)],
-    ])
-    expect((await peer.call('com.example.alive', [nested(4)]))[0]).toBe(50)
-    await stillServing()
-  })
+describe('short JSON and msgpack frames are not scanned (structure-scan.ts: they cannot break a limit)', () => {
+  it.each(['json', 'msgpack'] as const)(
+    'over %s the depth limit still holds for short frames when it is set low: the unscanned size follows it',
+    async (ser) => {
+      // maxNestingDepth 6 leaves HELLO (5 levels) and the bystanders alone; a CALL of 25–45 bytes 7 levels deep is refused.
+      const { router, stillServing } = await routerWithBystanders(ser, { maxNestingDepth: 6 })
+      const peer = await RawPeer.joined(router.url, ser)
+      expect(await peer.call('com.example.alive', [nested(5)])).toEqual([
+        8,
+        48,
+        expect.any(Number),
+        {},
+        'wamp.error.invalid_argument',
+        [expect.stringMatching(/nested deeper than 6 levels/)],
+      ])
+      expect((await peer.call('com.example.alive', [nested(4)]))[0]).toBe(50)
+      await stillServing()
+    },
+  )
 
-  it('with the default limits a short CALL is served, and short broken text is a protocol violation: ABORT, only that session', async () => {
+  it('with the default limits a short JSON CALL is served, and short broken text is a protocol violation: ABORT, only that session', async () => {
     const { router, stillServing } = await routerWithBystanders('json')
     const peer = await RawPeer.joined(router.url, 'json')
     expect(await peer.call('com.example.alive', [nested(2)])).toEqual([50, expect.any(Number), {}, ['alive', nested(2)]])
@@ -198,6 +201,25 @@ describe('JSON frames too short to be nested too deep are not scanned (structure
       { message: expect.stringMatching(/could not decode a wamp.2.json frame/) },
       'wamp.error.protocol_violation',
     ])
+    expect((await peer.closed).code).toBe(1002)
+    await stillServing()
+  })
+
+  /** A short msgpack CALL of com.example.alive whose arguments list is `args` (raw bytes). */
+  const shortMsgpackCall = (request: number, args: number[]): Buffer =>
+    Buffer.from([0x95, 0x30, request, 0x80, 0xb1, ...Buffer.from('com.example.alive'), ...args])
+
+  it.each([
+    ['the unused byte 0xc1', [0x91, 0xc1], /byte 0xc1 is not msgpack/],
+    ['an extension (msgpackr record definition)', [0x91, 0xd4, 0x72, 0x00], /msgpack extension type 114 is not accepted/],
+    ['a list promising 65,535 items', [0xdc, 0xff, 0xff], /could not decode a wamp.2.msgpack frame/],
+  ])('a short msgpack frame with %s is still refused: ABORT protocol_violation, only that session', async (_, args, why) => {
+    const { router, stillServing } = await routerWithBystanders('msgpack')
+    const peer = await RawPeer.joined(router.url, 'msgpack')
+    const frame = shortMsgpackCall(peer.nextRequest(), args)
+    expect(frame.length).toBeLessThanOrEqual(64)
+    peer.sendFrame(frame)
+    expect(await peer.nextOf(3)).toEqual([3, { message: expect.stringMatching(why) }, 'wamp.error.protocol_violation'])
     expect((await peer.closed).code).toBe(1002)
     await stillServing()
   })
