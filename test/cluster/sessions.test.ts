@@ -242,4 +242,30 @@ describe('cluster sessions: the session meta API for the whole realm', () => {
       }, 20_000)
     }
   })
+
+  it('a node killed (kill -9): its sessions leave every list with on_leave once on each survivor; a new life of it lists only its new sessions', async () => {
+    const recorders = await Promise.all(
+      ['a', 'c'].map(async (n) => MetaRecorder.start(await openPeer('autobahn', cluster.url(n)), SESSION_EVENTS)),
+    )
+    const doomed = [await RawPeer.joined(cluster.url('b')), await ticketPeer(cluster.url('b'), 'bob')]
+    for (const r of recorders)
+      for (const d of doomed)
+        await r.waitFor((e) => e.topic === 'wamp.session.on_join' && (e.args[0] as { session: number }).session === d.sessionId, 'on_join')
+    await cluster.node('b').kill9()
+    for (const r of recorders) {
+      for (const d of doomed) await eventually(() => r.waitForTopic('wamp.session.on_leave', 0, d.sessionId), 20_000)
+      await eventually(
+        async () => expect((await list(r.monitor)).filter((id) => doomed.some((d) => d.sessionId === id))).toEqual([]),
+        20_000,
+      )
+    }
+    await cluster.startNode('b', { config: CONFIG })
+    const reborn = await openPeer('wampy', cluster.url('b'))
+    for (const r of recorders) {
+      await eventually(async () => expect(await list(r.monitor)).toContain(reborn.id), 20_000)
+      expect((await r.monitor.call('wamp.session.get', [reborn.id])).args[0]).toMatchObject({ node: 'b' })
+      for (const d of doomed)
+        expect(r.events.filter((e) => e.topic === 'wamp.session.on_leave' && e.args[0] === d.sessionId)).toHaveLength(1)
+    }
+  })
 })

@@ -38,22 +38,19 @@ export class ClusterSessions {
   readonly replica: SessionsReplica
   /** The KV write of each session in progress, chained: a leave's delete runs after its join's put. */
   private readonly writes = new Map<number, Promise<void>>()
-  private wasAway = false
 
   constructor(private readonly rc: RealmCluster) {
     // A remote session's key is gone: its proxy goes too (its callees and subscriptions here, its calls in flight canceled).
     this.replica = new SessionsReplica(rc.realm, rc.node, (id) => rc.remoteSessions.drop(id))
     rc.replica.handle(KeyPrefix.session, this.replica)
     rc.requests.handle(rc.realm.name, KILL_REQUEST, (body) => this.serveKill(body as KillRequest))
-    const off = rc.link.onState((state) => {
-      if (state !== 'connected') this.wasAway = true
-      else if (this.wasAway) {
-        this.wasAway = false
-        void this.reassert()
-      }
-    })
+    // Cut off from the others (NATS away, or declared down by another node): say again what this node has.
+    const offRejoin = rc.onRejoin(() => this.reassert())
+    // A dead node's sessions leave the bucket (every survivor tries; one compare-and-set wins).
+    const offDown = rc.membership.onNodeDown((node, incarnation) => this.removeNode(node, incarnation))
     rc.onClose(async () => {
-      off()
+      offRejoin()
+      offDown()
       // The sessions have left (a SIGTERM): their keys go before the connection closes.
       await Promise.all([...this.writes.values()])
     })
@@ -192,14 +189,14 @@ export class ClusterSessions {
     }
   }
 
-  /** Run `op` after the session's previous write; a failure is reported unless NATS is away (reassert repairs it then). */
+  /** Run `op` after the session's previous write; a failure is reported unless NATS is away. */
   private write(id: number, op: () => Promise<unknown>): Promise<void> {
     const previous = this.writes.get(id) ?? Promise.resolve()
     const next = previous.then(op).then(
       () => undefined,
       (err: unknown) => {
+        // While NATS is away the rejoin's reassert() repairs it.
         if (this.rc.link.connected) this.rc.onError(err, `cluster: writing session ${id}`)
-        else this.wasAway = true
       },
     )
     this.writes.set(id, next)
