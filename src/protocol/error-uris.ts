@@ -35,6 +35,8 @@ export const ErrorUri = {
   noSuchRollout: 'wampctl.error.no_such_rollout',
   /** wampctl: a rollout safety check refused (one already runs, nothing to compare with, cannot undo…). */
   rolloutRefused: 'wampctl.error.rollout_refused',
+  /** wampctl: a cluster node could not make a change every node must agree on (NATS away, or the registry kept changing under it). */
+  clusterUnavailable: 'wampctl.error.cluster_unavailable',
   /** wampctl: a router-side procedure failed unexpectedly (a bug: the router logs it). */
   internal: 'wampctl.error.internal',
 } as const

@@ -10,7 +10,6 @@ import {
   NoSuchProcedureError,
   NoSuchRegistrationError,
   NotAuthorizedError,
-  ProcedureAlreadyExistsError,
   ProtocolViolationError,
   UnencodableValueError,
 } from './errors.js'
@@ -26,6 +25,7 @@ import { withPayload } from './payload.js'
 import { encodeForPeer } from './serializers.js'
 import type { Realm } from './realm.js'
 import { Callee, Registration } from './registration.js'
+import { registrationConflict } from './registration-conflict.js'
 import { concurrencyOption, invokePolicy, routingKey } from './routing-options.js'
 import type { Session } from './session.js'
 import { checkUri, isReservedUri, type MatchPolicy } from './uri.js'
@@ -77,21 +77,20 @@ export class Dealer {
       throw new NotAuthorizedError(`role '${session.authrole}' may not register '${procedure}'`)
     }
 
+    const cluster = this.realm.cluster
+    if (cluster !== undefined) {
+      // A cluster node: the registry decides the conflict rules on the shared record (atomically,
+      // cluster-wide) and assigns the id; REGISTERED (or the ERROR) follows once this node's replica has it.
+      const weight = typeof initialWeight === 'number' && this.realm.meta.has(ExtensionUri.setWeight) ? initialWeight : 1
+      const discloseCaller = options.disclose_caller === true
+      const deadlineMs = deadline ?? this.realm.invocationDeadlineMs
+      return cluster.registrations.register(session, request, { procedure, match, invoke, discloseCaller, deadlineMs, concurrency, weight })
+    }
+
     let reg = this.index.get(procedure, match)
     if (reg !== undefined) {
-      const existing = { registration: reg.id, match: reg.match, invoke: reg.invoke }
-      if (reg.invoke !== invoke) {
-        throw new ProcedureAlreadyExistsError(
-          `'${procedure}' (match ${match}) is registered with invoke '${reg.invoke}', not '${invoke}'`,
-          existing,
-        )
-      }
-      if (invoke === 'single') {
-        throw new ProcedureAlreadyExistsError(`'${procedure}' (match ${match}) is registered with invoke 'single'`, existing)
-      }
-      if (reg.calleeOf(session) !== undefined) {
-        throw new ProcedureAlreadyExistsError(`this session already registered '${procedure}' (match ${match})`, existing)
-      }
+      const conflict = registrationConflict(reg, procedure, invoke, reg.calleeOf(session) !== undefined)
+      if (conflict !== undefined) throw conflict
     }
 
     const created = reg === undefined
@@ -152,6 +151,8 @@ export class Dealer {
     const reg = this.byId.get(registrationId)
     const callee = reg?.calleeOf(session)
     if (callee === undefined) throw new NoSuchRegistrationError(registrationId)
+    const cluster = this.realm.cluster
+    if (cluster !== undefined) return cluster.registrations.unregister(session, request, callee)
     this.removeCallee(callee)
     session.send([MessageCode.UNREGISTERED, request])
   }
@@ -177,6 +178,28 @@ export class Dealer {
       this.refuseQueued(reg)
     }
     this.notifyInflight(callee)
+  }
+
+  /**
+   * A cluster node's replica of the registry adds a callee (of this node or a proxy of another's)
+   * to its registration, which joins the dealer with its first callee. Not used by a single router.
+   */
+  adoptCallee(callee: Callee, state: CalleeState, weight: number): void {
+    const reg = callee.registration
+    if (this.byId.get(reg.id) !== reg) {
+      this.index.add(reg)
+      this.byId.set(reg.id, reg)
+    }
+    if (weight !== 1) reg.setWeight(callee, weight)
+    callee.state = state
+    reg.add(callee)
+    callee.session.callees.add(callee)
+    this.serveQueue(reg)
+  }
+
+  /** The registry deleted `reg` while callees remain here (of a session or node that cannot be reached): they go too. */
+  dropRegistration(reg: Registration): void {
+    for (const c of [...reg.callees]) this.removeCallee(c)
   }
 
   // ── CALL ────────────────────────────────────────────────────────────────────────────────

@@ -61,6 +61,14 @@ export class ProcedureAlreadyExistsError extends RouterError {
   }
 }
 
+/** A cluster node could not write the shared state (NATS away, or too many conflicting writes): nothing changed. */
+export class ClusterUnavailableError extends RouterError {
+  override readonly name = 'ClusterUnavailableError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WAMPCTL_ERR_CLUSTER_UNAVAILABLE', ErrorUri.clusterUnavailable, message, undefined, options)
+  }
+}
+
 export class NoAvailableCalleeError extends RouterError {
   override readonly name = 'NoAvailableCalleeError'
   constructor(procedure: string, why: string, kwargs?: Record<string, unknown>) {

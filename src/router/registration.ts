@@ -86,7 +86,6 @@ export class Registration {
   queue: CallQueue | undefined
   /** least_loaded only: the callees that can take a call, by load. */
   readonly ladder: LoadLadder | undefined
-  readonly createdAt = new Date()
   private createdIso: string | undefined
 
   constructor(
@@ -94,6 +93,8 @@ export class Registration {
     readonly uri: string,
     readonly match: MatchPolicy,
     readonly invoke: InvokePolicy,
+    /** When the registration was first made (a cluster's registry says when, for every node). */
+    readonly createdAt = new Date(),
   ) {
     this.ladder = invoke === 'least_loaded' ? new LoadLadder() : undefined
   }

@@ -30,7 +30,8 @@ export class ClusterLink {
   private constructor(
     readonly settings: ClusterSettings,
     readonly nc: NatsConnection,
-    private readonly log: Logger,
+    /** The router's logger (every cluster part logs through it). */
+    readonly log: Logger,
   ) {
     this.subjects = new Subjects(settings.name)
     this.kvm = new Kvm(nc)

@@ -9,6 +9,8 @@ import { realmLoad } from './realm-load.js'
 import { RemoteSessions, UnreachableTransport } from './remote-session.js'
 import { RealmReplica } from './replica.js'
 import { ClusterPubSub } from './pubsub.js'
+import { ClusterRegistrations } from './registrations.js'
+import { Registry } from './registry.js'
 import type { NodeRequests } from './requests.js'
 import { ClusterSessions } from './sessions.js'
 import { clusterStatus } from './status.js'
@@ -35,6 +37,10 @@ export class RealmCluster {
   readonly forwarding: CallForwarding
   /** Subscriptions cluster-wide (`sub.*`) and publications crossing nodes. */
   readonly pubsub: ClusterPubSub
+  /** The realm's registrations in the KV bucket: compare-and-set writes (registry.ts). */
+  readonly registry: Registry
+  /** REGISTER/UNREGISTER of this node's sessions through the registry, and its replica in the dealer. */
+  readonly registrations: ClusterRegistrations
   /** Run when the node leaves the cluster (before the NATS connection closes), in reverse order of adding. */
   private readonly closers: Array<() => Promise<void> | void> = []
   /** Run once the replica is up to date, before the router takes sessions, in order of adding. */
@@ -60,6 +66,21 @@ export class RealmCluster {
     this.remoteTransport = (node, sessionId) => this.forwarding.transport(node, sessionId)
     this.onClose(() => this.forwarding.close())
     this.pubsub = new ClusterPubSub(this)
+    this.registry = new Registry(kv, link, (id) => this.registrations.replica.keyOf(id))
+    this.registrations = new ClusterRegistrations(
+      realm,
+      link,
+      this.registry,
+      this.replica,
+      requests,
+      this.remoteSessions,
+      link.log,
+      onError,
+    )
+    // Callees of this node's previous life (it restarted within the node timeout) are gone.
+    this.onStart(() => this.registrations.removeEarlierLives())
+    this.onRejoin(() => this.registrations.rejoined())
+    this.onClose(() => this.registrations.close())
   }
 
   get node(): string {

@@ -15,6 +15,10 @@ export interface CalleeRecord {
   weight: number
   /** REGISTER option `concurrency`; null = no cap. */
   concurrency: number | null
+  /** The life of `node` that registered it (ClusterLink.incarnation): a restarted node's cleanup spares its new life. */
+  incarnation?: string
+  /** Why `state` or `weight` last changed (cordon, drain, set_weight…), for wampctl.callee.on_state on every node. */
+  cause?: string
 }
 
 /** `reg.<match>.<uri>`: a registration and its callees in cluster-wide registration order. */

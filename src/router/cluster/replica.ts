@@ -42,6 +42,11 @@ export class RealmReplica {
   async start(node: string, incarnation: string): Promise<void> {
     this.watch = await this.kv.watch()
     void this.pump(this.watch)
+    await this.catchUp(node, incarnation)
+  }
+
+  /** Resolves once every change made before now is applied here (this node's marker key, written now, has come through). */
+  async catchUp(node: string, incarnation: string): Promise<void> {
     const mark: MarkRecord = { node, incarnation, at: Date.now() }
     const revision = await this.kv.put(markKey(node), pack(mark))
     await this.applied(revision)

@@ -59,10 +59,12 @@ export function registrationMetaProcedures(realm: Realm): Record<string, MetaPro
       handler: ({ args }) => {
         const reg = byId(args)
         const sessionId = idArg(args, 1, 'callee_id')
+        const reasonOf = (): string => (args[2] === undefined || args[2] === null ? ErrorUri.removed : checkUri(args[2], 'exact'))
+        // A cluster node: the callee's own node revokes it, and the registry removes it everywhere.
+        if (realm.cluster !== undefined) return realm.cluster.registrations.removeCallee(reg, sessionId, reasonOf()).then(() => ({}))
         const callee = reg.callees.find((c) => c.session.id === sessionId)
         if (callee === undefined) throw new NoSuchSessionError(sessionId)
-        const reason = args[2] === undefined || args[2] === null ? ErrorUri.removed : checkUri(args[2], 'exact')
-        dealer.removeCallee(callee, reason)
+        dealer.removeCallee(callee, reasonOf())
         return {}
       },
     },

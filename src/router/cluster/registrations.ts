@@ -1,0 +1,300 @@
+import { MessageCode } from '../../protocol/message-codes.js'
+import { ErrorUri } from '../../protocol/error-uris.js'
+import { NoSuchRegistrationError, NoSuchSessionError, RemoteNodeError, RouterError } from '../errors.js'
+import type { Realm } from '../realm.js'
+import { UNLIMITED, type Callee, type InvokePolicy, type Registration } from '../registration.js'
+import type { Session } from '../session.js'
+import type { MatchPolicy } from '../uri.js'
+import { registrationKey } from './keys.js'
+import type { ClusterLink } from './link.js'
+import type { CalleeRecord } from './records.js'
+import { RegistrationsReplica, type LocalCallee, type LocalCallees } from './registrations-replica.js'
+import type { Registry } from './registry.js'
+import type { RealmReplica } from './replica.js'
+import type { RemoteSessions } from './remote-session.js'
+import { NodeRequestError, type NodeRequests } from './requests.js'
+
+/** A REGISTER the dealer validated, for the registry. */
+export interface RegisterRequest {
+  procedure: string
+  match: MatchPolicy
+  invoke: InvokePolicy
+  discloseCaller: boolean
+  deadlineMs: number
+  concurrency: number
+  weight: number
+}
+
+/** NodeRequests kind: remove a callee of the node asked (wamp.registration.remove_callee from another node). */
+export const REMOVE_CALLEE_REQUEST = 'remove_callee'
+
+interface RemoveCalleeBody {
+  registration: number
+  session: number
+  reason: string
+}
+
+/**
+ * This node's side of the realm's registrations in a cluster: REGISTER and UNREGISTER of its
+ * sessions go through the registry (a compare-and-set, then the answer once this node's replica
+ * applied it), its sessions' departures remove their callees, and what this node's sessions want
+ * is re-asserted when the registry lost it (NATS away long enough for this node to be thought dead).
+ * One session's REGISTER/UNREGISTERs are handled one after the other, in the order they came.
+ */
+export class ClusterRegistrations implements LocalCallees {
+  readonly replica: RegistrationsReplica
+  /** What this node's sessions registered (or are registering), by key then session id. */
+  private readonly wants = new Map<string, Map<number, LocalCallee>>()
+  /** Each session's REGISTER/UNREGISTER in progress (a chain: answered in order). */
+  private readonly chains = new Map<Session, Promise<void>>()
+  /** Writes not awaited by anyone (departures, cleanups): the node waits for them when it leaves. */
+  private readonly background = new Set<Promise<unknown>>()
+  /** Keys of callees being cleaned up or re-asserted now (not twice at once). */
+  private readonly repairing = new Set<string>()
+
+  constructor(
+    private readonly realm: Realm,
+    private readonly link: ClusterLink,
+    private readonly registry: Registry,
+    private readonly replicaOfBucket: RealmReplica,
+    private readonly requests: NodeRequests,
+    private readonly remoteSessions: RemoteSessions,
+    private readonly log: { warn(message: string, fields?: Record<string, unknown>): void },
+    private readonly onError: (err: unknown, context: string) => void,
+  ) {
+    this.replica = new RegistrationsReplica(realm, link.node, remoteSessions, this)
+    replicaOfBucket.handle('reg', this.replica)
+    requests.handle(realm.name, REMOVE_CALLEE_REQUEST, (body) => this.removeOwnCallee(body as RemoveCalleeBody))
+    realm.onLeave((session) => this.left(session))
+  }
+
+  // ── REGISTER / UNREGISTER ──────────────────────────────────────────────────────────────
+
+  register(session: Session, request: number, r: RegisterRequest): void {
+    this.inOrder(session, async () => {
+      const key = registrationKey(r.procedure, r.match)
+      const mine = this.wanted(key, session.id)
+      const want: LocalCallee = { session, discloseCaller: r.discloseCaller, deadlineMs: r.deadlineMs, concurrency: r.concurrency }
+      if (mine === undefined) this.want(key, want)
+      try {
+        const written = await this.registry.register(r.procedure, r.match, r.invoke, this.calleeRecord(session, r.weight, r.concurrency))
+        await this.replicaOfBucket.applied(written.revision)
+        if (session.closed) return this.cleanUp(key, session.id) // it left meanwhile: its departure may have run before this write
+        session.send([MessageCode.REGISTERED, request, written.record.id])
+      } catch (err) {
+        if (mine === undefined && this.wanted(key, session.id) === want) this.unwant(key, session.id)
+        this.refuse(session, MessageCode.REGISTER, request, err)
+      }
+    })
+  }
+
+  unregister(session: Session, request: number, callee: Callee): void {
+    this.inOrder(session, async () => {
+      const reg = callee.registration
+      const key = registrationKey(reg.uri, reg.match)
+      this.unwant(key, session.id)
+      try {
+        const written = await this.registry.removeCallee(key, session.id)
+        if (written !== undefined) await this.replicaOfBucket.applied(written.revision)
+      } catch (err) {
+        // It leaves here anyway (no more calls through this node); the record is repaired when NATS is back.
+        this.warn(`unregister of '${reg.uri}' not written to the cluster: ${(err as Error).message}`)
+      }
+      if (callee.attached) this.realm.dealer.removeCallee(callee)
+      session.send([MessageCode.UNREGISTERED, request])
+    })
+  }
+
+  /**
+   * wamp.registration.remove_callee: a callee of this node is revoked here (UNREGISTERED with
+   * `reason` to its session) and removed from the registry; one of another node is removed by that node.
+   */
+  async removeCallee(reg: Registration, sessionId: number, reason: string): Promise<void> {
+    const key = this.replica.keyOf(reg.id)
+    const c = key === undefined ? undefined : this.replica.record(key)?.callees.find((x) => x.session === sessionId)
+    if (key === undefined || c === undefined) throw new NoSuchSessionError(sessionId)
+    if (c.node === this.link.node) {
+      await this.revoke(key, sessionId, reason)
+      return
+    }
+    let answer: { revision: number }
+    try {
+      answer = await this.requests.ask<{ revision: number }>(c.node, this.realm.name, REMOVE_CALLEE_REQUEST, {
+        registration: reg.id,
+        session: sessionId,
+        reason,
+      } satisfies RemoveCalleeBody)
+    } catch (err) {
+      if (err instanceof NodeRequestError) throw new RemoteNodeError(err.uri, err.message)
+      throw err
+    }
+    await this.replicaOfBucket.applied(answer.revision)
+  }
+
+  private async removeOwnCallee(body: RemoveCalleeBody): Promise<{ revision: number }> {
+    const key = this.replica.keyOf(body.registration)
+    if (key === undefined) throw new NoSuchRegistrationError(body.registration)
+    return this.revoke(key, body.session, body.reason)
+  }
+
+  private async revoke(key: string, sessionId: number, reason: string): Promise<{ revision: number }> {
+    this.unwant(key, sessionId)
+    const callee = this.replica.callee(key, sessionId)
+    if (callee?.attached === true) this.realm.dealer.removeCallee(callee, reason)
+    const written = await this.registry.removeCallee(key, sessionId)
+    if (written !== undefined) await this.replicaOfBucket.applied(written.revision)
+    return { revision: written?.revision ?? this.replicaOfBucket.revision }
+  }
+
+  // ── Departures, cleanups, re-assertion ─────────────────────────────────────────────────
+
+  /** One of this node's sessions left: its callees left the dealer already; now the registry. */
+  private left(session: Session): void {
+    for (const [key, bySession] of this.wants) {
+      if (!bySession.has(session.id)) continue
+      this.unwant(key, session.id)
+      this.cleanUp(key, session.id)
+    }
+  }
+
+  stale(key: string, callee: CalleeRecord): void {
+    this.cleanUp(key, callee.session)
+  }
+
+  lost(key: string, callee: CalleeRecord): void {
+    if (this.link.connected) this.reassert(key, callee.session)
+    // else: re-asserted with everything else when NATS is back (rejoined)
+  }
+
+  /** Remove `session`'s callee at `key` from the registry, in the background. */
+  private cleanUp(key: string, session: number): void {
+    const id = `${key}\u0000${session}`
+    if (this.repairing.has(id) || !this.link.connected) return
+    this.repairing.add(id)
+    this.inBackground(
+      this.registry.removeCallee(key, session).finally(() => this.repairing.delete(id)),
+      `removing a callee of '${key}'`,
+    )
+  }
+
+  /** Put back this node's callee at `key` if the registry lost it (or never got it) while its session still wants it. */
+  private reassert(key: string, session: number): void {
+    const id = `${key}\u0000${session}`
+    const want = this.wanted(key, session)
+    if (want === undefined || want.session.closed || this.repairing.has(id)) return
+    const callee = [...want.session.callees].find((c) => registrationKey(c.registration.uri, c.registration.match) === key)
+    const reg = callee?.registration ?? this.replica.record(key)
+    if (reg === undefined) return
+    this.repairing.add(id)
+    const write = this.registry
+      .ensureCallee(reg.uri, reg.match, reg.invoke, this.calleeRecord(want.session, callee?.weight ?? 1, want.concurrency))
+      .catch((err: unknown) => {
+        if (!(err instanceof RouterError) || err.uri !== ErrorUri.procedureAlreadyExists) throw err
+        // Another registration took its place while this node was away: the callee is revoked.
+        this.unwant(key, session)
+        if (callee?.attached === true) this.realm.dealer.removeCallee(callee, ErrorUri.canceled)
+        this.warn(`the callee of session ${session} for '${reg.uri}' could not be registered again: ${err.message}`)
+      })
+      .finally(() => this.repairing.delete(id))
+    this.inBackground(write, `registering a callee of '${reg.uri}' again`)
+  }
+
+  /**
+   * NATS is back after a while away: the registry may have lost or dropped this node's callees
+   * (another node thought it dead), or still hold ones whose sessions left meanwhile. Once the
+   * replica has caught up, both are repaired.
+   */
+  async rejoined(): Promise<void> {
+    await this.replicaOfBucket.catchUp(this.link.node, this.link.incarnation)
+    for (const [key, bySession] of this.wants) for (const session of bySession.keys()) this.reassert(key, session)
+    for (const [key, rec] of this.replica.records())
+      for (const c of rec.callees) if (c.node === this.link.node && this.wanted(key, c.session) === undefined) this.cleanUp(key, c.session)
+  }
+
+  /**
+   * `node` is down (its life `incarnation`, or every life when undefined): the proxies of its
+   * callees are detached here at once (callers of their calls in flight get canceled), and its
+   * callees are removed from the registry (every survivor does this; compare-and-set makes it once).
+   */
+  nodeDown(node: string, incarnation?: string): Promise<void> {
+    for (const [, rec] of this.replica.records())
+      for (const c of rec.callees)
+        if (c.node === node && (incarnation === undefined || c.incarnation === undefined || c.incarnation === incarnation))
+          this.remoteSessions.drop(c.session)
+    const sweep = this.registry.removeNode(node, incarnation === undefined ? {} : { incarnation })
+    this.inBackground(sweep, `removing node ${node}'s callees`)
+    return sweep
+  }
+
+  /** At start, before serving: callees of this node's earlier lives leave the registry. */
+  removeEarlierLives(): Promise<void> {
+    return this.registry.removeNode(this.link.node, { sparing: this.link.incarnation })
+  }
+
+  /** Leaving the cluster (sessions gone): their removals are written, and anything of this life left over. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.background])
+    if (this.link.connected) await this.registry.removeNode(this.link.node, { incarnation: this.link.incarnation }).catch(() => undefined)
+  }
+
+  // ── LocalCallees ───────────────────────────────────────────────────────────────────────
+
+  wanted(key: string, session: number): LocalCallee | undefined {
+    return this.wants.get(key)?.get(session)
+  }
+
+  private want(key: string, w: LocalCallee): void {
+    let bySession = this.wants.get(key)
+    if (bySession === undefined) this.wants.set(key, (bySession = new Map()))
+    bySession.set(w.session.id, w)
+  }
+
+  private unwant(key: string, session: number): void {
+    const bySession = this.wants.get(key)
+    if (bySession === undefined) return
+    bySession.delete(session)
+    if (bySession.size === 0) this.wants.delete(key)
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────────────────
+
+  private calleeRecord(session: Session, weight: number, concurrency: number): CalleeRecord {
+    return {
+      node: this.link.node,
+      session: session.id,
+      authid: session.authid,
+      authrole: session.authrole,
+      state: 'active',
+      weight,
+      concurrency: concurrency === UNLIMITED ? null : concurrency,
+      incarnation: this.link.incarnation,
+    }
+  }
+
+  private inOrder(session: Session, op: () => Promise<void>): void {
+    const prev = this.chains.get(session)
+    const next = (prev === undefined ? op() : prev.then(op)).catch((err: unknown) => this.onError(err, 'cluster registration'))
+    this.chains.set(session, next)
+    void next.finally(() => {
+      if (this.chains.get(session) === next) this.chains.delete(session)
+    })
+  }
+
+  private inBackground(p: Promise<unknown>, what: string): void {
+    const tracked = p.catch((err: unknown) => this.warn(`${what}: ${(err as Error).message}`))
+    this.background.add(tracked)
+    void tracked.finally(() => this.background.delete(tracked))
+  }
+
+  private refuse(session: Session, type: number, request: number, err: unknown): void {
+    if (!(err instanceof RouterError)) this.onError(err, 'cluster registration')
+    const uri = err instanceof RouterError ? err.uri : ErrorUri.internal
+    const message: unknown[] = [MessageCode.ERROR, type, request, {}, uri, [(err as Error).message]]
+    if (err instanceof RouterError && err.kwargs !== undefined) message.push(err.kwargs)
+    session.send(message)
+  }
+
+  private warn(message: string): void {
+    this.log.warn(`cluster: ${message}`, { node: this.link.node, realm: this.realm.name })
+  }
+}
