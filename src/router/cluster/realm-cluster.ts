@@ -80,6 +80,7 @@ export class RealmCluster {
     // Callees of this node's previous life (it restarted within the node timeout) are gone.
     this.onStart(() => this.registrations.removeEarlierLives())
     this.onRejoin(() => this.registrations.rejoined())
+    membership.onNodeDown((node, incarnation) => this.registrations.nodeDown(node, incarnation))
     this.onClose(() => this.registrations.close())
   }
 

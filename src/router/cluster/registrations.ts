@@ -221,9 +221,10 @@ export class ClusterRegistrations implements LocalCallees {
       for (const c of rec.callees)
         if (c.node === node && (incarnation === undefined || c.incarnation === undefined || c.incarnation === incarnation))
           this.remoteSessions.drop(c.session)
-    const sweep = this.registry.removeNode(node, incarnation === undefined ? {} : { incarnation })
-    this.inBackground(sweep, `removing node ${node}'s callees`)
-    return sweep
+    return this.inBackground(
+      this.registry.removeNode(node, incarnation === undefined ? {} : { incarnation }),
+      `removing node ${node}'s callees`,
+    )
   }
 
   /** At start, before serving: callees of this node's earlier lives leave the registry. */
@@ -280,10 +281,15 @@ export class ClusterRegistrations implements LocalCallees {
     })
   }
 
-  private inBackground(p: Promise<unknown>, what: string): void {
-    const tracked = p.catch((err: unknown) => this.warn(`${what}: ${(err as Error).message}`))
+  /** Tracked until done (the node waits for these when it leaves); failures are logged. */
+  private inBackground(p: Promise<unknown>, what: string): Promise<void> {
+    const tracked = p.then(
+      () => undefined,
+      (err: unknown) => this.warn(`${what}: ${(err as Error).message}`),
+    )
     this.background.add(tracked)
     void tracked.finally(() => this.background.delete(tracked))
+    return tracked
   }
 
   private refuse(session: Session, type: number, request: number, err: unknown): void {
