@@ -61,7 +61,10 @@ export class ProcedureAlreadyExistsError extends RouterError {
   }
 }
 
-/** A cluster node could not write the shared state (NATS away, or too many conflicting writes): nothing changed. */
+/**
+ * A cluster node cannot make a change every node must agree on (a REGISTER's or SUBSCRIBE's record)
+ * while NATS is unreachable, or the record kept changing under it: nothing changed; try again.
+ */
 export class ClusterUnavailableError extends RouterError {
   override readonly name = 'ClusterUnavailableError'
   constructor(message: string, options?: { cause?: unknown }) {
@@ -175,12 +178,4 @@ export class HandshakeError extends RouterError {
 export class RouterConfigError extends Error {
   override readonly name = 'RouterConfigError'
   readonly code = 'WAMPCTL_ERR_CONFIG'
-}
-
-/** A cluster node cannot do what needs the other nodes (a SUBSCRIBE's record) while NATS is unreachable. */
-export class ClusterUnavailableError extends RouterError {
-  override readonly name = 'ClusterUnavailableError'
-  constructor(message: string) {
-    super('WAMPCTL_ERR_CLUSTER_UNAVAILABLE', ErrorUri.unavailable, message)
-  }
 }
