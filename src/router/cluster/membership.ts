@@ -79,6 +79,8 @@ interface Entry {
   heard: boolean
   /** performance.now() of its last heartbeat (or of when a silence started to count). */
   lastHeard: number
+  /** This node's link epoch when its last heartbeat came: heard since this node's last (re)connection? */
+  heardEpoch: number
 }
 
 /** What membership needs from the rest of the node. */
@@ -110,6 +112,8 @@ export class Membership {
   private rejoining: Promise<void> | undefined
   private rejoinAgain = false
   private unwatchLink: (() => void) | undefined
+  /** Counts this node's reconnections to NATS. */
+  private linkEpoch = 0
   private readonly sweepMs: number
 
   constructor(
@@ -190,6 +194,19 @@ export class Membership {
     return this.table.get(node)?.state === 'alive'
   }
 
+  /**
+   * Messages to `node` can arrive now: NATS is up here, and `node` was heard since this node's
+   * link last (re)connected (so it is connected too, with its subscriptions in place). Right after
+   * a NATS restart a node that has not reconnected yet would lose what is sent to it: calls to it
+   * should fail fast (unavailable) until it is heard.
+   */
+  reachable(node: string): boolean {
+    if (!this.link.connected) return false
+    if (node === this.node) return true
+    const e = this.table.get(node)
+    return e !== undefined && e.state === 'alive' && e.heard && e.heardEpoch === this.linkEpoch
+  }
+
   /** The incarnation of `node` this node knows of, if any. */
   incarnationOf(node: string): string | undefined {
     return node === this.node ? this.incarnation : this.table.get(node)?.incarnation
@@ -245,6 +262,7 @@ export class Membership {
       state: 'alive',
       heard: false,
       lastHeard: performance.now(),
+      heardEpoch: -1,
     })
   }
 
@@ -354,6 +372,7 @@ export class Membership {
       state: 'alive',
       heard: true,
       lastHeard: performance.now(),
+      heardEpoch: this.linkEpoch,
     }
   }
 
@@ -388,6 +407,7 @@ export class Membership {
 
   private linkChanged(state: LinkState): void {
     if (state !== 'connected' || this.stopped) return
+    this.linkEpoch++
     // Back from a NATS outage: nobody could be heard meanwhile. Fresh timeouts, say we are here,
     // and let each part re-assert what this node holds (the store may have lost or removed it).
     this.refresh(performance.now())
