@@ -8,8 +8,9 @@ import { pack } from './wire.js'
  * msgpack), so a call's payload is encoded once on its way out, never twice.
  *
  * On `<name>.node.<callee's node>.inv.<realm>`:
- *   [CallKind.invocation, from node, callee session, directed, caller session, caller authid, caller authrole, INVOCATION]
- *   [CallKind.interrupt, from node, callee session, INTERRUPT]
+ *   [CallKind.invocation, from node, its incarnation, callee session, directed, caller session, caller authid, caller authrole, INVOCATION]
+ *   [CallKind.interrupt, from node, its incarnation, callee session, INTERRUPT]
+ * (the incarnation tells a restarted node's calls from its previous life's, whose calls are over)
  * On `<name>.node.<caller's node>.res.<realm>`:
  *   [callee session, RESULT | ERROR]
  */
@@ -28,6 +29,7 @@ function splice(items: unknown[], encoded: Buffer | string): Buffer {
 
 export function invocationMessage(
   from: string,
+  incarnation: string,
   callee: number,
   directed: boolean,
   caller: number,
@@ -35,11 +37,11 @@ export function invocationMessage(
   authrole: string,
   invocation: Buffer | string,
 ): Buffer {
-  return splice([CallKind.invocation, from, callee, directed, caller, authid, authrole], invocation)
+  return splice([CallKind.invocation, from, incarnation, callee, directed, caller, authid, authrole], invocation)
 }
 
-export function interruptMessage(from: string, callee: number, interrupt: unknown[]): Buffer {
-  return pack([CallKind.interrupt, from, callee, interrupt])
+export function interruptMessage(from: string, incarnation: string, callee: number, interrupt: unknown[]): Buffer {
+  return pack([CallKind.interrupt, from, incarnation, callee, interrupt])
 }
 
 export function answerMessage(callee: number, answer: Buffer | string): Buffer {

@@ -33,6 +33,8 @@ class CallingNode {
 
   constructor(
     readonly name: string,
+    /** The life of the node these calls come from (a node restarted with the same name is another one). */
+    readonly incarnation: string,
     /** Where answers to it go. */
     readonly answers: string,
   ) {}
@@ -78,10 +80,10 @@ export class CallForwarding implements AnswerSink, CallSink {
     return new ProxyTransport(this, node, session, this.link.subjects.invocations(node, this.realm.name))
   }
 
-  /** Node `node` is down: its callers' calls here are given up (their callees get an INTERRUPT). */
-  nodeDown(node: string): void {
+  /** Node `node` (its life `incarnation`) is down: its callers' calls here are given up (their callees get an INTERRUPT). */
+  nodeDown(node: string, incarnation: string): void {
     const calling = this.callingNodes.get(node)
-    if (calling === undefined) return
+    if (calling === undefined || calling.incarnation !== incarnation) return
     this.callingNodes.delete(node)
     this.dropCallers(calling)
   }
@@ -107,7 +109,16 @@ export class CallForwarding implements AnswerSink, CallSink {
     }
     if (!this.link.connected) return this.unreachable(proxy, id, ErrorUri.unavailable, `node ${t.node} cannot be reached: NATS is away`)
     const caller = inv.caller
-    const message = invocationMessage(this.link.node, t.session, isDirected(inv.options), caller.id, caller.authid, caller.authrole, data)
+    const message = invocationMessage(
+      this.link.node,
+      this.link.incarnation,
+      t.session,
+      isDirected(inv.options),
+      caller.id,
+      caller.authid,
+      caller.authrole,
+      data,
+    )
     try {
       this.link.nc.publish(t.subject, message)
     } catch (err) {
@@ -120,7 +131,7 @@ export class CallForwarding implements AnswerSink, CallSink {
     const details = interrupt[2] as Dict
     if (this.link.connected) {
       try {
-        return this.link.nc.publish(t.subject, interruptMessage(this.link.node, t.session, interrupt))
+        return this.link.nc.publish(t.subject, interruptMessage(this.link.node, this.link.incarnation, t.session, interrupt))
       } catch {
         // as while NATS is away
       }
@@ -167,8 +178,9 @@ export class CallForwarding implements AnswerSink, CallSink {
   }
 
   private invocation(m: unknown[]): void {
-    const [, from, target, directed, callerId, authid, authrole, invocation] = m as [
+    const [, from, incarnation, target, directed, callerId, authid, authrole, invocation] = m as [
       number,
+      string,
       string,
       number,
       boolean,
@@ -178,7 +190,7 @@ export class CallForwarding implements AnswerSink, CallSink {
       unknown[],
     ]
     const [, id, registration, details, args, kwargs] = invocation as [number, number, number, Dict, Args, Kwargs]
-    const calling = this.callingNode(from)
+    const calling = this.callingNode(from, incarnation)
     const callee = this.localCallee(target, registration)
     let refusal: string | undefined
     if (!this.realm.acceptingCalls) refusal = `node ${this.link.node} is shutting down`
@@ -189,7 +201,7 @@ export class CallForwarding implements AnswerSink, CallSink {
       return this.send(calling, target, [MessageCode.ERROR, MessageCode.CALL, id, {}, ErrorUri.unavailable, [refusal]])
     }
     const caller = this.remoteCaller(calling, callerId, authid, authrole)
-    // The same id again can only be a call of the node's previous life: that one is over.
+    // The same id twice from one life of a node: its counter went round (2^53 calls); the old one is long given up.
     if (calling.calls.has(id)) this.abandon(calling, id, 'canceled')
     calling.calls.set(id, { caller, callee: target })
     // The callee's node routes no further: `unavailable` goes back, and the calling node reroutes.
@@ -208,10 +220,10 @@ export class CallForwarding implements AnswerSink, CallSink {
   }
 
   private interrupt(m: unknown[]): void {
-    const [, from, , interrupt] = m as [number, string, number, [number, number, Dict]]
+    const [, from, incarnation, , interrupt] = m as [number, string, string, number, [number, number, Dict]]
     const [, id, details] = interrupt
     const calling = this.callingNodes.get(from)
-    const call = calling?.calls.get(id)
+    const call = calling?.incarnation === incarnation ? calling.calls.get(id) : undefined
     if (calling === undefined || call === undefined) return // answered meanwhile
     // `kill` waits for the callee's answer (it comes back as the call's answer); the others do not.
     if (details.mode === 'kill') return this.realm.dealer.cancel(call.caller, id, { mode: 'kill' })
@@ -233,10 +245,12 @@ export class CallForwarding implements AnswerSink, CallSink {
     return undefined
   }
 
-  private callingNode(name: string): CallingNode {
+  private callingNode(name: string, incarnation: string): CallingNode {
     let calling = this.callingNodes.get(name)
-    if (calling === undefined) {
-      calling = new CallingNode(name, this.link.subjects.answers(name, this.realm.name))
+    if (calling?.incarnation !== incarnation) {
+      // A new life of that node: the calls of its previous life are over (nobody waits for them).
+      if (calling !== undefined) this.dropCallers(calling)
+      calling = new CallingNode(name, incarnation, this.link.subjects.answers(name, this.realm.name))
       this.callingNodes.set(name, calling)
     }
     return calling
