@@ -64,6 +64,7 @@ export class RealmCluster {
     this.onStart(() => this.sessions.reassert())
     this.forwarding = new CallForwarding(realm, link, this.remoteSessions, onError)
     this.remoteTransport = (node, sessionId) => this.forwarding.transport(node, sessionId)
+    this.onClose(membership.onNodeDown((node, incarnation) => this.forwarding.nodeDown(node, incarnation)))
     this.onClose(() => this.forwarding.close())
     this.pubsub = new ClusterPubSub(this)
     this.registry = new Registry(kv, link, (id) => this.registrations.replica.keyOf(id))
