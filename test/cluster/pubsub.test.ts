@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { ClusterUri, type ClusterStatus } from '../../src/protocol/cluster.js'
 import { token } from '../../src/router/cluster/keys.js'
 import { unpack } from '../../src/router/cluster/wire.js'
 import { autobahnSession, type SerializerName } from '../support/clients.js'
 import { eventually, TestCluster } from '../support/cluster.js'
-import { openPeer, type ClientKind, type Invocation, type Peer } from '../support/peers.js'
+import { failureOf, openPeer, type ClientKind, type Invocation, type Peer } from '../support/peers.js'
 
 /**
  * Pub/sub across three nodes of one realm: a publication reaches every matching subscriber on
@@ -74,12 +75,25 @@ function seen(observer: Peer, topic: string, n: number, match = 'exact'): Promis
   }, WAIT_MS)
 }
 
+/** The node's NATS link state, as it reports it in wampctl.cluster.status. */
+async function natsState(p: Peer): Promise<string> {
+  return ((await p.call(ClusterUri.status)).args[0] as ClusterStatus).nats?.state ?? 'none'
+}
+
+/** `wampctl_cluster_publications_total` of realm1 on the node whose admin listener is `adminUrl`, by outcome. */
+async function publicationCounts(adminUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text()
+  const out: Record<string, number> = {}
+  for (const m of text.matchAll(/^wampctl_cluster_publications_total\{realm="realm1",outcome="(\w+)"\} (\d+)$/gm)) out[m[1]!] = Number(m[2])
+  return out
+}
+
 describe('cluster pub/sub: publications cross nodes once, subscriptions are one per topic cluster-wide', () => {
   let cluster: TestCluster
   let nats: NatsConnection
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(['a', 'b', 'c'], { config: CONFIG })
+    cluster = await TestCluster.start(['a', 'b', 'c'], { config: CONFIG, args: ['--admin', '127.0.0.1:0'] })
     nats = await connect({ servers: cluster.nats.url })
   }, 90_000)
 
@@ -313,4 +327,68 @@ describe('cluster pub/sub: publications cross nodes once, subscriptions are one 
       natsSub.unsubscribe()
     }
   })
+
+  it('while NATS is away, publications reach the local subscribers only (counted, never queued) and SUBSCRIBE fails fast; then they cross again', async () => {
+    const topic = 'com.t9.topic'
+    const local = (await inbox(await peer('a', 'autobahn', 'json'), topic)).inbox
+    const remote = (await inbox(await peer('b', 'autobahn', 'msgpack'), topic)).inbox
+    const pub = await peer('a', 'autobahn', 'json')
+    await seen(pub, topic, 2)
+    const adminUrl = /admin listener on (http:\/\/\S+)/.exec(cluster.node('a').stdout)![1]!
+    const before = await publicationCounts(adminUrl)
+
+    await cluster.nats.stop()
+    try {
+      await eventually(async () => expect(await natsState(pub)).not.toBe('connected'), WAIT_MS)
+      await pub.publish(topic, ['while away'])
+      await local.atLeast(1)
+      expect(local.args()).toEqual(['while away'])
+      expect((await publicationCounts(adminUrl)).unsent).toBe((before.unsent ?? 0) + 1)
+      expect((await failureOf(pub.subscribe('com.t9.other', () => {}))).uri).toBe('wamp.error.unavailable')
+    } finally {
+      await cluster.nats.restart()
+    }
+    await eventually(async () => expect(await natsState(pub)).toBe('connected'), WAIT_MS)
+    // Until b is back on NATS too, a publication may find no one there: published again until one arrives.
+    await eventually(async () => {
+      await pub.publish(topic, ['back'])
+      expect(remote.events.length).toBeGreaterThan(0)
+    }, WAIT_MS)
+    expect(new Set(remote.args())).toEqual(new Set(['back']))
+    expect((await publicationCounts(adminUrl)).sent).toBeGreaterThan(before.sent ?? 0)
+  }, 60_000)
+
+  it('a node killed with kill -9: the others remove its subscribers once (meta events on every node), and its new life subscribes afresh', async () => {
+    const topic = 'com.t10.topic'
+    const monitors = await Promise.all([peer('a', 'autobahn', 'json'), peer('b', 'wampy', 'cbor')])
+    const logs = await Promise.all(
+      monitors.map(async (m) => {
+        const log: Array<[string, unknown[]]> = []
+        for (const n of ['on_unsubscribe', 'on_delete']) await m.subscribe(`wamp.subscription.${n}`, (e) => log.push([n, e.args]))
+        return log
+      }),
+    )
+    const survivor = (await inbox(await peer('a', 'autobahn', 'json'), topic)).inbox
+    const doomed = await peer('c', 'autobahn', 'json')
+    const id = await doomed.subscribe(topic, () => {})
+    for (const m of monitors) await seen(m, topic, 2)
+
+    await cluster.node('c').kill9()
+    for (const m of monitors) expect(await seen(m, topic, 1)).toBe(id)
+    // A whole subscription's life after it: once its on_delete is seen on a node, so are the earlier events.
+    const marker = await peer('a', 'autobahn', 'json')
+    const markerId = await marker.subscribe('com.t10.marker', () => {})
+    await marker.leave()
+    for (const log of logs) {
+      await eventually(() => expect(log.some(([n, args]) => n === 'on_delete' && args[1] === markerId)).toBe(true), WAIT_MS)
+      expect(log.filter(([, args]) => args[1] === id)).toEqual([['on_unsubscribe', [doomed.id, id]]])
+    }
+
+    await cluster.startNode('c', { config: CONFIG, args: ['--admin', '127.0.0.1:0'] })
+    const reborn = await peer('c', 'wampy', 'msgpack')
+    expect(await reborn.subscribe(topic, () => {})).toBe(id)
+    await reborn.publish(topic, ['from the new life'])
+    await survivor.atLeast(1)
+    expect(survivor.args()).toEqual(['from the new life'])
+  }, 60_000)
 })

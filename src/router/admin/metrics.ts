@@ -171,6 +171,20 @@ export function routerMetrics(source: MetricsSource, options: { maxCalleeSeries:
   counter('wampctl_events_dropped_total', 'Events not delivered to a subscriber, by reason.', ['reason'], (add) => {
     for (const reason of labelled(Object.values(EventDropReason), c.eventsDropped)) add(c.eventsDropped.get(reason) ?? 0, { reason })
   })
+  counter(
+    'wampctl_cluster_publications_total',
+    'Cluster nodes: publications made here sent to the other nodes (sent), that could not go (unsent: NATS away, delivered here only, never queued), and received from them (received), per realm.',
+    ['realm', 'outcome'],
+    (add) => {
+      for (const realm of source.realms.values()) {
+        const p = realm.cluster?.pubsub.publications
+        if (p === undefined) continue
+        add(p.sent, { realm: realm.name, outcome: 'sent' })
+        add(p.unsent, { realm: realm.name, outcome: 'unsent' })
+        add(p.received, { realm: realm.name, outcome: 'received' })
+      }
+    },
+  )
   counter('wampctl_calls_rejected_total', 'CALLs the router answered wamp.error.no_available_callee, by reason.', ['reason'], (add) => {
     for (const reason of labelled(Object.values(CallRejectReason), c.callsRejected)) add(c.callsRejected.get(reason) ?? 0, { reason })
   })
