@@ -11,15 +11,20 @@ import type { FlagSpecs, FlagValues } from './flag-spec.js'
  * src/cli/fast/, shared with its oclif command. Everything else (help, --version, every other
  * command, argv the fast reader does not plainly accept) goes to oclif, which answers as before.
  */
-interface FastCommand<S extends FlagSpecs> {
-  flags: S
-  run(run: CommandRun, flags: FlagValues<S>): Promise<unknown>
+interface FastCommand {
+  flags: FlagSpecs
+  run(run: CommandRun, flags: Record<string, unknown>): Promise<unknown>
 }
 
-const FAST_COMMANDS: Record<string, () => Promise<FastCommand<FlagSpecs>>> = {
+/** A command body with its flag specs; the fast reader gives it exactly the values its specs type. */
+function fastCommand<S extends FlagSpecs>(flags: S, run: (run: CommandRun, flags: FlagValues<S>) => Promise<unknown>): FastCommand {
+  return { flags, run: (r, values) => run(r, values as FlagValues<S>) }
+}
+
+const FAST_COMMANDS: Record<string, () => Promise<FastCommand>> = {
   'registrations list': async () => {
     const { registrationsListFlags, runRegistrationsList } = await import('./fast/registrations-list.js')
-    return { flags: registrationsListFlags, run: runRegistrationsList } as unknown as FastCommand<FlagSpecs>
+    return fastCommand(registrationsListFlags, runRegistrationsList)
   },
 }
 
@@ -38,6 +43,8 @@ export async function runFast(argv: readonly string[], env: NodeJS.ProcessEnv = 
     import('./command-connections.js'),
     import('./command-errors.js'),
   ])
+  // As oclif does: a reader that goes away (`| head -1`) ends the output, not the run with a trace.
+  process.stdout.on('error', swallowEpipe)
   const connections = new CommandConnections(flags)
   const run: CommandRun = {
     json: flags.json,
@@ -56,4 +63,8 @@ export async function runFast(argv: readonly string[], env: NodeJS.ProcessEnv = 
   }
   if (result && flags.json) writeJson(result)
   return true
+}
+
+function swallowEpipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err
 }

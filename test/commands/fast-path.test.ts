@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { readFlagsFast } from '../../src/cli/fast-argv.js'
 import { registrationsListFlags } from '../../src/cli/fast/registrations-list.js'
-import { connFlags, runCli, tempConfigDir, type CliResult } from '../support/cli.js'
+import { connFlags, runCli, spawnCli, tempConfigDir, type CliResult } from '../support/cli.js'
 import { openPeer } from '../support/peers.js'
 import { deadUrl, readRouter } from './read-fixtures.js'
 
@@ -61,6 +61,16 @@ describe('the start-up fast path: registrations list without loading oclif', () 
     // connection from the environment, as oclif reads it
     const fromEnv = await bothWays(['--json'], { WAMPCTL_URL: router.url, WAMPCTL_REALM: 'realm1' })
     expect(fromEnv.fast.code, fromEnv.fast.stderr).toBe(0)
+
+    // a reader that goes away before the output (`| head -1`): exit 0, no trace, from either
+    for (const id of [['registrations', 'list'], ['registrations:list']]) {
+      for (const json of [[], ['--json']]) {
+        const gone = spawnCli([...id, ...json, ...flags])
+        gone.closeStdout()
+        const r = await gone.done
+        expect({ code: r.code, stderr: r.stderr }, `${id.join(' ')} ${json.join(' ')}`).toEqual({ code: 0, stderr: '' })
+      }
+    }
 
     // a failure: one wampctl line (or one JSON error) and exit 1, from either
     const dead = await deadUrl()
