@@ -176,6 +176,39 @@ describe('cluster registrations', () => {
     expect((await failureOf(views.a!.call(RegistrationMeta.removeCallee, [id, evicted.id]))).uri).toBe('wamp.error.no_such_session')
   })
 
+  it('roundrobin from every node is fair over the callees of all nodes, and stays fair when one leaves', async () => {
+    const URI = 'com.example.cluster.fair'
+    const served = new Map<number, number>()
+    const callees: Peer[] = []
+    for (let i = 0; i < NODES.length; i++) {
+      const [kind, ser] = MIX[i + 3]!
+      const p = await openPeer(kind, cluster.url(NODES[i]!), ser)
+      await p.register(
+        URI,
+        () => {
+          served.set(p.id, (served.get(p.id) ?? 0) + 1)
+          return { args: [p.id] }
+        },
+        { invoke: 'roundrobin' },
+      )
+      callees.push(p)
+    }
+    const callers: Peer[] = []
+    for (const n of NODES) callers.push(await openPeer('autobahn', cluster.url(n), 'msgpack'))
+    const views = await admins()
+    const id = (await meta(views.a!, RegistrationMeta.lookup, [URI])) as number
+    for (const n of NODES) await eventually(async () => expect(await meta(views[n]!, RegistrationMeta.countCallees, [id])).toBe(3))
+    // Each node keeps its own pointer over all three callees: 3 rounds from each node reach each callee 3 times.
+    for (const caller of callers) for (let i = 0; i < 9; i++) await caller.call(URI)
+    expect(Object.fromEntries(served)).toEqual(Object.fromEntries(callees.map((p) => [p.id, 9])))
+    // The callee of node b leaves: every node goes round the other two, none skipped or doubled.
+    await callees[1]!.leave()
+    for (const n of NODES) await eventually(async () => expect(await meta(views[n]!, RegistrationMeta.countCallees, [id])).toBe(2))
+    served.clear()
+    for (const caller of callers) for (let i = 0; i < 8; i++) await caller.call(URI)
+    expect(Object.fromEntries(served)).toEqual({ [callees[0]!.id]: 12, [callees[2]!.id]: 12 })
+  })
+
   it("a node's restart under the same name leaves no stale callee", async () => {
     const URI = 'com.example.cluster.restart'
     const survivor = await openPeer('autobahn', cluster.url('a'), 'msgpack')
