@@ -87,7 +87,8 @@ export class SessionsReplica implements KeyHandler {
     let ids = this.byNode.get(record.node)
     if (ids === undefined) this.byNode.set(record.node, (ids = new Set()))
     ids.add(id)
-    this.realm.publishMeta(SessionMeta.onJoin, [record.details])
+    // First seen already leaving quietly (joined and killed by kill_all at once): no events at all.
+    if (!entry.quiet) this.realm.publishMeta(SessionMeta.onJoin, [record.details])
   }
 
   private removed(id: number): void {
