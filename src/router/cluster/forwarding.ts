@@ -11,6 +11,7 @@ import { msgpackSerializer } from '../serializers.js'
 import type { Session, SessionTransport } from '../session.js'
 import { answerMessage, CallKind, decodeCallMessage, interruptMessage, invocationMessage } from './call-wire.js'
 import type { ClusterLink } from './link.js'
+import type { Membership } from './membership.js'
 import type { RemoteSessions } from './remote-session.js'
 import { ProxyTransport, type CallSink } from './proxy-transport.js'
 import { RemoteCaller, type AnswerSink } from './remote-caller.js'
@@ -63,6 +64,8 @@ export class CallForwarding implements AnswerSink, CallSink {
     private readonly link: ClusterLink,
     /** The proxies of other nodes' sessions: answers from their nodes go to them. */
     private readonly proxies: RemoteSessions,
+    /** Whether messages to a node can arrive now (NATS up, and that node heard since it last reconnected). */
+    private readonly membership: Pick<Membership, 'reachable'>,
     private readonly onError: (err: unknown, context: string) => void,
   ) {
     const subjects = link.subjects
@@ -107,7 +110,8 @@ export class CallForwarding implements AnswerSink, CallSink {
       this.onError(new Error(`no proxy of session ${t.session} holds invocation ${id}`), 'cluster: forwarding an INVOCATION')
       return
     }
-    if (!this.link.connected) return this.unreachable(proxy, id, ErrorUri.unavailable, `node ${t.node} cannot be reached: NATS is away`)
+    // Right after a NATS outage, a node not heard again yet would lose it: the call goes elsewhere now.
+    if (!this.membership.reachable(t.node)) return this.unreachable(proxy, id, ErrorUri.unavailable, `node ${t.node} cannot be reached now`)
     const caller = inv.caller
     const message = invocationMessage(
       this.link.node,
@@ -129,7 +133,7 @@ export class CallForwarding implements AnswerSink, CallSink {
   /** The dealer sent `interrupt` (cancel, timeout, caller gone) to the proxy of `t.session`. */
   forwardInterrupt(t: ProxyTransport, interrupt: unknown[]): void {
     const details = interrupt[2] as Dict
-    if (this.link.connected) {
+    if (this.membership.reachable(t.node)) {
       try {
         return this.link.nc.publish(t.subject, interruptMessage(this.link.node, this.link.incarnation, t.session, interrupt))
       } catch {

@@ -62,7 +62,7 @@ export class RealmCluster {
     this.sessions = new ClusterSessions(this)
     // A previous life's sessions (this node restarted within the node timeout) are gone.
     this.onStart(() => this.sessions.reassert())
-    this.forwarding = new CallForwarding(realm, link, this.remoteSessions, onError)
+    this.forwarding = new CallForwarding(realm, link, this.remoteSessions, membership, onError)
     this.remoteTransport = (node, sessionId) => this.forwarding.transport(node, sessionId)
     this.onClose(membership.onNodeDown((node, incarnation) => this.forwarding.nodeDown(node, incarnation)))
     this.onClose(() => this.forwarding.close())

@@ -1,0 +1,307 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { autobahnSession, wampySession, type SerializerName } from '../support/clients.js'
+import { eventually, TestCluster } from '../support/cluster.js'
+import { failureOf, openPeer, type ClientKind, type Payload } from '../support/peers.js'
+import { RawPeer, type Message } from '../support/raw-peer.js'
+
+/**
+ * Calls that cross nodes (docs/cluster.md, "Calls across nodes"): a caller on one node, its callee
+ * on another, real clients over each serializer, three router nodes on a real nats-server.
+ */
+
+let cluster: TestCluster
+
+beforeAll(async () => {
+  cluster = await TestCluster.start(['a', 'b', 'c'])
+}, 90_000)
+
+afterAll(async () => {
+  await cluster?.close()
+})
+
+let uriCount = 0
+/** A URI no other test of this file uses (the registrations of one test may still be leaving). */
+function freshUri(name: string): string {
+  return `com.calls.t${++uriCount}.${name}`
+}
+
+/** Waits until node `node` sees `count` callees of `uri` (its replica of the registry caught up). */
+async function seen(node: string, uri: string, count: number, match = 'exact'): Promise<void> {
+  const admin = await RawPeer.joined(cluster.url(node))
+  try {
+    await eventually(async () => {
+      const found = await admin.call('wamp.registration.lookup', [uri, { match }])
+      const id = (found[3] as unknown[] | undefined)?.[0]
+      if (typeof id !== 'number') throw new Error(`node ${node} does not know ${uri} yet`)
+      const callees = await admin.call('wamp.registration.list_callees', [id])
+      const n = ((callees[3] as unknown[])[0] as unknown[]).length
+      if (n !== count) throw new Error(`node ${node} sees ${n} callees of ${uri}, not ${count}`)
+    })
+  } finally {
+    admin.terminate()
+  }
+}
+
+/** A raw callee on `node` of `uri` (announces call_canceling and progressive results); resolves once `from` sees it. */
+async function rawCallee(node: string, uri: string, from: string, options: Record<string, unknown> = {}, ser: SerializerName = 'json') {
+  const callee = await RawPeer.joined(cluster.url(node), ser)
+  const registered = await callee.register(uri, options)
+  expect(registered[0]).toBe(65)
+  await seen(from, uri, 1, (options.match as string | undefined) ?? 'exact')
+  return callee
+}
+
+describe('calls across nodes', () => {
+  const pairs: Array<[ClientKind, SerializerName, ClientKind, SerializerName]> = [
+    ['wampy', 'json', 'autobahn', 'msgpack'],
+    ['autobahn', 'msgpack', 'wampy', 'cbor'],
+    ['wampy', 'cbor', 'autobahn', 'json'],
+    ['autobahn', 'json', 'wampy', 'json'],
+  ]
+  it.each(pairs)(
+    '%s caller over %s on node a, %s callee over %s on node b: arguments and keyword arguments arrive',
+    async (ck, cs, ek, es) => {
+      const uri = freshUri('echo')
+      const callee = await openPeer(ek, cluster.url('b'), es)
+      await callee.register(uri, (inv) => ({ args: [...inv.args, 'from b'], kwargs: { ...inv.kwargs, node: 'b' } }))
+      await seen('a', uri, 1)
+      const caller = await openPeer(ck, cluster.url('a'), cs)
+      const r = await caller.call(uri, [1, 'two', { three: [3] }, 2 ** 40], { k: true })
+      expect(r.args).toEqual([1, 'two', { three: [3] }, 2 ** 40, 'from b'])
+      expect(r.kwargs).toEqual({ k: true, node: 'b' })
+    },
+  )
+
+  it.each([
+    ['cbor', 'json'],
+    ['json', 'msgpack'],
+    ['msgpack', 'cbor'],
+  ] as const)('binary payloads cross as bytes: a %s caller on a, a %s callee on c', async (cs, es) => {
+    const uri = freshUri('bytes')
+    const callee = await rawCallee('c', uri, 'a', {}, es)
+    const asSent = (bytes: number[], ser: SerializerName): unknown =>
+      ser === 'json' ? '\0' + Buffer.from(bytes).toString('base64') : Buffer.from(bytes)
+    let received: unknown
+    callee.serve((inv) => {
+      received = inv[4]
+      return [70, inv[1], {}, [asSent([9, 8, 0, 255], es)]]
+    })
+    const caller = await RawPeer.joined(cluster.url('a'), cs)
+    const reply = await caller.call(uri, [asSent([0, 1, 2, 255], cs)])
+    expect(normalizeBinary(received, es)).toEqual([[0, 1, 2, 255]])
+    expect(normalizeBinary(reply[3], cs)).toEqual([[9, 8, 0, 255]])
+  })
+
+  it('progressive results reach a caller on another node, in order, before the final result', async () => {
+    const uri = freshUri('progress')
+    const callee = await openPeer('autobahn', cluster.url('b'), 'cbor')
+    await callee.register(uri, (inv) => {
+      inv.progress!([1])
+      inv.progress!([2])
+      inv.progress!([3])
+      return { args: ['done'] }
+    })
+    await seen('c', uri, 1)
+    for (const kind of ['autobahn', 'wampy'] as const) {
+      const caller = await openPeer(kind, cluster.url('c'), 'msgpack')
+      const progress: Payload[] = []
+      const result = await caller.call(uri, [], {}, { onProgress: (p) => progress.push(p) })
+      expect(progress.map((p) => p.args)).toEqual([[1], [2], [3]])
+      expect(result.args).toEqual(['done'])
+    }
+  })
+
+  it('a caller that did not ask for progress gets only the final result; the callee is not asked for it', async () => {
+    const uri = freshUri('noprogress')
+    const callee = await rawCallee('b', uri, 'a')
+    const caller = await RawPeer.joined(cluster.url('a'), 'msgpack')
+    const r = caller.nextRequest()
+    caller.send([48, r, {}, uri])
+    const inv = await callee.nextOf(68)
+    expect(inv[3]).toEqual({})
+    callee.send([70, inv[1], { progress: true }, ['p']])
+    callee.send([70, inv[1], {}, ['final']])
+    expect(await caller.callReply(r)).toEqual([50, r, {}, ['final']])
+    expect(caller.received.filter((m) => m[0] === 50)).toHaveLength(1)
+  })
+
+  describe.each(['skip', 'killnowait'] as const)('cancel %s, caller on a, callee on b', (mode) => {
+    it('the caller gets wamp.error.canceled at once; the late answer is dropped', async () => {
+      const uri = freshUri(`cancel_${mode}`)
+      const callee = await rawCallee('b', uri, 'a', {}, 'msgpack')
+      const caller = await wampySession(cluster.url('a'), 'cbor')
+      const pending = caller.call(uri, ['x'])
+      const request = caller.getOpStatus().reqId
+      const inv = await callee.nextOf(68)
+      caller.cancel(request, { mode })
+      const err = await failureOf(pending)
+      expect(err.uri).toBe('wamp.error.canceled')
+      if (mode === 'killnowait') expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait' }])
+      callee.send([70, inv[1], {}, ['too late']])
+      callee.serve((i) => [70, i[1], {}, ['next']])
+      expect((await caller.call(uri)).argsList).toEqual(['next'])
+      // Messages between two nodes keep their order: an INTERRUPT would have come before the next INVOCATION.
+      if (mode === 'skip') expect(callee.received.some((m) => m[0] === 69)).toBe(false)
+    })
+  })
+
+  it('cancel kill: the callee on another node is interrupted and the caller gets what it answers', async () => {
+    const uri = freshUri('kill')
+    const callee = await rawCallee('c', uri, 'b', {}, 'cbor')
+    const caller = await autobahnSession(cluster.url('b'), 'json')
+    const pending = caller.call(uri) as unknown as { cancel(o: object): void } & Promise<unknown>
+    const inv = await callee.nextOf(68)
+    pending.cancel({ mode: 'kill' })
+    expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'kill' }])
+    callee.send([8, 68, inv[1], {}, 'wamp.error.canceled', ['stopped'], { at: 3 }])
+    const err = await failureOf(pending)
+    expect([err.uri, err.args, err.kwargs]).toEqual(['wamp.error.canceled', ['stopped'], { at: 3 }])
+  })
+
+  it('cancel kill to a callee without call_canceling: the caller gets wamp.error.canceled from its node', async () => {
+    const uri = freshUri('kill_nocancel')
+    const callee = await RawPeer.joined(cluster.url('b'), 'json', { roles: { callee: { features: {} } } })
+    await callee.register(uri)
+    await seen('a', uri, 1)
+    const caller = await autobahnSession(cluster.url('a'), 'msgpack')
+    const pending = caller.call(uri) as unknown as { cancel(o: object): void } & Promise<unknown>
+    await callee.nextOf(68)
+    pending.cancel({ mode: 'kill' })
+    expect((await failureOf(pending)).uri).toBe('wamp.error.canceled')
+    callee.serve((i) => [70, i[1], {}, ['next']])
+    expect(await caller.call(uri)).toBe('next')
+    expect(callee.received.some((m) => m[0] === 69)).toBe(false)
+  })
+
+  it("the caller's timeout: wamp.error.timeout to the caller, an INTERRUPT with the reason to the callee on another node", async () => {
+    const uri = freshUri('timeout')
+    const callee = await rawCallee('b', uri, 'a')
+    const caller = await RawPeer.joined(cluster.url('a'), 'cbor')
+    const reply = caller.call(uri, [], undefined, { timeout: 150 })
+    const inv = await callee.nextOf(68)
+    const answer = await reply
+    expect([answer[0], answer[4]]).toEqual([8, 'wamp.error.timeout'])
+    expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait', reason: 'wamp.error.timeout' }])
+  })
+
+  it("the callee's _deadline_ms is kept by the callee's node: the caller on another node gets wamp.error.timeout", async () => {
+    const uri = freshUri('deadline')
+    const callee = await rawCallee('c', uri, 'a', { _deadline_ms: 150 }, 'msgpack')
+    const caller = await openPeer('wampy', cluster.url('a'), 'json')
+    const pending = caller.call(uri)
+    const inv = await callee.nextOf(68)
+    expect((await failureOf(pending)).uri).toBe('wamp.error.timeout')
+    expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait', reason: 'wamp.error.timeout' }])
+  })
+
+  it.each([
+    ['prefix', 'com.calls.pfx.', 'com.calls.pfx.deep.er'],
+    ['wildcard', 'com.calls..wild', 'com.calls.any.wild'],
+  ])('a %s registration on b: the INVOCATION names the procedure called on a', async (match, pattern, called) => {
+    const callee = await rawCallee('b', pattern, 'a', { match })
+    callee.serve((inv) => [70, inv[1], {}, [(inv[3] as { procedure?: string }).procedure]])
+    const caller = await openPeer('autobahn', cluster.url('a'), 'cbor')
+    expect((await caller.call(called)).args).toEqual([called])
+  })
+
+  it('caller disclosure: disclose_me from a caller on a, disclose_caller of a callee on b, neither', async () => {
+    const uri = freshUri('disclose')
+    const wants = freshUri('disclose_callee')
+    const plain = await rawCallee('b', uri, 'a')
+    const curious = await rawCallee('b', wants, 'a', { disclose_caller: true })
+    for (const c of [plain, curious]) c.serve((inv) => [70, inv[1], {}, [inv[3]]])
+    const caller = await RawPeer.joined(cluster.url('a'), 'msgpack')
+    const welcome = caller.received[0]![2] as { authid: string; authrole: string }
+    const me = { caller: caller.sessionId, caller_authid: welcome.authid, caller_authrole: welcome.authrole }
+    expect((await caller.call(uri, [], undefined, { disclose_me: true }))[3]).toEqual([me])
+    expect((await caller.call(wants))[3]).toEqual([me])
+    expect((await caller.call(uri))[3]).toEqual([{}])
+  })
+
+  it('rerouting: a callee on b answers wamp.error.unavailable, the call goes to the callee on c', async () => {
+    const uri = freshUri('reroute')
+    const busy = await rawCallee('b', uri, 'a', { invoke: 'first' })
+    const spare = await RawPeer.joined(cluster.url('c'))
+    expect((await spare.register(uri, { invoke: 'first' }))[0]).toBe(65)
+    await seen('a', uri, 2)
+    busy.serve((inv) => [8, 68, inv[1], {}, 'wamp.error.unavailable'])
+    spare.serve((inv) => [70, inv[1], {}, ['from c']])
+    const caller = await openPeer('wampy', cluster.url('a'), 'msgpack')
+    for (let i = 0; i < 3; i++) expect((await caller.call(uri)).args).toEqual(['from c'])
+    expect(busy.received.filter((m) => m[0] === 68)).toHaveLength(3)
+  })
+
+  it('a callee at its concurrency cap on its node answers unavailable there: the call goes to another callee', async () => {
+    const uri = freshUri('capped')
+    const capped = await rawCallee('b', uri, 'a', { invoke: 'first', concurrency: 1 })
+    const spare = await RawPeer.joined(cluster.url('c'))
+    expect((await spare.register(uri, { invoke: 'first' }))[0]).toBe(65)
+    await seen('a', uri, 2)
+    spare.serve((inv) => [70, inv[1], {}, ['from c']])
+    // A caller on b takes the capped callee's one slot (node a does not count it: only b does).
+    const local = await RawPeer.joined(cluster.url('b'))
+    const held = local.nextRequest()
+    local.send([48, held, {}, uri])
+    const inv = await capped.nextOf(68)
+    const caller = await openPeer('autobahn', cluster.url('a'), 'msgpack')
+    expect((await caller.call(uri)).args).toEqual(['from c'])
+    capped.send([70, inv[1], {}, ['from b']])
+    expect(await local.callReply(held)).toEqual([50, held, {}, ['from b']])
+    expect(capped.received.filter((m) => m[0] === 68)).toHaveLength(1)
+  })
+
+  it("the callee's session is lost mid-call: the caller on another node gets wamp.error.canceled", async () => {
+    const uri = freshUri('lost')
+    const callee = await rawCallee('b', uri, 'c')
+    const caller = await openPeer('autobahn', cluster.url('c'), 'json')
+    const pending = caller.call(uri)
+    await callee.nextOf(68)
+    callee.terminate()
+    expect((await failureOf(pending)).uri).toBe('wamp.error.canceled')
+  })
+
+  it('the caller leaves mid-call: the callee on another node gets an INTERRUPT', async () => {
+    const uri = freshUri('caller_gone')
+    const callee = await rawCallee('b', uri, 'a')
+    const caller = await RawPeer.joined(cluster.url('a'))
+    caller.send([48, caller.nextRequest(), {}, uri])
+    const inv = await callee.nextOf(68)
+    caller.terminate()
+    expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait' }])
+  })
+
+  it('roundrobin over callees on all three nodes is fair from a caller on one node', async () => {
+    const uri = freshUri('rr')
+    const served = new Map<string, number>()
+    for (const node of ['a', 'b', 'c']) {
+      const callee = await RawPeer.joined(cluster.url(node), node === 'b' ? 'cbor' : 'json')
+      expect((await callee.register(uri, { invoke: 'roundrobin' }))[0]).toBe(65)
+      callee.serve((inv) => {
+        served.set(node, (served.get(node) ?? 0) + 1)
+        return [70, inv[1], {}, [node]]
+      })
+    }
+    await seen('b', uri, 3)
+    const caller = await openPeer('wampy', cluster.url('b'), 'json')
+    for (let i = 0; i < 30; i++) await caller.call(uri)
+    expect(Object.fromEntries(served)).toEqual({ a: 10, b: 10, c: 10 })
+  })
+
+  it('many calls in flight at once from two nodes to a callee on a third all get their own answers', async () => {
+    const uri = freshUri('many')
+    const callee = await rawCallee('c', uri, 'a', {}, 'msgpack')
+    await seen('b', uri, 1)
+    callee.serve((inv) => [70, inv[1], {}, inv[4] as unknown[]])
+    const callers = [await RawPeer.joined(cluster.url('a'), 'json'), await RawPeer.joined(cluster.url('b'), 'cbor')]
+    const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => callers[i % 2]!.call(uri, [i])))
+    expect(replies.map((r: Message) => (r[3] as number[])[0])).toEqual(Array.from({ length: 100 }, (_, i) => i))
+  })
+})
+
+/** Binary values as byte lists, whatever form the serializer gave them in. */
+function normalizeBinary(v: unknown, ser: SerializerName): unknown {
+  if (v instanceof Uint8Array) return [...v]
+  if (ser === 'json' && typeof v === 'string' && v.charCodeAt(0) === 0) return [...Buffer.from(v.slice(1), 'base64')]
+  if (Array.isArray(v)) return v.map((x) => normalizeBinary(x, ser))
+  return v
+}
