@@ -93,9 +93,11 @@ export class Realm {
 
   /**
    * A session is gone (GOODBYE, kill, lost transport). Its registrations and subscriptions go
-   * first (with their meta events), then on_leave. `quiet` (kill_all) publishes no meta events.
+   * first (with their meta events), then on_leave. `quiet` (kill_all) publishes no meta events;
+   * `quietElsewhere` says the same of the other nodes of a cluster (false when this node shuts
+   * down: its own sessions are told GOODBYE, but the other nodes' see them leave).
    */
-  leave(session: Session, quiet = false): void {
+  leave(session: Session, quiet = false, quietElsewhere = quiet): void {
     if (!this.sessions.has(session.id)) return
     session.closed = true
     this.sessions.delete(session.id)
@@ -115,7 +117,7 @@ export class Realm {
     } finally {
       this.quiet = false
       // After its registrations' and subscriptions' writes, so other nodes see them go first.
-      this.cluster?.sessions.left(session, quiet)
+      this.cluster?.sessions.left(session, quietElsewhere)
     }
     for (const l of this.leaveListeners) l(session)
   }

@@ -326,7 +326,8 @@ export class Router implements ConnectionHost, AdminSource {
     for (const stop of this.stopExtensions.splice(0)) stop()
     for (const realm of this.realms.values()) {
       for (const s of [...realm.sessions.values()]) {
-        realm.leave(s, true)
+        // No meta events here (everyone is told GOODBYE), but the other nodes of a cluster see them leave.
+        realm.leave(s, true, false)
         s.transport.goodbye(CloseUri.systemShutdown, 'the router is shutting down')
       }
     }
