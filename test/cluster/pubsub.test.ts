@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { ClusterUri, type ClusterStatus } from '../../src/protocol/cluster.js'
+import { ErrorUri } from '../../src/protocol/error-uris.js'
 import { token } from '../../src/router/cluster/keys.js'
 import { unpack } from '../../src/router/cluster/wire.js'
 import { autobahnSession, type SerializerName } from '../support/clients.js'
@@ -156,6 +157,28 @@ describe('cluster pub/sub: publications cross nodes once, subscriptions are one 
     // A subscriber leaves on c: every node sees it gone.
     await subs[2]!.leave()
     for (const p of subs.slice(0, 2)) expect(await seen(p, topic, 2)).toBe(id)
+  })
+
+  it('concurrent SUBSCRIBEs to a new topic on every node: one subscription, one id, every subscriber in it', async () => {
+    const topic = 'com.t2b.race'
+    const kinds: Array<[string, ClientKind, SerializerName]> = []
+    for (const node of ['a', 'b', 'c'])
+      for (const [kind, ser] of [
+        ['autobahn', 'json'],
+        ['wampy', 'msgpack'],
+        ['autobahn', 'cbor'],
+        ['wampy', 'json'],
+      ] as Array<[ClientKind, SerializerName]>)
+        kinds.push([node, kind, ser])
+    const peers = await Promise.all(kinds.map(([node, kind, ser]) => peer(node, kind, ser)))
+    const ids = await Promise.all(peers.map((p) => p.subscribe(topic, () => {})))
+    expect(new Set(ids).size).toBe(1)
+    for (const node of ['a', 'b', 'c']) {
+      const observer = peers[kinds.findIndex(([n]) => n === node)]!
+      expect(await seen(observer, topic, peers.length)).toBe(ids[0])
+      const listed = (await observer.call('wamp.subscription.list_subscribers', [ids[0]])).args[0] as number[]
+      expect([...listed].sort()).toEqual(peers.map((p) => p.id).sort())
+    }
   })
 
   it('publish options apply on every node: exclude_me, eligible/exclude by session, authid and authrole, disclose_me', async () => {
@@ -344,7 +367,7 @@ describe('cluster pub/sub: publications cross nodes once, subscriptions are one 
       await local.atLeast(1)
       expect(local.args()).toEqual(['while away'])
       expect((await publicationCounts(adminUrl)).unsent).toBe((before.unsent ?? 0) + 1)
-      expect((await failureOf(pub.subscribe('com.t9.other', () => {}))).uri).toBe('wamp.error.unavailable')
+      expect((await failureOf(pub.subscribe('com.t9.other', () => {}))).uri).toBe(ErrorUri.clusterUnavailable)
     } finally {
       await cluster.nats.restart()
     }

@@ -1,4 +1,3 @@
-import { ErrorUri } from '../../protocol/error-uris.js'
 import { MessageCode } from '../../protocol/message-codes.js'
 import type { Publisher } from '../broker.js'
 import { ClusterUnavailableError, RouterError } from '../errors.js'
@@ -165,11 +164,10 @@ export class ClusterPubSub {
 
   private refuse(session: Session, type: number, request: number, err: unknown): void {
     if (session.closed) return
-    const known = err instanceof RouterError
-    if (!known) this.rc.onError(err, 'cluster: writing a subscription')
-    const uri = known ? err.uri : ErrorUri.unavailable
-    const text = known ? err.message : `the cluster could not record the subscription: ${(err as Error).message}`
-    session.send([MessageCode.ERROR, type, request, {}, uri, [text]])
+    // A NATS failure (a timeout, a refused write) is the cluster being unavailable for now; a RouterError says what it is.
+    if (!(err instanceof RouterError)) this.rc.onError(err, 'cluster: writing a subscription')
+    const e = err instanceof RouterError ? err : new ClusterUnavailableError(`cannot subscribe: ${(err as Error).message}`)
+    session.send([MessageCode.ERROR, type, request, {}, e.uri, [e.message]])
   }
 
   private async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { KV } from '@nats-io/kv'
+import { ClusterUnavailableError } from '../errors.js'
 import type { MatchPolicy } from '../uri.js'
 import { subscriptionKey } from './keys.js'
 import type { SubscriberRecord, SubscriptionRecord } from './records.js'
@@ -15,10 +16,6 @@ const ID_SPACE = 2 ** 32 - 1
 /** A change of one record: the new record, undefined to delete the key, or `unchanged`. */
 export type RecordChange = (current: SubscriptionRecord | undefined) => SubscriptionRecord | undefined | typeof unchanged
 export const unchanged = Symbol('unchanged')
-
-export class SubscriptionWriteError extends Error {
-  readonly code = 'CLUSTER_SUBSCRIPTION_WRITE'
-}
 
 /**
  * The writer of a realm's `sub.*` keys: every change is a compare-and-set on the key's revision,
@@ -72,7 +69,7 @@ export class SubscriptionWriter {
         known = await this.read(key)
       }
     }
-    throw new SubscriptionWriteError(`${key}: ${MAX_ATTEMPTS} compare-and-set attempts in a row lost to other writers`)
+    throw new ClusterUnavailableError(`cannot change subscription ${key}: it kept changing under ${MAX_ATTEMPTS} attempts`)
   }
 
   /** A subscription id no other subscription of the realm has. */
