@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect } from '@nats-io/transport-node'
+import { Kvm } from '@nats-io/kv'
+import { realmBucket, registrationKey } from '../../src/router/cluster/keys.js'
+import type { RegistrationRecord } from '../../src/router/cluster/records.js'
+import { pack, unpack } from '../../src/router/cluster/wire.js'
 import { RegistrationMeta } from '../../src/protocol/meta-uris.js'
 import { eventually, TestCluster } from '../support/cluster.js'
 import { failureOf, openPeer, type ClientKind, type Peer } from '../support/peers.js'
@@ -207,6 +212,43 @@ describe('cluster registrations', () => {
     served.clear()
     for (const caller of callers) for (let i = 0; i < 8; i++) await caller.call(URI)
     expect(Object.fromEntries(served)).toEqual({ [callees[0]!.id]: 12, [callees[2]!.id]: 12 })
+  })
+
+  it("a live session's callee removed from the registry behind its node's back (as if the node were dead) is registered again", async () => {
+    const URI = 'com.example.cluster.reassert'
+    const other = await openPeer('autobahn', cluster.url('a'), 'json')
+    const id = await other.register(URI, noop, { invoke: 'roundrobin' })
+    const alive = await openPeer('wampy', cluster.url('b'), 'msgpack')
+    await alive.register(URI, noop, { invoke: 'roundrobin' })
+    const views = await admins()
+    await eventually(async () => expect(await meta(views.c!, RegistrationMeta.listCallees, [id])).toEqual([other.id, alive.id]))
+    const events: Array<[string, number]> = []
+    const watcher = await openPeer('autobahn', cluster.url('c'), 'cbor')
+    for (const t of [RegistrationMeta.onRegister, RegistrationMeta.onUnregister])
+      await watcher.subscribe(t, (e) => {
+        const [session, reg] = e.args as [number, number]
+        if (reg === id) events.push([t, session])
+      })
+    // What survivors do to a node they think dead: node b's callees leave the record (compare-and-set).
+    const nc = await connect({ servers: cluster.nats.url })
+    try {
+      const kv = await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))
+      const key = registrationKey(URI, 'exact')
+      const entry = (await kv.get(key))!
+      const rec = unpack<RegistrationRecord>(entry.value)
+      await kv.update(key, pack({ ...rec, callees: rec.callees.filter((c) => c.node !== 'b') }), entry.revision)
+    } finally {
+      await nc.close()
+    }
+    // Node b's session still wants it: b puts it back (at the end of the order), every node sees it.
+    await eventually(() =>
+      expect(events).toEqual([
+        [RegistrationMeta.onUnregister, alive.id],
+        [RegistrationMeta.onRegister, alive.id],
+      ]),
+    )
+    for (const n of NODES)
+      await eventually(async () => expect(await meta(views[n]!, RegistrationMeta.listCallees, [id])).toEqual([other.id, alive.id]))
   })
 
   it("a node's restart under the same name leaves no stale callee", async () => {
