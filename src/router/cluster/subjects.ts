@@ -27,6 +27,11 @@ export class Subjects {
     return `${this.cluster}.node.${node}.req`
   }
 
+  /** Each node's part of wampctl.stats.on_tick in `realm` (its own callees), to every node. */
+  ticks(realm: string): string {
+    return `${this.cluster}.tick.${token(realm)}`
+  }
+
   /** Publications in `realm`, to every node. */
   publications(realm: string): string {
     return `${this.cluster}.pub.${token(realm)}`

@@ -9,7 +9,8 @@ import type { Callee } from '../registration.js'
  */
 export function targetCallees(realm: Realm, sessionId: unknown, registrationId: unknown): Callee[] {
   if (typeof sessionId !== 'number') throw new InvalidArgumentError('argument 1 (session) must be a session id')
-  const session = realm.sessions.get(sessionId)
+  // A cluster node also knows the sessions of the other nodes (their callees are in its dealer).
+  const session = realm.sessions.get(sessionId) ?? realm.cluster?.remoteSessions.get(sessionId)
   if (session === undefined) throw new NoSuchSessionError(sessionId)
   if (registrationId === undefined || registrationId === null) {
     const all = [...session.callees]
@@ -30,4 +31,12 @@ export function targetCallees(realm: Realm, sessionId: unknown, registrationId: 
 export interface CalleeControl {
   setCalleeState(callee: Callee, state: CalleeState, cause: string): void
   setCalleeWeight(callee: Callee, weight: number): void
+}
+
+/**
+ * The dealer; on a cluster node, the cluster's (cluster/ops.ts): the same change here at once,
+ * and in the registry for every other node's replica.
+ */
+export function calleeControl(realm: Realm): CalleeControl {
+  return realm.cluster?.ops ?? realm.dealer
 }

@@ -5,7 +5,7 @@ import type { MetaCall, MetaResult } from '../meta-procedure.js'
 import type { Realm } from '../realm.js'
 import type { Callee } from '../registration.js'
 import { optionalDict } from '../meta/arguments.js'
-import { targetCallees, type CalleeControl } from './callee-state.js'
+import { calleeControl, targetCallees } from './callee-state.js'
 
 type Then = DrainResult['then']
 
@@ -55,8 +55,11 @@ export function drainCallees(
   options: { timeoutMs: number; then: Then },
   onProgress: (p: DrainProgress) => void = () => {},
 ): RunningDrain {
+  // A callee of another cluster node drains there: only its node sees all of its calls in flight.
+  const ops = realm.cluster?.ops
+  if (ops !== undefined && !ops.isLocal(callees[0]!)) return ops.drainRemote(callees, options, onProgress)
   const { timeoutMs, then } = options
-  const control: CalleeControl = realm.dealer
+  const control = calleeControl(realm)
   const session = callees[0]!.session
   const registrations = callees.map((c) => c.registration.id)
   const started = performance.now()
@@ -64,7 +67,7 @@ export function drainCallees(
   const inflight = (): number => callees.reduce((n, c) => n + c.inflight, 0)
   let abandon = (): void => {}
 
-  const done = new Promise<DrainResult>((resolve) => {
+  const done = new Promise<DrainResult>((resolve, reject) => {
     const unwatch: Array<() => void> = []
     let last = -1
     let settled = false
@@ -82,21 +85,24 @@ export function drainCallees(
       clearTimeout(timer)
       for (const u of unwatch) u()
       const live = callees.filter((c) => c.registration.callees.includes(c))
-      let outcome = 'skipped'
-      if (drained) {
-        outcome = afterDrain(realm, live, then)
-      } else {
+      const finish = (outcome: string): void =>
+        resolve({
+          session: session.id,
+          registrations,
+          drained,
+          inflight: inflight(),
+          then,
+          outcome,
+          elapsed_ms: Math.round(performance.now() - started),
+        })
+      if (!drained) {
         for (const c of live) control.setCalleeState(c, 'cordoned', 'drain_timeout')
+        finish('skipped')
+        return
       }
-      resolve({
-        session: session.id,
-        registrations,
-        drained,
-        inflight: inflight(),
-        then,
-        outcome,
-        elapsed_ms: Math.round(performance.now() - started),
-      })
+      const outcome = afterDrain(realm, live, then)
+      if (typeof outcome === 'string') finish(outcome)
+      else outcome.then(finish, (err: unknown) => reject(err))
     }
     const timer = setTimeout(() => complete(false), timeoutMs)
     for (const c of callees) unwatch.push(realm.dealer.watchInflight(c, report))
@@ -112,9 +118,13 @@ export function drainCallees(
   return { done, abandon: () => abandon() }
 }
 
-function afterDrain(realm: Realm, callees: Callee[], then: Then): string {
-  const control: CalleeControl = realm.dealer
+/** What was done after draining; a promise on a cluster node, where unregistering is a registry write. */
+function afterDrain(realm: Realm, callees: Callee[], then: Then): string | Promise<string> {
+  const control = calleeControl(realm)
   if (then === 'unregister') {
+    const cluster = realm.cluster
+    // A cluster node revokes its callee here and removes it from the registry (every node's replica drops it).
+    if (cluster !== undefined) return cluster.ops.unregister(callees, CalleeRemovalUri.drained).then(() => 'unregistered')
     for (const c of callees) realm.dealer.removeCallee(c, CalleeRemovalUri.drained)
     return 'unregistered'
   }

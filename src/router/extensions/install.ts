@@ -38,8 +38,12 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
     mutating: true,
     handler: ({ args }) => {
       const callees = targetCallees(realm, args[0], args[1])
+      const answer = result({ session: args[0], registrations: callees.map((c) => c.registration.id), state })
+      // A cluster node writes the registry (every node applies it) and answers once applied here.
+      const ops = realm.cluster?.ops
+      if (ops !== undefined) return Promise.all(callees.map((c) => ops.update(c, { state, cause }))).then(() => answer)
       for (const c of callees) control.setCalleeState(c, state, cause)
-      return result({ session: args[0], registrations: callees.map((c) => c.registration.id), state })
+      return answer
     },
   })
   return {
@@ -72,6 +76,9 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
     [ExtensionUri.snapshot]: {
       mutating: false,
       handler: () => {
+        // A cluster node merges every node's part: each callee's statistics live on its own node.
+        const ops = realm.cluster?.ops
+        if (ops !== undefined) return ops.snapshot().then(result)
         const snap: RouterSnapshot = {
           at: new Date().toISOString(),
           realm: realm.name,
@@ -84,6 +91,8 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
       mutating: false,
       handler: ({ args }) => {
         const id = idArg(args, 0, 'registration')
+        const ops = realm.cluster?.ops
+        if (ops !== undefined) return ops.describe(id).then(result)
         const reg = dealer.byId.get(id)
         if (reg === undefined) throw new NoSuchRegistrationError(id)
         return result(registrationSnapshot(reg))
@@ -103,11 +112,14 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
         }
         const reg = dealer.byId.get(regId)
         if (reg === undefined) throw new NoSuchRegistrationError(regId)
-        const session = realm.sessions.get(sessionId)
+        const session = realm.sessions.get(sessionId) ?? realm.cluster?.remoteSessions.get(sessionId)
         const callee = session === undefined ? undefined : reg.calleeOf(session)
         if (callee === undefined) throw new NoSuchSessionError(sessionId)
+        const answer = result({ registration: reg.id, session: sessionId, weight })
+        const ops = realm.cluster?.ops
+        if (ops !== undefined) return ops.update(callee, { weight, cause: 'set_weight' }).then(() => answer)
         control.setCalleeWeight(callee, weight)
-        return result({ registration: reg.id, session: sessionId, weight })
+        return answer
       },
     },
   }
@@ -117,7 +129,9 @@ function extensionProcedures(realm: Realm, statsIntervalMs: number): Record<stri
  * Once per interval: records every callee's counters in its recent window (O(callees) per
  * interval, nothing on the hot path), and while anyone subscribes publishes
  * wampctl.stats.on_tick: only the callees whose counters moved since the previous tick, as
- * compact tuples of cumulative values.
+ * compact tuples of cumulative values. A cluster node ticks its own callees only (the others'
+ * statistics live on their nodes), sends them to the other nodes every tick, and publishes to its
+ * subscribers its own merged with what the others sent (cluster/stats-ticks.ts).
  */
 function startTicker(realm: Realm, intervalMs: number): () => void {
   const seen = new WeakMap<Callee, number>()
@@ -125,17 +139,22 @@ function startTicker(realm: Realm, intervalMs: number): () => void {
   let seq = 0
   const tick = (): void => {
     const now = Date.now()
-    for (const reg of realm.dealer.byId.values()) for (const c of reg.callees) c.recent.sample(c.stats.calls, c.stats.errors, now)
-    if (!realm.broker.hasSubscribers(ExtensionUri.onTick)) return
-    const callees: StatsTick['callees'] = []
-    const queued: NonNullable<StatsTick['queued']> = []
+    const ops = realm.cluster?.ops
+    const own = (c: Callee): boolean => ops === undefined || ops.isLocal(c)
+    for (const reg of realm.dealer.byId.values())
+      for (const c of reg.callees) if (own(c)) c.recent.sample(c.stats.calls, c.stats.errors, now)
+    const subscribed = realm.broker.hasSubscribers(ExtensionUri.onTick)
+    // A cluster node's part may be wanted on another node: it is made every tick.
+    if (!subscribed && ops === undefined) return
+    let callees: StatsTick['callees'] = []
+    let queued: NonNullable<StatsTick['queued']> = []
     for (const reg of realm.dealer.byId.values()) {
       if ((seenQueued.get(reg) ?? 0) !== reg.queued) {
         seenQueued.set(reg, reg.queued)
         queued.push([reg.id, reg.queued])
       }
       for (const c of reg.callees) {
-        if (seen.get(c) === c.stats.version) continue
+        if (!own(c) || seen.get(c) === c.stats.version) continue
         seen.set(c, c.stats.version)
         callees.push([
           reg.id,
@@ -147,6 +166,13 @@ function startTicker(realm: Realm, intervalMs: number): () => void {
           c.stats.percentileMs(0.99),
         ])
       }
+    }
+    if (ops !== undefined) {
+      ops.ticks.share(callees, queued)
+      const merged = ops.ticks.merge(callees, queued, (id) => realm.dealer.byId.get(id)?.queued ?? 0)
+      callees = merged.callees
+      queued = merged.queued ?? []
+      if (!subscribed) return
     }
     const payload: StatsTick = { seq: ++seq, at: new Date().toISOString(), interval_ms: intervalMs, callees }
     if (queued.length > 0) payload.queued = queued

@@ -2,7 +2,7 @@ import type { CanarySpec, CalleeRecord, RecordedGate, StepRecord, WeightRef } fr
 import { RolloutRefusedError } from '../../errors.js'
 import type { Realm } from '../../realm.js'
 import type { Callee, Registration } from '../../registration.js'
-import type { CalleeControl } from '../callee-state.js'
+import { calleeControl, type CalleeControl } from '../callee-state.js'
 import { countersOf, judge, windowStats, type CalleeCounters } from './analysis.js'
 import { calleeOfSession, calleeRecord } from './record.js'
 import { restoreStart } from './restore.js'
@@ -21,9 +21,9 @@ const CANARY_POLL_MS = 100
  */
 export class CanaryRun extends RolloutRun {
   private readonly started = Date.now()
-  /** Weights change through the dealer, the one writer of callee state. */
+  /** Weights change through the dealer, the one writer of callee state (on a cluster node, through the registry too). */
   private get control(): CalleeControl {
-    return this.realm.dealer
+    return calleeControl(this.realm)
   }
   /** Weights were changed: from here on, a failure rolls back. */
   private touched = false

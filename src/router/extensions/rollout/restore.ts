@@ -1,7 +1,7 @@
 import type { CalleeRecord, WeightRef } from '../../../protocol/rollout.js'
 import type { Realm } from '../../realm.js'
 import type { Registration } from '../../registration.js'
-import type { CalleeControl } from '../callee-state.js'
+import { calleeControl, type CalleeControl } from '../callee-state.js'
 import { drainCallees } from '../drain.js'
 import { calleeOfSession } from './record.js'
 
@@ -30,7 +30,7 @@ export async function restoreStart(
 ): Promise<Restored> {
   const out: Restored = { restored: [], canaryOut: false, canaryDrained: false, skipped: [] }
   if (reg === undefined) return out
-  const control: CalleeControl = realm.dealer
+  const control: CalleeControl = calleeControl(realm)
   for (const o of old) {
     const cur = calleeOfSession(reg.callees, o.session)
     if (cur === undefined) {

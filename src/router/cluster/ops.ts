@@ -1,0 +1,288 @@
+import type {
+  CalleeState,
+  CalleeStats,
+  DrainProgress,
+  DrainResult,
+  RegistrationSnapshot,
+  RouterSnapshot,
+  UnknownCalleeStats,
+} from '../../protocol/extensions.js'
+import { RemoteNodeError, InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
+import { calleeSnapshot } from '../extensions/callee-snapshot.js'
+import type { CalleeControl } from '../extensions/callee-state.js'
+import { drainCallees, type RunningDrain } from '../extensions/drain.js'
+import type { Callee, Registration } from '../registration.js'
+import { UNLIMITED } from '../registration.js'
+import type { RealmCluster } from './realm-cluster.js'
+import type { CalleeChange } from './registry.js'
+import { NodeRequestError } from './requests.js'
+import { ClusterTicks } from './stats-ticks.js'
+
+/** How long the answering node waits for another node's part of a snapshot before showing its callees' statistics as null. */
+export const SNAPSHOT_PART_TIMEOUT_MS = 2000
+/** A remote drain is answered when it ends: the drain's own timeout plus this for the round trip. */
+const DRAIN_ANSWER_MARGIN_MS = 5000
+
+/** Request kinds between nodes (NodeRequests), served by every node for its own callees. */
+export const OpsRequest = {
+  /** A node's part of a snapshot: its own callees' statistics. */
+  snapshot: 'ops.snapshot',
+  /** Drain callees of the node's own session. */
+  drain: 'ops.drain',
+} as const
+
+/** A node's part of a snapshot (msgpack on the wire). */
+interface SnapshotPart {
+  /** [registration, session, statistics] of the node's own callees. */
+  callees: Array<[number, number, CalleeStats]>
+  /** [registration, calls waiting in this node's queue] where some wait. */
+  queued: Array<[number, number]>
+}
+
+interface DrainBody {
+  session: number
+  registrations: number[]
+  timeout_ms: number
+  then: DrainResult['then']
+}
+
+interface DrainAnswer {
+  result: DrainResult
+  /** Calls in flight when the callees left rotation (the first progress report there). */
+  first: number
+}
+
+/**
+ * The wampctl operations extensions cluster-wide (docs/cluster.md, docs/rollout.md), on
+ * `RealmCluster.ops`:
+ *
+ * - statistics live on the node of the callee's session (every INVOCATION to it passes there), so
+ *   a snapshot asks each node that has callees for its part and merges it into the registrations
+ *   of this node's replica; a node that does not answer in time has its callees shown with null
+ *   statistics and is named in `missing_nodes`;
+ * - state and weight (cordon, uncordon, set_weight, drain, rollouts) are written to the registry,
+ *   so every node's replica applies them and publishes wampctl.callee.on_state to its own subscribers;
+ * - a drain runs on the callee's node, the one that sees all of its calls in flight.
+ */
+export class ClusterOps implements CalleeControl {
+  /** wampctl.stats.on_tick for the whole realm: each node's part to the others, merged for local subscribers. */
+  readonly ticks: ClusterTicks
+
+  constructor(
+    private readonly rc: RealmCluster,
+    private readonly onError: (err: unknown, context: string) => void,
+  ) {
+    const realm = rc.realm.name
+    this.ticks = new ClusterTicks(rc.link, realm)
+    rc.onClose(() => this.ticks.close())
+    rc.requests.handle(realm, OpsRequest.snapshot, (body) => this.part(body as { registration?: number }))
+    rc.requests.handle(realm, OpsRequest.drain, (body) => this.drainHere(body as DrainBody))
+  }
+
+  private get dealer() {
+    return this.rc.realm.dealer
+  }
+
+  /** The node `callee`'s session lives on. */
+  nodeOf(callee: Callee): string {
+    return this.rc.remoteSessions.nodeOf(callee.session) ?? this.rc.node
+  }
+
+  isLocal(callee: Callee): boolean {
+    return this.rc.remoteSessions.nodeOf(callee.session) === undefined
+  }
+
+  // ── State and weight ─────────────────────────────────────────────────────────────────────
+
+  /**
+   * Change a callee's state or weight on every node and resolve once this node's replica has
+   * applied it (the procedures answer then). The replica publishes on_state here, as everywhere.
+   */
+  async update(callee: Callee, change: CalleeChange): Promise<void> {
+    const written = await this.rc.registry.updateCallee(callee.registration.id, callee.session.id, change)
+    if (written !== undefined) await this.rc.replica.applied(written.revision)
+  }
+
+  /**
+   * CalleeControl for drains and rollouts, which decide synchronously: the change takes effect on
+   * this node at once (its on_state published here now), and is written to the registry for the
+   * others; this node's replica then finds it already applied and publishes nothing twice.
+   */
+  setCalleeState(callee: Callee, state: CalleeState, cause: string): void {
+    this.dealer.setCalleeState(callee, state, cause)
+    this.write(callee, { state, cause })
+  }
+
+  setCalleeWeight(callee: Callee, weight: number): void {
+    this.dealer.setCalleeWeight(callee, weight)
+    this.write(callee, { weight, cause: 'set_weight' })
+  }
+
+  private write(callee: Callee, change: CalleeChange): void {
+    this.rc.registry
+      .updateCallee(callee.registration.id, callee.session.id, change)
+      .catch((err: unknown) => this.onError(err, `cluster: writing callee ${callee.session.id} of registration ${callee.registration.id}`))
+  }
+
+  /** Revoke this node's callees (after a drain) and remove them from the registry; resolves once this node's replica has applied it. */
+  async unregister(callees: Callee[], reason: string): Promise<void> {
+    for (const c of callees) await this.rc.registrations.removeCallee(c.registration, c.session.id, reason)
+  }
+
+  // ── Snapshot and describe ────────────────────────────────────────────────────────────────
+
+  async snapshot(): Promise<RouterSnapshot> {
+    const regs = [...this.dealer.byId.values()]
+    const { parts, missing } = await this.gather(regs, undefined)
+    const snap: RouterSnapshot = {
+      at: new Date().toISOString(),
+      realm: this.rc.realm.name,
+      registrations: regs.map((r) => this.merge(r, parts)),
+    }
+    if (missing.length > 0) snap.missing_nodes = missing
+    return snap
+  }
+
+  async describe(id: number): Promise<RegistrationSnapshot & { missing_nodes?: string[] }> {
+    const reg = this.dealer.byId.get(id)
+    if (reg === undefined) throw new NoSuchRegistrationError(id)
+    const { parts, missing } = await this.gather([reg], id)
+    const snap: RegistrationSnapshot & { missing_nodes?: string[] } = this.merge(reg, parts)
+    if (missing.length > 0) snap.missing_nodes = missing
+    return snap
+  }
+
+  /** Ask every other node that has callees among `regs` for its part, in parallel, each bounded. */
+  private async gather(
+    regs: Registration[],
+    registration: number | undefined,
+  ): Promise<{ parts: Map<string, SnapshotPart>; missing: string[] }> {
+    const nodes = new Set<string>()
+    for (const r of regs) for (const c of r.callees) if (!this.isLocal(c)) nodes.add(this.nodeOf(c))
+    const parts = new Map<string, SnapshotPart>()
+    const missing: string[] = []
+    const body = registration === undefined ? {} : { registration }
+    await Promise.all(
+      [...nodes].map(async (node) => {
+        try {
+          parts.set(
+            node,
+            await this.rc.requests.ask<SnapshotPart>(node, this.rc.realm.name, OpsRequest.snapshot, body, SNAPSHOT_PART_TIMEOUT_MS),
+          )
+        } catch (err) {
+          if (!(err instanceof NodeRequestError)) throw err
+          missing.push(node)
+        }
+      }),
+    )
+    return { parts, missing: missing.sort() }
+  }
+
+  /** A registration of this node's replica with every callee's statistics from its own node. */
+  private merge(reg: Registration, parts: Map<string, SnapshotPart>): RegistrationSnapshot {
+    const now = Date.now()
+    const remote = new Map<string, CalleeStats>()
+    let queued = reg.queued
+    for (const part of parts.values()) {
+      for (const [r, s, stats] of part.callees) if (r === reg.id) remote.set(`${s}`, stats)
+      for (const [r, n] of part.queued) if (r === reg.id) queued += n
+    }
+    const callees = reg.callees.map((c): CalleeStats => {
+      const node = this.nodeOf(c)
+      if (this.isLocal(c)) return { ...calleeSnapshot(c, now), node }
+      const stats = remote.get(`${c.session.id}`)
+      // What the replica knows (state, weight); statistics only from the callee's own node.
+      return stats !== undefined ? { ...stats, state: c.state, weight: c.weight, node } : (unknownStats(c, node) as unknown as CalleeStats)
+    })
+    return { ...reg.details(), queued, callees }
+  }
+
+  /** This node's part: the statistics of its own callees (of one registration, or all). */
+  private part(body: { registration?: number }): SnapshotPart {
+    const regs =
+      typeof body?.registration === 'number'
+        ? [this.dealer.byId.get(body.registration)].filter((r) => r !== undefined)
+        : this.dealer.byId.values()
+    const now = Date.now()
+    const part: SnapshotPart = { callees: [], queued: [] }
+    for (const reg of regs) {
+      if (reg.queued > 0) part.queued.push([reg.id, reg.queued])
+      for (const c of reg.callees) if (this.isLocal(c)) part.callees.push([reg.id, c.session.id, calleeSnapshot(c, now)])
+    }
+    return part
+  }
+
+  // ── Drain ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Drain callees of a session of another node: its node runs the drain (it alone sees all their
+   * calls in flight) and answers when it ends. Progress is reported when it answers (the count at
+   * the start, then the end's); abandoning it here leaves the drain running there.
+   */
+  drainRemote(
+    callees: Callee[],
+    options: { timeoutMs: number; then: DrainResult['then'] },
+    onProgress: (p: DrainProgress) => void,
+  ): RunningDrain {
+    const session = callees[0]!.session.id
+    const node = this.nodeOf(callees[0]!)
+    const body: DrainBody = {
+      session,
+      registrations: callees.map((c) => c.registration.id),
+      timeout_ms: options.timeoutMs,
+      then: options.then,
+    }
+    let abandoned = false
+    const done = this.rc.requests
+      .ask<DrainAnswer>(node, this.rc.realm.name, OpsRequest.drain, body, options.timeoutMs + DRAIN_ANSWER_MARGIN_MS)
+      .then((a) => {
+        if (!abandoned) {
+          onProgress({ session, inflight: a.first, registrations: body.registrations })
+          if (a.result.inflight !== a.first) onProgress({ session, inflight: a.result.inflight, registrations: body.registrations })
+        }
+        return a.result
+      })
+      .catch((err: unknown) => {
+        if (err instanceof NodeRequestError) throw new RemoteNodeError(err.uri, `drain on node ${node}: ${err.message}`)
+        throw err
+      })
+    return { done, abandon: () => void (abandoned = true) }
+  }
+
+  /** Another node asks this one to drain callees of one of its own sessions. */
+  private async drainHere(body: DrainBody): Promise<DrainAnswer> {
+    const session = this.rc.realm.sessions.get(body.session)
+    if (session === undefined) throw new NoSuchSessionError(body.session)
+    if (!Array.isArray(body.registrations) || typeof body.timeout_ms !== 'number')
+      throw new InvalidArgumentError('a drain needs registrations and timeout_ms')
+    const callees = [...session.callees].filter((c) => body.registrations.includes(c.registration.id))
+    if (callees.length === 0) throw new NoSuchRegistrationError(body.registrations[0])
+    let first: number | null = null
+    const running = drainCallees(this.rc.realm, callees, { timeoutMs: body.timeout_ms, then: body.then }, (p) => {
+      if (first === null) first = p.inflight
+    })
+    const result = await running.done
+    return { result, first: first ?? result.inflight }
+  }
+}
+
+/** A callee of a node that did not answer: what this node's replica knows, statistics null. */
+function unknownStats(c: Callee, node: string): UnknownCalleeStats {
+  return {
+    session: c.session.id,
+    node,
+    authid: c.session.authid,
+    authrole: c.session.authrole,
+    state: c.state,
+    weight: c.weight,
+    concurrency: c.concurrency === UNLIMITED ? null : c.concurrency,
+    calls: null,
+    errors: null,
+    inflight: null,
+    p50_ms: null,
+    p99_ms: null,
+    last_call_at: null,
+    registered_at: new Date(c.registeredAt).toISOString(),
+    recent: null,
+  }
+}

@@ -1,0 +1,260 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WampClient } from '../../src/client/connection.js'
+import { MetaClient } from '../../src/client/meta-client.js'
+import { RolloutClient } from '../../src/client/rollout-client.js'
+import { followRollout } from '../../src/ops/rollout/index.js'
+import type { ClusterStatus } from '../../src/protocol/cluster.js'
+import { ExtensionUri, type RouterSnapshot, type StatsTick } from '../../src/protocol/extensions.js'
+import { connFlags, runCli } from '../support/cli.js'
+import { eventually, TestCluster } from '../support/cluster.js'
+import { tableRows } from '../commands/read-fixtures.js'
+import { canarySpec, startCallee, startLoad, until, type TestCallee } from '../ops/rollout-fixture.js'
+
+/**
+ * The operations extensions across a cluster of 3 nodes (a real nats-server, 3 `router start`
+ * processes): snapshot and describe from any node, cordon/uncordon/set_weight and drain of a
+ * callee of another node, the stats ticks of the whole realm, a canary on another node than the
+ * old callees, and the CLI (cluster status, registrations show) against a node. Every callee
+ * answers its own node's name, so a caller sees where its call went.
+ */
+
+const NODES = ['a', 'b', 'c'] as const
+type NodeName = (typeof NODES)[number]
+
+let cluster: TestCluster
+const clients: WampClient[] = []
+
+beforeAll(async () => {
+  cluster = await TestCluster.start([...NODES])
+}, 90_000)
+
+afterAll(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()))
+  await cluster?.close()
+}, 30_000)
+
+async function client(node: NodeName): Promise<WampClient> {
+  const c = await WampClient.connect({ url: cluster.url(node), realm: 'realm1' })
+  clients.push(c)
+  return c
+}
+
+async function meta(node: NodeName): Promise<MetaClient> {
+  return new MetaClient(await client(node))
+}
+
+async function snapshotOf(node: NodeName): Promise<RouterSnapshot> {
+  return (await (await client(node)).call(ExtensionUri.snapshot)).args[0] as RouterSnapshot
+}
+
+/** One callee of `uri` (roundrobin) on each node, answering its node's name; the sessions by node. */
+async function calleesOnEveryNode(uri: string): Promise<Record<NodeName, number>> {
+  const out = {} as Record<NodeName, number>
+  for (const n of NODES) {
+    const c = await client(n)
+    await c.register(uri, () => n, { invoke: 'roundrobin' })
+    out[n] = c.sessionId
+  }
+  // every node's replica has all three
+  for (const n of NODES) {
+    const m = await meta(n)
+    await eventually(async () => expect((await m.describe(await m.resolveRegistration(uri))).callees).toHaveLength(3))
+  }
+  return out
+}
+
+/** `count` calls of `uri` from `node`; the answers (node names) counted. */
+async function callFrom(node: NodeName, uri: string, count: number): Promise<Record<string, number>> {
+  const c = await client(node)
+  const seen: Record<string, number> = {}
+  for (let i = 0; i < count; i++) {
+    const v = String((await c.call(uri)).args[0])
+    seen[v] = (seen[v] ?? 0) + 1
+  }
+  return seen
+}
+
+describe('snapshot and describe across nodes', () => {
+  it('from each node list every callee with its node and the statistics its own node keeps', async () => {
+    const uri = 'com.ops.snap'
+    const sessions = await calleesOnEveryNode(uri)
+    // 9 calls from a: roundrobin over the three nodes, 3 each
+    expect(await callFrom('a', uri, 9)).toEqual({ a: 3, b: 3, c: 3 })
+    for (const n of NODES) {
+      const snap = await snapshotOf(n)
+      expect(snap.missing_nodes).toBeUndefined()
+      const reg = snap.registrations.find((r) => r.uri === uri)!
+      expect(reg.callees.map((c) => [c.session, c.node])).toEqual(NODES.map((x) => [sessions[x], x]))
+      // each callee's node counted its 3 calls, whoever asks
+      expect(reg.callees.map((c) => c.calls)).toEqual([3, 3, 3])
+      expect(reg.callees.every((c) => c.state === 'active' && c.weight === 1 && c.inflight === 0)).toBe(true)
+      const m = await meta(n)
+      const described = await m.describe(reg.id)
+      expect(described.callees.map((c) => [c.session, c.node, c.calls])).toEqual(NODES.map((x) => [sessions[x], x, 3]))
+    }
+  })
+})
+
+describe('cordon, uncordon and set_weight of a callee of another node', () => {
+  it('take effect on every node: calls from each node follow them', async () => {
+    const uri = 'com.ops.cordon'
+    const sessions = await calleesOnEveryNode(uri)
+    const ops = await meta('a')
+    const regId = await ops.resolveRegistration(uri)
+
+    // cordon c's callee from node a: no node routes to it any more
+    await ops.cordon(sessions.c, regId)
+    for (const n of NODES) {
+      const m = await meta(n)
+      await eventually(async () => expect((await m.describe(regId)).callees.find((c) => c.session === sessions.c)?.state).toBe('cordoned'))
+    }
+    for (const n of NODES) expect(await callFrom(n, uri, 6)).toEqual({ a: 3, b: 3 })
+
+    // uncordon from node b: c serves again everywhere
+    await (await meta('b')).uncordon(sessions.c, regId)
+    for (const n of NODES) {
+      const m = await meta(n)
+      await eventually(async () => expect((await m.describe(regId)).callees.find((c) => c.session === sessions.c)?.state).toBe('active'))
+    }
+    for (const n of NODES) expect(await callFrom(n, uri, 9)).toEqual({ a: 3, b: 3, c: 3 })
+
+    // weight 0 on b's callee from node c: nobody routes to b
+    await (await meta('c')).setWeight(regId, sessions.b, 0)
+    for (const n of NODES) {
+      const m = await meta(n)
+      await eventually(async () => expect((await m.describe(regId)).callees.find((c) => c.session === sessions.b)?.weight).toBe(0))
+    }
+    for (const n of NODES) expect(await callFrom(n, uri, 6)).toEqual({ a: 3, c: 3 })
+    await (await meta('c')).setWeight(regId, sessions.b, 1)
+    for (const n of NODES) {
+      const m = await meta(n)
+      await eventually(async () => expect((await m.describe(regId)).callees.find((c) => c.session === sessions.b)?.weight).toBe(1))
+    }
+  })
+})
+
+describe('wampctl.stats.on_tick covers the whole realm', () => {
+  it('a subscriber on one node gets the ticks of the callees of every node', async () => {
+    const uri = 'com.ops.tick'
+    const sessions = await calleesOnEveryNode(uri)
+    const sub = await client('b')
+    const seen = new Set<number>()
+    await sub.subscribe(ExtensionUri.onTick, (args) => {
+      for (const t of (args[0] as StatsTick).callees) seen.add(t[1])
+    })
+    const c = await client('a')
+    // calls keep going until every callee (on a, b and c) showed up in b's ticks
+    await until(
+      async () => {
+        for (let i = 0; i < 3; i++) await c.call(uri)
+        return NODES.every((n) => seen.has(sessions[n]))
+      },
+      'ticks on node b naming the callees of all three nodes',
+      30_000,
+    )
+  })
+})
+
+describe('drain of a callee of another node', () => {
+  it('under load from callers on every node: the callee leaves with zero failed calls', async () => {
+    const uri = 'com.ops.drain'
+    const callees: Record<NodeName, TestCallee> = {
+      a: await startCallee(cluster.url('a'), 'autobahn', 'old', { uri, delayMs: 5 }),
+      b: await startCallee(cluster.url('b'), 'wampy', 'old', { uri, delayMs: 5 }),
+      c: await startCallee(cluster.url('c'), 'autobahn', 'old', { uri, delayMs: 5 }),
+    }
+    const m = await meta('a')
+    await eventually(async () => expect((await m.describe(await m.resolveRegistration(uri))).callees).toHaveLength(3))
+    const loads = await Promise.all(NODES.map((n) => startLoad(cluster.url(n), { uri, workers: 3 })))
+    await Promise.all(loads.map((l) => l.answered(30)))
+    const before = callees.c.invocations
+    expect(before).toBeGreaterThan(0)
+
+    // from node a, drain the callee on node c (then unregister): its node runs the drain
+    const result = await m.drain(callees.c.session, undefined, { timeout_ms: 20_000, then: 'unregister' })
+    expect(result).toMatchObject({ session: callees.c.session, drained: true, inflight: 0, outcome: 'unregistered' })
+    await Promise.all(loads.map((l) => l.answered(30)))
+    const reports = await Promise.all(loads.map((l) => l.stop()))
+    for (const r of reports) expect(r.failed, JSON.stringify(r.failures)).toBe(0)
+    for (const n of NODES) {
+      const mm = await meta(n)
+      await eventually(async () =>
+        expect((await mm.describe(await mm.resolveRegistration(uri))).callees.map((c) => c.session).sort()).toEqual(
+          [callees.a.session, callees.b.session].sort(),
+        ),
+      )
+    }
+    console.log(`[cluster drain] calls ${reports.map((r) => r.calls).join('+')} failed ${reports.map((r) => r.failed).join('+')}`)
+  }, 90_000)
+})
+
+describe('a canary rollout with the canary on another node', () => {
+  it('promotes a canary on node c over old callees on a and b, run from node a: zero failed calls', async () => {
+    const uri = 'com.ops.canary'
+    const old = [
+      await startCallee(cluster.url('a'), 'autobahn', 'old', { uri }),
+      await startCallee(cluster.url('b'), 'wampy', 'old', { uri }),
+    ]
+    const canary = await startCallee(cluster.url('c'), 'autobahn', 'new', { uri, authid: 'svc-v2', weight: 0 })
+    const m = await meta('a')
+    await eventually(async () => expect((await m.describe(await m.resolveRegistration(uri))).callees).toHaveLength(3))
+    const loads = await Promise.all(['a', 'b'].map((n) => startLoad(cluster.url(n as NodeName), { uri, workers: 3 })))
+    await Promise.all(loads.map((l) => l.answered(30)))
+    const rc = new RolloutClient(await client('a'))
+    const final = await followRollout(rc, { spec: canarySpec({ uri, canary: { session: canary.session } }) })
+    const reports = await Promise.all(loads.map((l) => l.stop()))
+
+    expect(final.outcome).toBe('promoted')
+    expect(final.retired.sort()).toEqual(old.map((c) => c.session).sort())
+    for (const r of reports) expect(r.failed, JSON.stringify(r.failures)).toBe(0)
+    expect(canary.invocations).toBeGreaterThan(0)
+    for (const n of NODES) {
+      const mm = await meta(n)
+      await eventually(async () =>
+        expect((await mm.describe(await mm.resolveRegistration(uri))).callees.map((c) => [c.session, c.weight])).toEqual([
+          [canary.session, 1],
+        ]),
+      )
+    }
+  }, 120_000)
+})
+
+describe('the CLI against a node', () => {
+  it('cluster status (human and --json) against node b lists every node', async () => {
+    const [human, json] = await Promise.all([
+      runCli(['cluster', 'status', ...connFlags(cluster.url('b'))]),
+      runCli(['cluster', 'status', '--json', ...connFlags(cluster.url('b'))]),
+    ])
+    expect(json.code, json.stderr).toBe(0)
+    const status = JSON.parse(json.stdout) as ClusterStatus
+    expect(status.node).toBe('b')
+    expect(status.nodes.map((n) => [n.node, n.state, n.self])).toEqual([
+      ['a', 'alive', false],
+      ['b', 'alive', true],
+      ['c', 'alive', false],
+    ])
+    expect(human.code, human.stderr).toBe(0)
+    const rows = tableRows(human.stdout)
+    expect(rows[0]![0]).toMatch(/^cluster \S+: 3 of 3 nodes alive; answered by node b/)
+    expect(rows[1]).toEqual(['NODE', 'STATE', 'SESSIONS', 'CALLS/S', 'NATS', 'LAST SEEN', 'STARTED', 'URL'])
+    expect(rows.slice(2).map((r) => [r[0], r[1]])).toEqual([
+      ['a', 'alive'],
+      ['b *', 'alive'],
+      ['c', 'alive'],
+    ])
+  })
+
+  it('registrations show has a NODE column naming each callee’s node', async () => {
+    const uri = 'com.ops.show'
+    const sessions = await calleesOnEveryNode(uri)
+    const r = await runCli(['registrations', 'show', uri, ...connFlags(cluster.url('c'))])
+    expect(r.code, r.stderr).toBe(0)
+    const rows = tableRows(r.stdout)
+    const header = rows.findIndex((row) => row[0] === 'SESSION')
+    expect(rows[header]!.slice(0, 3)).toEqual(['SESSION', 'NODE', 'AUTHID'])
+    expect(rows.slice(header + 1).map((row) => [Number(row[0]), row[1]])).toEqual(NODES.map((n) => [sessions[n], n]))
+    const json = await runCli(['registrations', 'show', uri, '--json', ...connFlags(cluster.url('a'))])
+    const detail = JSON.parse(json.stdout) as { callees: Array<{ session: number; node: string }> }
+    expect(detail.callees.map((c) => [c.session, c.node])).toEqual(NODES.map((n) => [sessions[n], n]))
+  })
+})
