@@ -4,7 +4,7 @@ import { MetaClient } from '../../src/client/meta-client.js'
 import { RolloutClient } from '../../src/client/rollout-client.js'
 import { followRollout } from '../../src/ops/rollout/index.js'
 import type { ClusterStatus } from '../../src/protocol/cluster.js'
-import { ExtensionUri, type RouterSnapshot, type StatsTick } from '../../src/protocol/extensions.js'
+import { ExtensionUri, type CalleeStateEvent, type RouterSnapshot, type StatsTick } from '../../src/protocol/extensions.js'
 import { connFlags, runCli } from '../support/cli.js'
 import { eventually, TestCluster } from '../support/cluster.js'
 import { tableRows } from '../commands/read-fixtures.js'
@@ -101,6 +101,16 @@ describe('cordon, uncordon and set_weight of a callee of another node', () => {
     const sessions = await calleesOnEveryNode(uri)
     const ops = await meta('a')
     const regId = await ops.resolveRegistration(uri)
+    // wampctl.callee.on_state on every node, for this registration
+    const events: Record<NodeName, CalleeStateEvent[]> = { a: [], b: [], c: [] }
+    for (const n of NODES) {
+      await (
+        await client(n)
+      ).subscribe(ExtensionUri.onState, (args) => {
+        const e = args[0] as CalleeStateEvent
+        if (e.registration === regId) events[n].push(e)
+      })
+    }
 
     // cordon c's callee from node a: no node routes to it any more
     await ops.cordon(sessions.c, regId)
@@ -129,6 +139,17 @@ describe('cordon, uncordon and set_weight of a callee of another node', () => {
     for (const n of NODES) {
       const m = await meta(n)
       await eventually(async () => expect((await m.describe(regId)).callees.find((c) => c.session === sessions.b)?.weight).toBe(1))
+    }
+    // each node published each change once, in the same order, with its cause
+    const expected = [
+      [sessions.c, 'cordoned', 1, 'cordon'],
+      [sessions.c, 'active', 1, 'uncordon'],
+      [sessions.b, 'active', 0, 'set_weight'],
+      [sessions.b, 'active', 1, 'set_weight'],
+    ]
+    for (const n of NODES) {
+      await eventually(() => expect(events[n]).toHaveLength(4))
+      expect(events[n].map((e) => [e.session, e.state, e.weight, e.cause])).toEqual(expected)
     }
   })
 })
@@ -256,5 +277,26 @@ describe('the CLI against a node', () => {
     const json = await runCli(['registrations', 'show', uri, '--json', ...connFlags(cluster.url('a'))])
     const detail = JSON.parse(json.stdout) as { callees: Array<{ session: number; node: string }> }
     expect(detail.callees.map((c) => [c.session, c.node])).toEqual(NODES.map((n) => [sessions[n], n]))
+  })
+
+  it('top --json and sessions list against node b show the callees and sessions of every node with their node', async () => {
+    const uri = 'com.ops.top'
+    const sessions = await calleesOnEveryNode(uri)
+    expect(await callFrom('a', uri, 9)).toEqual({ a: 3, b: 3, c: 3 })
+    const top = await runCli(['top', '--json', '--count', '2', '--interval', '300', ...connFlags(cluster.url('b'))])
+    expect(top.code, top.stderr).toBe(0)
+    const last = JSON.parse(top.stdout.trim().split('\n').pop()!) as {
+      registrations: Array<{ uri: string; calls_total: number; callees: Array<{ session: number; node?: string; calls_total: number }> }>
+    }
+    const reg = last.registrations.find((r) => r.uri === uri)!
+    expect(reg.callees.map((c) => [c.session, c.node, c.calls_total])).toEqual(NODES.map((n) => [sessions[n], n, 3]))
+    expect(reg.calls_total).toBe(9)
+
+    const list = await runCli(['sessions', 'list', '--json', ...connFlags(cluster.url('b'))])
+    expect(list.code, list.stderr).toBe(0)
+    const rows = JSON.parse(list.stdout) as Array<{ session: number; node?: string }>
+    for (const n of NODES) expect(rows.find((r) => r.session === sessions[n])?.node).toBe(n)
+    const human = await runCli(['sessions', 'list', ...connFlags(cluster.url('b'))])
+    expect(tableRows(human.stdout)[0]!.slice(0, 2)).toEqual(['SESSION', 'NODE'])
   })
 })

@@ -8,7 +8,7 @@ import type {
   UnknownCalleeStats,
 } from '../../protocol/extensions.js'
 import { RemoteNodeError, InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
-import { calleeSnapshot } from '../extensions/callee-snapshot.js'
+import { SnapshotBuilder } from '../extensions/callee-snapshot.js'
 import type { CalleeControl } from '../extensions/callee-state.js'
 import { drainCallees, type RunningDrain } from '../extensions/drain.js'
 import type { Callee, Registration } from '../registration.js'
@@ -134,10 +134,11 @@ export class ClusterOps implements CalleeControl {
   async snapshot(): Promise<RouterSnapshot> {
     const regs = [...this.dealer.byId.values()]
     const { parts, missing } = await this.gather(regs, undefined)
+    const builder = new SnapshotBuilder()
     const snap: RouterSnapshot = {
       at: new Date().toISOString(),
       realm: this.rc.realm.name,
-      registrations: regs.map((r) => this.merge(r, parts)),
+      registrations: regs.map((r) => this.merge(r, parts, builder)),
     }
     if (missing.length > 0) snap.missing_nodes = missing
     return snap
@@ -147,7 +148,7 @@ export class ClusterOps implements CalleeControl {
     const reg = this.dealer.byId.get(id)
     if (reg === undefined) throw new NoSuchRegistrationError(id)
     const { parts, missing } = await this.gather([reg], id)
-    const snap: RegistrationSnapshot & { missing_nodes?: string[] } = this.merge(reg, parts)
+    const snap: RegistrationSnapshot & { missing_nodes?: string[] } = this.merge(reg, parts, new SnapshotBuilder())
     if (missing.length > 0) snap.missing_nodes = missing
     return snap
   }
@@ -179,8 +180,7 @@ export class ClusterOps implements CalleeControl {
   }
 
   /** A registration of this node's replica with every callee's statistics from its own node. */
-  private merge(reg: Registration, parts: Map<string, SnapshotPart>): RegistrationSnapshot {
-    const now = Date.now()
+  private merge(reg: Registration, parts: Map<string, SnapshotPart>, builder: SnapshotBuilder): RegistrationSnapshot {
     const remote = new Map<string, CalleeStats>()
     let queued = reg.queued
     for (const part of parts.values()) {
@@ -189,7 +189,7 @@ export class ClusterOps implements CalleeControl {
     }
     const callees = reg.callees.map((c): CalleeStats => {
       const node = this.nodeOf(c)
-      if (this.isLocal(c)) return { ...calleeSnapshot(c, now), node }
+      if (this.isLocal(c)) return { ...builder.callee(c), node }
       const stats = remote.get(`${c.session.id}`)
       // What the replica knows (state, weight); statistics only from the callee's own node.
       return stats !== undefined ? { ...stats, state: c.state, weight: c.weight, node } : (unknownStats(c, node) as unknown as CalleeStats)
@@ -203,11 +203,11 @@ export class ClusterOps implements CalleeControl {
       typeof body?.registration === 'number'
         ? [this.dealer.byId.get(body.registration)].filter((r) => r !== undefined)
         : this.dealer.byId.values()
-    const now = Date.now()
+    const builder = new SnapshotBuilder()
     const part: SnapshotPart = { callees: [], queued: [] }
     for (const reg of regs) {
       if (reg.queued > 0) part.queued.push([reg.id, reg.queued])
-      for (const c of reg.callees) if (this.isLocal(c)) part.callees.push([reg.id, c.session.id, calleeSnapshot(c, now)])
+      for (const c of reg.callees) if (this.isLocal(c)) part.callees.push([reg.id, c.session.id, builder.callee(c)])
     }
     return part
   }
@@ -282,7 +282,7 @@ function unknownStats(c: Callee, node: string): UnknownCalleeStats {
     p50_ms: null,
     p99_ms: null,
     last_call_at: null,
-    registered_at: new Date(c.registeredAt).toISOString(),
+    registered_at: c.registeredAtIso,
     recent: null,
   }
 }

@@ -11,6 +11,7 @@ import { RealmReplica } from './replica.js'
 import { ClusterPubSub } from './pubsub.js'
 import { ClusterRegistrations } from './registrations.js'
 import { Registry } from './registry.js'
+import { ClusterOps } from './ops.js'
 import type { NodeRequests } from './requests.js'
 import { ClusterSessions } from './sessions.js'
 import { clusterStatus } from './status.js'
@@ -41,6 +42,8 @@ export class RealmCluster {
   readonly registry: Registry
   /** REGISTER/UNREGISTER of this node's sessions through the registry, and its replica in the dealer. */
   readonly registrations: ClusterRegistrations
+  /** The operations extensions cluster-wide: snapshot merge, cordon/weight/drain of any node's callee, stats ticks (ops.ts). */
+  readonly ops: ClusterOps
   /** Run when the node leaves the cluster (before the NATS connection closes), in reverse order of adding. */
   private readonly closers: Array<() => Promise<void> | void> = []
   /** Run once the replica is up to date, before the router takes sessions, in order of adding. */
@@ -83,6 +86,8 @@ export class RealmCluster {
     this.onRejoin(() => this.registrations.rejoined())
     membership.onNodeDown((node, incarnation) => this.registrations.nodeDown(node, incarnation))
     this.onClose(() => this.registrations.close())
+    this.ops = new ClusterOps(this, onError)
+    this.onClose(membership.onNodeDown((node) => this.ops.ticks.forgetNode(node)))
   }
 
   get node(): string {
