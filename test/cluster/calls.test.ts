@@ -298,6 +298,56 @@ describe('calls across nodes', () => {
   })
 })
 
+/** These change the cluster (a node dies, NATS goes away): they run last, in this order. */
+describe('calls across nodes when a node or NATS is lost', () => {
+  it("the callee's whole node dies with a call in flight: the caller gets wamp.error.canceled, the next call goes to a survivor", async () => {
+    const uri = freshUri('node_lost')
+    const doomed = await rawCallee('c', uri, 'a', { invoke: 'first' })
+    const survivor = await RawPeer.joined(cluster.url('b'))
+    expect((await survivor.register(uri, { invoke: 'first' }))[0]).toBe(65)
+    await seen('a', uri, 2)
+    survivor.serve((inv) => [70, inv[1], {}, ['from b']])
+    const caller = await openPeer('wampy', cluster.url('a'), 'cbor')
+    const pending = caller.call(uri)
+    await doomed.nextOf(68)
+    await cluster.node('c').kill9()
+    // Node a declares c dead after the node timeout (2 s here): its proxies go, their callers are answered.
+    expect((await failureOf(pending)).uri).toBe('wamp.error.canceled')
+    await seen('a', uri, 1)
+    expect((await caller.call(uri)).args).toEqual(['from b'])
+  })
+
+  it('NATS away: a call to a callee on another node fails fast, a local callee still answers; NATS back, calls cross again', async () => {
+    const remoteOnly = freshUri('nats_remote')
+    const both = freshUri('nats_both')
+    const remote = await rawCallee('b', remoteOnly, 'a')
+    remote.serve((inv) => [70, inv[1], {}, ['from b']])
+    const far = await RawPeer.joined(cluster.url('b'))
+    expect((await far.register(both, { invoke: 'first' }))[0]).toBe(65)
+    await seen('a', both, 1)
+    const near = await RawPeer.joined(cluster.url('a'))
+    expect((await near.register(both, { invoke: 'first' }))[0]).toBe(65)
+    await seen('a', both, 2)
+    far.serve((inv) => [70, inv[1], {}, ['from b']])
+    near.serve((inv) => [70, inv[1], {}, ['from a']])
+    const caller = await RawPeer.joined(cluster.url('a'), 'msgpack')
+    expect((await caller.call(both))[3]).toEqual(['from b'])
+
+    await cluster.nats.stop()
+    try {
+      // A call sent just before node a saw NATS go is given up (canceled) when it does; after that, refused at once.
+      await eventually(async () => {
+        const r = await caller.call(remoteOnly)
+        expect([r[0], r[4]]).toEqual([8, 'wamp.error.no_available_callee'])
+      })
+      for (let i = 0; i < 3; i++) expect((await caller.call(both))[3]).toEqual(['from a'])
+    } finally {
+      await cluster.nats.restart()
+    }
+    await eventually(async () => expect((await caller.call(remoteOnly))[3]).toEqual(['from b']), 15_000)
+  }, 40_000)
+})
+
 /** Binary values as byte lists, whatever form the serializer gave them in. */
 function normalizeBinary(v: unknown, ser: SerializerName): unknown {
   if (v instanceof Uint8Array) return [...v]
