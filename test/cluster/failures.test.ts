@@ -235,6 +235,65 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     }
   }, 60_000)
 
+  it('NATS restarted under load: local calls go on, calls to other nodes fail fast, nobody is declared dead, nothing registered is lost', async () => {
+    const monitor = await MetaRecorder.start(await openPeer('autobahn', cluster.url('b'), 'json'), ALL_META_EVENTS)
+    const callees: Peer[] = []
+    for (const name of ['a', 'b', 'c']) {
+      const p = await openPeer(name === 'b' ? 'wampy' : 'autobahn', cluster.url(name), 'msgpack')
+      await p.register('com.nats.work', () => ({ args: [name] }), { invoke: 'roundrobin' })
+      callees.push(p)
+    }
+    const onlyC = await openPeer('autobahn', cluster.url('c'), 'json')
+    await onlyC.register('com.nats.only_c', () => ({ args: ['c'] }))
+    const caller = await openPeer('autobahn', cluster.url('a'), 'cbor')
+    const ids = callees.map((p) => p.id).sort((x, y) => x - y)
+    await eventually(async () => expect(await calleesOf(caller, 'com.nats.work')).toEqual(ids))
+    await eventually(async () => expect(await calleesOf(caller, 'com.nats.only_c')).toEqual([onlyC.id]))
+    const incarnations = Object.fromEntries((await status(cluster.url('a'))).nodes.map((n) => [n.node, n.incarnation]))
+
+    const load = loadOn(caller, 'com.nats.work')
+    await waitUntil(() => ['a', 'b', 'c'].every((n) => load.answers.includes(n)), 'calls answered on every node')
+
+    await cluster.nats.stop()
+    for (const name of ['a', 'b', 'c'])
+      await eventually(async () => expect((await status(cluster.url(name))).nats?.state).toBe('reconnecting'))
+    // NATS is away: a call to another node's callee fails at once with a clear error.
+    const cut = await settlesWithin(failureOf(caller.call('com.nats.only_c', [])), 10_000, 'a call to a callee of c while NATS is away')
+    expect(['wamp.error.no_available_callee', 'wamp.error.unavailable']).toContain(cut.uri)
+    // Local calls go on: the load on a is answered by a's callee.
+    const during = load.answers.length
+    await waitUntil(() => load.answers.length >= during + 50, '50 answers while NATS is away', 20_000)
+    expect(load.answers.slice(during).every((x) => x === 'a')).toBe(true)
+    // Away longer than the node timeout (2 s): nodes that cannot hear each other must not declare each other dead.
+    await eventually(async () => expect(byName(await status(cluster.url('a'))).b!.last_seen_ms).toBeGreaterThan(3000), 20_000)
+
+    await cluster.nats.restart()
+    for (const name of ['a', 'b', 'c']) {
+      await eventually(async () => {
+        const st = await status(cluster.url(name))
+        expect(st.nats?.state).toBe('connected')
+        for (const n of st.nodes) {
+          expect(n.state).toBe('alive')
+          expect(n.incarnation).toBe(incarnations[n.node])
+          expect(n.last_seen_ms).toBeLessThan(2000)
+        }
+      }, 20_000)
+    }
+    // Every live callee is still registered, everywhere, and calls reach every node again.
+    for (const name of ['a', 'b', 'c']) {
+      const p = await openPeer('autobahn', cluster.url(name), 'json')
+      await eventually(async () => expect(await calleesOf(p, 'com.nats.work')).toEqual(ids), 20_000)
+      await eventually(async () => expect(await calleesOf(p, 'com.nats.only_c')).toEqual([onlyC.id]), 20_000)
+    }
+    expect((await caller.call('com.nats.only_c', [])).args[0]).toBe('c')
+    const after = load.answers.length
+    await waitUntil(() => ['b', 'c'].every((n) => load.answers.slice(after).includes(n)), 'calls to b and c after NATS is back', 20_000)
+    await settlesWithin(load.stop(), 20_000, 'the load')
+    for (const f of load.failures) expect(f).toBe('wamp.error.canceled')
+    // No live session left the realm on the way.
+    for (const p of [...callees, onlyC, caller]) expect(monitor.of(SessionMeta.onLeave).filter((e) => e.args[0] === p.id)).toEqual([])
+  }, 180_000)
+
   it('SIGTERM: the node removes its sessions, callees and subscribers before it exits, and the others drop it at once', async () => {
     const monitor = await MetaRecorder.start(await openPeer('autobahn', cluster.url('a'), 'json'), ALL_META_EVENTS)
     const workA = await openPeer('autobahn', cluster.url('a'), 'json')

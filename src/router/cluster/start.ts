@@ -24,7 +24,7 @@ export class ClusterNode {
   private constructor(
     readonly link: ClusterLink,
     log: Logger,
-    onError: (err: unknown, context: string) => void,
+    private readonly onError: (err: unknown, context: string) => void,
   ) {
     this.requests = new NodeRequests(link)
     this.membership = new Membership(link, { load: () => this.load(), log, onError })
@@ -68,14 +68,25 @@ export class ClusterNode {
   }
 
   /**
-   * Leave the cluster: each realm's parts clean up (sessions already gone), then this node says it
-   * leaves (the others act at once instead of after the node timeout), then the NATS connection closes.
+   * Leave the cluster: each realm's parts clean up (sessions already gone; bounded, so that a slow
+   * NATS cannot hold it), then this node says it leaves (the others act at once instead of after
+   * the node timeout), then the NATS connection closes.
    */
   async close(): Promise<void> {
-    for (const rc of this.realms.values()) await rc.close()
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, REALMS_CLOSE_MS)))
+    const realms = (async () => {
+      for (const rc of this.realms.values()) await rc.close()
+    })().catch((err: unknown) => this.onError(err, 'leaving the cluster'))
+    try {
+      await Promise.race([realms, late])
+    } finally {
+      clearTimeout(timer)
+    }
     await this.membership.leave()
     this.requests.close()
     await this.link.close()
+    await realms
   }
 
   private load(): Record<string, RealmLoad> {
@@ -84,5 +95,8 @@ export class ClusterNode {
     return load
   }
 }
+
+/** Most a leaving node waits for its parts' last writes before it announces its departure anyway. */
+const REALMS_CLOSE_MS = 2000
 
 export { clusterSettings }
