@@ -116,10 +116,13 @@ export class Realm {
       this.publishMeta(SessionMeta.onLeave, [session.id, session.authid, session.authrole])
     } finally {
       this.quiet = false
-      // After its registrations' and subscriptions' writes, so other nodes see them go first.
+    }
+    try {
+      for (const l of this.leaveListeners) l(session)
+    } finally {
+      // Last: its key goes after its registrations' and subscriptions' writes, so other nodes see those first.
       this.cluster?.sessions.left(session, quietElsewhere)
     }
-    for (const l of this.leaveListeners) l(session)
   }
 
   onLeave(listener: (session: Session) => void): () => void {

@@ -5,7 +5,7 @@ import { runCli } from '../support/cli.js'
 import { authRealm } from '../support/admin.js'
 import { autobahnSession } from '../support/clients.js'
 import { eventually, TestCluster } from '../support/cluster.js'
-import { MetaRecorder, SESSION_EVENTS } from '../support/meta.js'
+import { ALL_META_EVENTS, MetaRecorder, SESSION_EVENTS } from '../support/meta.js'
 import { failureOf, openPeer, type Peer } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 
@@ -118,6 +118,24 @@ describe('cluster sessions: the session meta API for the whole realm', () => {
           : e.args[0] === joiner.sessionId,
       )
       expect(mine.map((e) => e.topic)).toEqual(['wamp.session.on_join', 'wamp.session.on_leave'])
+    }
+  })
+
+  it("a session on b that leaves: a and c hear its registration's and subscription's meta events before its on_leave", async () => {
+    const recorders = await Promise.all(
+      ['a', 'c'].map(async (n) => MetaRecorder.start(await openPeer('autobahn', cluster.url(n)), ALL_META_EVENTS)),
+    )
+    const leaver = await openPeer('wampy', cluster.url('b'), 'msgpack')
+    await leaver.register('com.example.leaver.proc', () => ({ args: [1] }))
+    await leaver.subscribe('com.example.leaver.topic', () => {})
+    for (const r of recorders) await r.waitForTopic('wamp.subscription.on_subscribe', 0, leaver.id)
+    await leaver.leave()
+    for (const r of recorders) {
+      for (const topic of ['wamp.registration.on_unregister', 'wamp.subscription.on_unsubscribe', 'wamp.session.on_leave'])
+        await r.waitForTopic(topic, 0, leaver.id)
+      const mine = r.events.filter((e) => e.args[0] === leaver.id).map((e) => e.topic)
+      expect(mine.indexOf('wamp.session.on_leave')).toBeGreaterThan(mine.indexOf('wamp.registration.on_unregister'))
+      expect(mine.indexOf('wamp.session.on_leave')).toBeGreaterThan(mine.indexOf('wamp.subscription.on_unsubscribe'))
     }
   })
 

@@ -170,6 +170,11 @@ export class ClusterPubSub {
     session.send([MessageCode.ERROR, type, request, {}, e.uri, [e.message]])
   }
 
+  /** Every subscription write queued so far has been tried (a leaving session's key waits for its departures). */
+  settled(): Promise<void> {
+    return this.writer.settled()
+  }
+
   private async close(): Promise<void> {
     clearTimeout(this.retry)
     await this.writer.settled()

@@ -232,6 +232,11 @@ export class ClusterRegistrations implements LocalCallees {
     return this.registry.removeNode(this.link.node, { sparing: this.link.incarnation })
   }
 
+  /** Every background write started so far (departures, cleanups) has settled (a leaving session's key waits for them). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.background])
+  }
+
   /** Leaving the cluster (sessions gone): their removals are written, and anything of this life left over. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.background])

@@ -96,7 +96,10 @@ export class ClusterSessions {
   left(session: Session, quiet: boolean): void {
     const key = sessionKey(session.id)
     const quietRecord = quiet ? { ...this.record(session), quiet: true } : undefined
+    // Its callees' and subscribers' departures, written before: every node derives their meta events before on_leave (spec order).
+    const departures = Promise.allSettled([this.rc.registrations.settled(), this.rc.pubsub.settled()])
     this.write(session.id, async () => {
+      await departures
       // Marked first, so that no node derives on_leave from the deletion (kill_all publishes no meta events).
       if (quietRecord !== undefined) await this.rc.kv.put(key, pack(quietRecord))
       await this.rc.kv.delete(key)
