@@ -299,4 +299,54 @@ describe('the CLI against a node', () => {
     const human = await runCli(['sessions', 'list', ...connFlags(cluster.url('b'))])
     expect(tableRows(human.stdout)[0]!.slice(0, 2)).toEqual(['SESSION', 'NODE'])
   })
+
+  it('cordon, uncordon and drain from a CLI on node a act on a callee of node c', async () => {
+    const uri = 'com.ops.cli'
+    const sessions = await calleesOnEveryNode(uri)
+    const flags = connFlags(cluster.url('a'))
+    const cordon = await runCli(['cordon', String(sessions.c), '--uri', uri, '--json', ...flags])
+    expect(cordon.code, cordon.stderr).toBe(0)
+    expect(JSON.parse(cordon.stdout)).toMatchObject({ session: sessions.c, state: 'cordoned' })
+    // node b routes by it too
+    const mb = await meta('b')
+    const regId = await mb.resolveRegistration(uri)
+    await eventually(async () => expect((await mb.describe(regId)).callees.find((c) => c.session === sessions.c)?.state).toBe('cordoned'))
+    expect(await callFrom('b', uri, 4)).toEqual({ a: 2, b: 2 })
+    const uncordon = await runCli(['uncordon', String(sessions.c), '--uri', uri, ...flags])
+    expect(uncordon.code, uncordon.stderr).toBe(0)
+    await eventually(async () => expect((await mb.describe(regId)).callees.find((c) => c.session === sessions.c)?.state).toBe('active'))
+
+    const drain = await runCli(['drain', String(sessions.c), '--uri', uri, '--then', 'unregister', '--yes', '--json', ...flags], {
+      timeoutMs: 30_000,
+    })
+    expect(drain.code, drain.stderr).toBe(0)
+    expect(JSON.parse(drain.stdout)).toMatchObject({ result: { session: sessions.c, drained: true, outcome: 'unregistered' } })
+    for (const n of NODES) {
+      const m = await meta(n)
+      await eventually(async () => expect((await m.describe(regId)).callees.map((c) => c.session)).toEqual([sessions.a, sessions.b]))
+    }
+  })
+})
+
+// Last in the file: node c stays stopped (the others declare it down); afterAll kills it by its PID.
+describe('a node that does not answer', () => {
+  it('a snapshot still answers: that node is named in missing_nodes, its callees listed with null statistics', async () => {
+    const uri = 'com.ops.missing'
+    const sessions = await calleesOnEveryNode(uri)
+    expect(await callFrom('a', uri, 3)).toEqual({ a: 1, b: 1, c: 1 })
+    const observer = await client('a')
+    // SIGSTOP: node c neither answers nor beats its heartbeat. The others declare it down only after
+    // the node timeout (2 s, heartbeats every 400 ms); the snapshot is asked at once, so c's callee
+    // is still in a's replica, and a waits for c's part at most 2 s.
+    process.kill(cluster.node('c').pid, 'SIGSTOP')
+    const snap = (await observer.call(ExtensionUri.snapshot)).args[0] as RouterSnapshot
+    expect(snap.missing_nodes).toEqual(['c'])
+    const reg = snap.registrations.find((r) => r.uri === uri)!
+    expect(reg.callees.map((c) => [c.session, c.node, c.calls, c.inflight, c.p99_ms])).toEqual([
+      [sessions.a, 'a', 1, 0, expect.any(Number)],
+      [sessions.b, 'b', 1, 0, expect.any(Number)],
+      [sessions.c, 'c', null, null, null],
+    ])
+    expect(reg.callees[2]).toMatchObject({ state: 'active', weight: 1, recent: null })
+  })
 })

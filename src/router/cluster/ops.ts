@@ -39,6 +39,18 @@ interface SnapshotPart {
   queued: Array<[number, number]>
 }
 
+/** The other nodes' parts, merged: statistics by `registration:session`, queue lengths summed by registration. */
+interface Parts {
+  callees: Map<string, CalleeStats>
+  queued: Map<number, number>
+}
+
+/** A registration and its callees (node null: this node's own) when the snapshot was asked for. */
+interface Taken {
+  reg: Registration
+  callees: Array<{ callee: Callee; node: string | null }>
+}
+
 interface DrainBody {
   session: number
   registrations: number[]
@@ -132,13 +144,13 @@ export class ClusterOps implements CalleeControl {
   // ── Snapshot and describe ────────────────────────────────────────────────────────────────
 
   async snapshot(): Promise<RouterSnapshot> {
-    const regs = [...this.dealer.byId.values()]
-    const { parts, missing } = await this.gather(regs, undefined)
+    const taken = [...this.dealer.byId.values()].map((r) => this.take(r))
+    const { parts, missing } = await this.gather(taken, undefined)
     const builder = new SnapshotBuilder()
     const snap: RouterSnapshot = {
       at: new Date().toISOString(),
       realm: this.rc.realm.name,
-      registrations: regs.map((r) => this.merge(r, parts, builder)),
+      registrations: taken.map((t) => this.merge(t, parts, builder)),
     }
     if (missing.length > 0) snap.missing_nodes = missing
     return snap
@@ -147,54 +159,54 @@ export class ClusterOps implements CalleeControl {
   async describe(id: number): Promise<RegistrationSnapshot & { missing_nodes?: string[] }> {
     const reg = this.dealer.byId.get(id)
     if (reg === undefined) throw new NoSuchRegistrationError(id)
-    const { parts, missing } = await this.gather([reg], id)
-    const snap: RegistrationSnapshot & { missing_nodes?: string[] } = this.merge(reg, parts, new SnapshotBuilder())
+    const taken = this.take(reg)
+    const { parts, missing } = await this.gather([taken], id)
+    const snap: RegistrationSnapshot & { missing_nodes?: string[] } = this.merge(taken, parts, new SnapshotBuilder())
     if (missing.length > 0) snap.missing_nodes = missing
     return snap
   }
 
-  /** Ask every other node that has callees among `regs` for its part, in parallel, each bounded. */
-  private async gather(
-    regs: Registration[],
-    registration: number | undefined,
-  ): Promise<{ parts: Map<string, SnapshotPart>; missing: string[] }> {
+  /**
+   * A registration's callees and their nodes as they are when asked: the answer lists them so,
+   * even if a node's callees leave (it is declared down) while its part is awaited.
+   */
+  private take(reg: Registration): Taken {
+    return { reg, callees: reg.callees.map((c) => ({ callee: c, node: this.rc.remoteSessions.nodeOf(c.session) ?? null })) }
+  }
+
+  /** Ask every other node that has callees among `taken` for its part, in parallel, each bounded. */
+  private async gather(taken: Taken[], registration: number | undefined): Promise<{ parts: Parts; missing: string[] }> {
     const nodes = new Set<string>()
-    for (const r of regs) for (const c of r.callees) if (!this.isLocal(c)) nodes.add(this.nodeOf(c))
-    const parts = new Map<string, SnapshotPart>()
+    for (const t of taken) for (const c of t.callees) if (c.node !== null) nodes.add(c.node)
+    const parts: Parts = { callees: new Map(), queued: new Map() }
     const missing: string[] = []
     const body = registration === undefined ? {} : { registration }
     await Promise.all(
       [...nodes].map(async (node) => {
+        let part: SnapshotPart
         try {
-          parts.set(
-            node,
-            await this.rc.requests.ask<SnapshotPart>(node, this.rc.realm.name, OpsRequest.snapshot, body, SNAPSHOT_PART_TIMEOUT_MS),
-          )
+          part = await this.rc.requests.ask<SnapshotPart>(node, this.rc.realm.name, OpsRequest.snapshot, body, SNAPSHOT_PART_TIMEOUT_MS)
         } catch (err) {
           if (!(err instanceof NodeRequestError)) throw err
           missing.push(node)
+          return
         }
+        for (const [r, s, stats] of part.callees) parts.callees.set(`${r}:${s}`, stats)
+        for (const [r, n] of part.queued) parts.queued.set(r, (parts.queued.get(r) ?? 0) + n)
       }),
     )
     return { parts, missing: missing.sort() }
   }
 
   /** A registration of this node's replica with every callee's statistics from its own node. */
-  private merge(reg: Registration, parts: Map<string, SnapshotPart>, builder: SnapshotBuilder): RegistrationSnapshot {
-    const remote = new Map<string, CalleeStats>()
-    let queued = reg.queued
-    for (const part of parts.values()) {
-      for (const [r, s, stats] of part.callees) if (r === reg.id) remote.set(`${s}`, stats)
-      for (const [r, n] of part.queued) if (r === reg.id) queued += n
-    }
-    const callees = reg.callees.map((c): CalleeStats => {
-      const node = this.nodeOf(c)
-      if (this.isLocal(c)) return { ...builder.callee(c), node }
-      const stats = remote.get(`${c.session.id}`)
+  private merge({ reg, callees }: Taken, parts: Parts, builder: SnapshotBuilder): RegistrationSnapshot {
+    const merged = callees.map(({ callee: c, node }): CalleeStats => {
+      if (node === null) return { ...builder.callee(c), node: this.rc.node }
+      const stats = parts.callees.get(`${reg.id}:${c.session.id}`)
       // What the replica knows (state, weight); statistics only from the callee's own node.
       return stats !== undefined ? { ...stats, state: c.state, weight: c.weight, node } : (unknownStats(c, node) as unknown as CalleeStats)
     })
-    return { ...reg.details(), queued, callees }
+    return { ...reg.details(), queued: reg.queued + (parts.queued.get(reg.id) ?? 0), callees: merged }
   }
 
   /** This node's part: the statistics of its own callees (of one registration, or all). */
