@@ -79,7 +79,7 @@ describe('the start-up fast path: registrations list without loading oclif', () 
     expect(down.fast.stderr).toMatch(/^wampctl: could not reach a WAMP router at /)
     const downJson = await bothWays(['--url', dead, '--json'])
     expect(JSON.parse(downJson.fast.stdout)).toMatchObject({ error: { code: 'WAMPCTL_CONNECT', exit: 1 } })
-  })
+  }, 120_000) // 19 CLI runs: a bound for a loaded machine
 
   it('leaves to oclif what it does not plainly read: help, an unknown or repeated flag, a refused value, --count without --watch', async () => {
     const router = await readRouter()
@@ -103,7 +103,7 @@ describe('the start-up fast path: registrations list without loading oclif', () 
     const version = await run(['--version'])
     expect(version.code).toBe(0)
     expect(version.oclif).toBe(true)
-  })
+  }, 120_000)
 })
 
 describe('readFlagsFast', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { CalleeView, RegistrationView } from '../../src/client/views.js'
-import { spreadOf } from '../../src/ops/recent-rates.js'
+import { viewTakesCalls, type CalleeView, type RegistrationView } from '../../src/client/views.js'
+import { perSecond, spreadOf } from '../../src/ops/recent-rates.js'
 import { detailOf, summarize } from '../../src/ops/registration-summary.js'
 
 /** A callee with `recent` calls in a 10 s window (and ten times as many in its lifetime). */
@@ -62,5 +62,61 @@ describe('registration summary', () => {
     const now = registration('roundrobin', [callee(1, 2), callee(2, 1.5), callee(3, 0.5)].map(old))
     expect(summarize(now, prev, 2000).calls_per_s).toBe(10)
     expect(summarize(now).calls_per_s).toBeNull()
+  })
+})
+
+describe('registration summary of one snapshot (the one-pass path)', () => {
+  /** The figures by their definitions, built the long way from the shared helpers. */
+  function byDefinition(view: RegistrationView): Record<string, unknown> {
+    const sum = (xs: Array<number | null>): number | null =>
+      xs.some((x) => x === null) ? null : (xs as number[]).reduce((a, b) => a + b, 0)
+    const recent = view.callees.map((c) => c.recent!)
+    return {
+      id: view.id,
+      uri: view.uri,
+      match: view.match,
+      invoke: view.invoke,
+      created: view.created,
+      callees: view.callees.length,
+      taking_calls: view.callees.some((c) => c.state === 'unknown') ? null : view.callees.filter(viewTakesCalls).length,
+      calls_per_s: perSecond(sum(recent.map((r) => r.calls)), Math.max(...recent.map((r) => r.window_ms))),
+      inflight: sum(view.callees.map((c) => c.inflight)),
+      queued: view.queued ?? null,
+      errors: sum(recent.map((r) => r.errors)),
+      spread: spreadOf(
+        view.invoke,
+        view.callees.map((c, i) => ({ takesCalls: c.state !== 'unknown' && viewTakesCalls(c), recentCalls: recent[i]!.calls })),
+      ),
+      window_ms: Math.max(...recent.map((r) => r.window_ms)),
+      calls_total: sum(view.callees.map((c) => c.calls)),
+      errors_total: sum(view.callees.map((c) => c.errors)),
+    }
+  }
+
+  it('gives every figure, in the same key order, as their definitions do (600 generated registrations)', () => {
+    let seed = 12345
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    const pick = <T>(xs: readonly T[]): T => xs[next(xs.length)]!
+    for (let i = 0; i < 600; i++) {
+      const callees = Array.from({ length: 1 + next(5) }, (_, j): CalleeView => ({
+        ...callee(j + 1, pick([0, 0, 1, 7, 30])),
+        state: pick(['active', 'active', 'cordoned', 'draining', 'unknown'] as const),
+        weight: pick([0, 1, 1, 3, null]),
+        inflight: pick([0, 2, null]),
+        calls: pick([0, 40, null]),
+        errors: pick([0, 3, null]),
+        recent: { calls: pick([0, 0, 1, 7, 30]), errors: pick([0, 1]), window_ms: pick([2500, 9000, 10_000]) },
+      }))
+      const view: RegistrationView = {
+        ...registration(pick(['roundrobin', 'random', 'single', 'first', 'last', 'least_loaded']), callees),
+        queued: pick([0, 4, null, undefined]),
+      }
+      const got = summarize(view)
+      expect(Object.keys(got)).toEqual(Object.keys(byDefinition(view)))
+      expect(got, JSON.stringify(view)).toEqual(byDefinition(view))
+    }
   })
 })
