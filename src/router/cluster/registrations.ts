@@ -9,7 +9,7 @@ import { registrationKey } from './keys.js'
 import type { ClusterLink } from './link.js'
 import type { CalleeRecord } from './records.js'
 import { RegistrationsReplica, type LocalCallee, type LocalCallees } from './registrations-replica.js'
-import type { Registry } from './registry.js'
+import { isNodeCallee, type NodeCallees, type Registry } from './registry.js'
 import type { RealmReplica } from './replica.js'
 import type { RemoteSessions } from './remote-session.js'
 import { NodeRequestError, type NodeRequests } from './requests.js'
@@ -24,6 +24,9 @@ export interface RegisterRequest {
   concurrency: number
   weight: number
 }
+
+/** Longest a REGISTER/UNREGISTER waits for this node's replica to apply its write. */
+const APPLIED_WAIT_MS = 5000
 
 /** NodeRequests kind: remove a callee of the node asked (wamp.registration.remove_callee from another node). */
 export const REMOVE_CALLEE_REQUEST = 'remove_callee'
@@ -78,7 +81,7 @@ export class ClusterRegistrations implements LocalCallees {
       if (mine === undefined) this.want(key, want)
       try {
         const written = await this.registry.register(r.procedure, r.match, r.invoke, this.calleeRecord(session, r.weight, r.concurrency))
-        await this.replicaOfBucket.applied(written.revision)
+        await this.seen(written.revision)
         if (session.closed) return this.cleanUp(key, session.id) // it left meanwhile: its departure may have run before this write
         session.send([MessageCode.REGISTERED, request, written.record.id])
       } catch (err) {
@@ -95,7 +98,7 @@ export class ClusterRegistrations implements LocalCallees {
       this.unwant(key, session.id)
       try {
         const written = await this.registry.removeCallee(key, session.id)
-        if (written !== undefined) await this.replicaOfBucket.applied(written.revision)
+        if (written !== undefined) await this.seen(written.revision)
       } catch (err) {
         // It leaves here anyway (no more calls through this node); the record is repaired when NATS is back.
         this.warn(`unregister of '${reg.uri}' not written to the cluster: ${(err as Error).message}`)
@@ -128,7 +131,7 @@ export class ClusterRegistrations implements LocalCallees {
       if (err instanceof NodeRequestError) throw new RemoteNodeError(err.uri, err.message)
       throw err
     }
-    await this.replicaOfBucket.applied(answer.revision)
+    await this.seen(answer.revision)
   }
 
   private async removeOwnCallee(body: RemoveCalleeBody): Promise<{ revision: number }> {
@@ -142,7 +145,7 @@ export class ClusterRegistrations implements LocalCallees {
     const callee = this.replica.callee(key, sessionId)
     if (callee?.attached === true) this.realm.dealer.removeCallee(callee, reason)
     const written = await this.registry.removeCallee(key, sessionId)
-    if (written !== undefined) await this.replicaOfBucket.applied(written.revision)
+    if (written !== undefined) await this.seen(written.revision)
     return { revision: written?.revision ?? this.replicaOfBucket.revision }
   }
 
@@ -217,19 +220,17 @@ export class ClusterRegistrations implements LocalCallees {
    * callees are removed from the registry (every survivor does this; compare-and-set makes it once).
    */
   nodeDown(node: string, incarnation?: string): Promise<void> {
-    for (const [, rec] of this.replica.records())
-      for (const c of rec.callees)
-        if (c.node === node && (incarnation === undefined || c.incarnation === undefined || c.incarnation === incarnation))
-          this.remoteSessions.drop(c.session)
-    return this.inBackground(
-      this.registry.removeNode(node, incarnation === undefined ? {} : { incarnation }),
-      `removing node ${node}'s callees`,
-    )
+    const which = incarnation === undefined ? {} : { incarnation }
+    const keys = this.keysNaming(node, which)
+    for (const key of keys)
+      for (const c of this.replica.record(key)!.callees) if (isNodeCallee(c, node, which)) this.remoteSessions.drop(c.session)
+    return this.inBackground(this.registry.removeNode(node, which, keys), `removing node ${node}'s callees`)
   }
 
-  /** At start, before serving: callees of this node's earlier lives leave the registry. */
+  /** At start, before serving (the replica has caught up): callees of this node's earlier lives leave the registry. */
   removeEarlierLives(): Promise<void> {
-    return this.registry.removeNode(this.link.node, { sparing: this.link.incarnation })
+    const which = { sparing: this.link.incarnation }
+    return this.registry.removeNode(this.link.node, which, this.keysNaming(this.link.node, which))
   }
 
   /** Every background write started so far (departures, cleanups) has settled (a leaving session's key waits for them). */
@@ -240,7 +241,16 @@ export class ClusterRegistrations implements LocalCallees {
   /** Leaving the cluster (sessions gone): their removals are written, and anything of this life left over. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.background])
-    if (this.link.connected) await this.registry.removeNode(this.link.node, { incarnation: this.link.incarnation }).catch(() => undefined)
+    const which = { incarnation: this.link.incarnation }
+    const keys = this.keysNaming(this.link.node, which)
+    if (this.link.connected && keys.length > 0) await this.registry.removeNode(this.link.node, which, keys).catch(() => undefined)
+  }
+
+  /** Keys whose record (as applied here) names callees of `node` (`which` of its lives). */
+  private keysNaming(node: string, which: NodeCallees): string[] {
+    const keys: string[] = []
+    for (const [key, rec] of this.replica.records()) if (rec.callees.some((c) => isNodeCallee(c, node, which))) keys.push(key)
+    return keys
   }
 
   // ── LocalCallees ───────────────────────────────────────────────────────────────────────
@@ -284,6 +294,23 @@ export class ClusterRegistrations implements LocalCallees {
     void next.finally(() => {
       if (this.chains.get(session) === next) this.chains.delete(session)
     })
+  }
+
+  /**
+   * Resolves once this node's replica applied the write at `revision`, or after APPLIED_WAIT_MS at
+   * most: the write is made, so the answer goes out even when the watch is held up (NATS went away
+   * right after it); the replica applies it when the watch resumes.
+   */
+  private async seen(revision: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.warn(`the replica has not seen revision ${revision} after ${APPLIED_WAIT_MS} ms; answering anyway`)
+        resolve()
+      }, APPLIED_WAIT_MS)
+    })
+    await Promise.race([this.replicaOfBucket.applied(revision), late])
+    clearTimeout(timer)
   }
 
   /** Tracked until done (the node waits for these when it leaves); failures are logged. */

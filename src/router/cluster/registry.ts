@@ -16,6 +16,20 @@ export interface Written {
   record: RegistrationRecord | undefined
 }
 
+/** Which callees of a node: of one life (`incarnation`), or of every life but one (`sparing`), or all. */
+export interface NodeCallees {
+  incarnation?: string
+  sparing?: string
+}
+
+export function isNodeCallee(c: CalleeRecord, node: string, which: NodeCallees): boolean {
+  return (
+    c.node === node &&
+    (which.incarnation === undefined || c.incarnation === which.incarnation) &&
+    (which.sparing === undefined || c.incarnation !== which.sparing)
+  )
+}
+
 /** A state or weight change of one callee (cordon, drain, set_weight…), cluster-wide. */
 export interface CalleeChange {
   state?: CalleeState
@@ -106,19 +120,19 @@ export class Registry {
 
   /**
    * Remove `node`'s callees from every registration: a dead node's (every survivor may run this:
-   * compare-and-set makes it idempotent), or, with `sparing`, a node's earlier lives (its own at start).
-   * `incarnation` limits it to one life of the node.
+   * compare-and-set makes it idempotent), or, with `sparing`, a node's earlier lives (its own at
+   * start). `incarnation` limits it to one life of the node. `keys`: where to look (the replica's
+   * records naming the node), else every registration key in the bucket.
    */
-  async removeNode(node: string, which: { incarnation?: string; sparing?: string } = {}): Promise<void> {
-    const gone = (c: CalleeRecord): boolean =>
-      c.node === node &&
-      (which.incarnation === undefined || c.incarnation === which.incarnation) &&
-      (which.sparing === undefined || c.incarnation !== which.sparing)
-    const keys: string[] = []
-    try {
-      for await (const k of await this.kv.keys(`${KeyPrefix.registration}.>`)) keys.push(k)
-    } catch (err) {
-      throw new ClusterUnavailableError(`cannot list the registrations: ${(err as Error).message}`, { cause: err })
+  async removeNode(node: string, which: NodeCallees = {}, keys?: string[]): Promise<void> {
+    const gone = (c: CalleeRecord): boolean => isNodeCallee(c, node, which)
+    if (keys === undefined) {
+      keys = []
+      try {
+        for await (const k of await this.kv.keys(`${KeyPrefix.registration}.>`)) keys.push(k)
+      } catch (err) {
+        throw new ClusterUnavailableError(`cannot list the registrations: ${(err as Error).message}`, { cause: err })
+      }
     }
     for (let i = 0; i < keys.length; i += SWEEP_BATCH) {
       await Promise.all(
