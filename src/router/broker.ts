@@ -123,15 +123,18 @@ export class Broker {
     return false
   }
 
-  /** A session left: drop it from every subscription it held (events in spec order). */
-  detach(session: Session): void {
+  /**
+   * A session left: drop it from every subscription it held (events in spec order). On a cluster,
+   * `quietElsewhere` (kill_all) keeps every node from publishing its on_unsubscribe/on_delete.
+   */
+  detach(session: Session, quietElsewhere = false): void {
     const cluster = this.realm.cluster
     for (const sub of [...session.subscriptions]) {
       if (cluster === undefined) {
         this.detachSubscriber(session, sub)
       } else {
         this.dropSubscriber(session, sub)
-        cluster.pubsub.left(session.id, sub)
+        cluster.pubsub.left(session.id, sub, quietElsewhere)
       }
     }
   }

@@ -110,7 +110,7 @@ export class Realm {
     this.quiet = quiet
     try {
       this.dealer.detach(session)
-      this.broker.detach(session)
+      this.broker.detach(session, quietElsewhere)
       // Its last words: detached-scope testaments, then destroyed-scope ones (spec, Testament).
       for (const t of session.testaments.take()) this.broker.publishTestament(session, t)
       this.publishMeta(SessionMeta.onLeave, [session.id, session.authid, session.authrole])

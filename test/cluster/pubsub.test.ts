@@ -381,6 +381,29 @@ describe('cluster pub/sub: publications cross nodes once, subscriptions are one 
     expect((await publicationCounts(adminUrl)).sent).toBeGreaterThan(before.sent ?? 0)
   }, 60_000)
 
+  it('kill_all from one node: the sessions it closes on other nodes leave their subscriptions without meta events on any node', async () => {
+    const topic = 'com.t11.topic'
+    const admin = await peer('b', 'autobahn', 'json')
+    const log: Array<[string, unknown[]]> = []
+    for (const n of ['on_unsubscribe', 'on_delete']) await admin.subscribe(`wamp.subscription.${n}`, (e) => log.push([n, e.args]))
+    const victims = await Promise.all([peer('c', 'autobahn', 'json'), peer('a', 'wampy', 'msgpack')])
+    let id = 0
+    for (const v of victims) id = await v.subscribe(topic, () => {})
+    await seen(admin, topic, 2)
+    await admin.call('wamp.session.kill_all')
+    await eventually(async () => {
+      const found = (await admin.call('wamp.subscription.lookup', [topic])).args[0]
+      expect(found).toBeNull()
+    }, WAIT_MS)
+    // The admin's own subscription's whole life after it: once its on_delete is here, nothing about the victims' came.
+    const markerId = await admin.subscribe('com.t11.marker', () => {})
+    const marker = await peer('b', 'autobahn', 'json')
+    await marker.subscribe('com.t11.marker', () => {})
+    await marker.leave()
+    await eventually(() => expect(log.some(([n, args]) => n === 'on_unsubscribe' && args[1] === markerId)).toBe(true), WAIT_MS)
+    expect(log.filter(([, args]) => args[1] === id)).toEqual([])
+  })
+
   it('a node killed with kill -9: the others remove its subscribers once (meta events on every node), and its new life subscribes afresh', async () => {
     const topic = 'com.t10.topic'
     const monitors = await Promise.all([peer('a', 'autobahn', 'json'), peer('b', 'wampy', 'cbor')])

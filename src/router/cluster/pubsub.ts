@@ -8,7 +8,8 @@ import type { MatchPolicy } from '../uri.js'
 import { KeyPrefix } from './keys.js'
 import { Publications } from './publications.js'
 import type { RealmCluster } from './realm-cluster.js'
-import { keyOf, reconciled, SubscriptionWriter, withSubscriber, without } from './subscription-writes.js'
+import type { SubscriberRecord } from './records.js'
+import { keyOf, markedQuiet, reconciled, SubscriptionWriter, withSubscriber, without } from './subscription-writes.js'
 import { SubscriptionsReplica } from './subscriptions-replica.js'
 
 /** A failed write of this node's subscribers is made right this long after, while NATS is there. */
@@ -78,10 +79,10 @@ export class ClusterPubSub {
     })
   }
 
-  /** A session of this node left: its subscriber leaves `sub`'s record. */
-  left(sessionId: number, sub: Subscription): void {
+  /** A session of this node left: its subscriber leaves `sub`'s record; `quiet` (kill_all): without meta events on any node. */
+  left(sessionId: number, sub: Subscription, quiet: boolean): void {
     const key = keyOf(sub.uri, sub.match)
-    void this.writer.serial(key, () => this.remove(key, sessionId))
+    void this.writer.serial(key, () => this.remove(key, sessionId, quiet))
   }
 
   /** A publication made here (a client's or a testament): to the other nodes with subscribers. */
@@ -141,15 +142,15 @@ export class ClusterPubSub {
   }
 
   /** Remove one subscriber of this node; never fails: while NATS is away the record is made right later. */
-  private async remove(key: string, session: number): Promise<void> {
+  private async remove(key: string, session: number, quiet = false): Promise<void> {
     const node = this.rc.node
+    const mine = (s: SubscriberRecord): boolean => s.node === node && s.session === session
     // This node no longer delivers to it either way; no waiting on a NATS that is away.
     if (!this.rc.link.connected) return this.reconcileLater()
     try {
-      await this.writer.change(
-        key,
-        without((s) => s.node === node && s.session === session),
-      )
+      // Marked first, so that every node sees the removal is a quiet one (a deleted key carries nothing).
+      if (quiet) await this.writer.change(key, markedQuiet(mine))
+      await this.writer.change(key, without(mine))
     } catch {
       this.reconcileLater()
     }

@@ -35,6 +35,8 @@ export interface RegistrationRecord {
 export interface SubscriberRecord {
   node: string
   session: number
+  /** Set just before a quiet removal (kill_all): its on_unsubscribe (and on_delete) are not published. */
+  quiet?: true
 }
 
 /** `sub.<match>.<uri>`: a subscription and its subscribers. */

@@ -117,6 +117,14 @@ export function without(gone: (s: SubscriberRecord) => boolean): RecordChange {
   }
 }
 
+/** The subscribers for which `which` holds marked `quiet`: their removal that follows publishes no meta events. */
+export function markedQuiet(which: (s: SubscriberRecord) => boolean): RecordChange {
+  return (cur) => {
+    if (cur === undefined || !cur.subscribers.some((s) => which(s) && s.quiet !== true)) return unchanged
+    return { ...cur, subscribers: cur.subscribers.map((s) => (which(s) ? { ...s, quiet: true as const } : s)) }
+  }
+}
+
 /**
  * `node`'s subscribers made exactly `live` (its sessions subscribed now): the ones it no longer has
  * removed, the missing ones added at the end. A record created here takes `id` (the subscription's

@@ -153,7 +153,7 @@ export class SubscriptionsReplica implements KeyHandler {
     // Meta events about subscriptions to the router's own topics would only echo the monitors.
     if (uri === undefined || isReservedUri(uri)) return
     if (before !== undefined && (after === undefined || after.id !== before.id)) {
-      this.gone(before, before.subscribers)
+      this.gone(before)
       before = undefined
     }
     if (after === undefined) return
@@ -166,14 +166,15 @@ export class SubscriptionsReplica implements KeyHandler {
       if (!includes(before.subscribers, s)) this.realm.publishMeta(SubscriptionMeta.onSubscribe, [s.session, after.id])
     }
     for (const s of before.subscribers) {
-      if (!includes(after.subscribers, s)) this.realm.publishMeta(SubscriptionMeta.onUnsubscribe, [s.session, after.id])
+      if (s.quiet !== true && !includes(after.subscribers, s)) this.realm.publishMeta(SubscriptionMeta.onUnsubscribe, [s.session, after.id])
     }
   }
 
-  private gone(record: SubscriptionRecord, subscribers: SubscriberRecord[]): void {
-    for (const s of subscribers) this.realm.publishMeta(SubscriptionMeta.onUnsubscribe, [s.session, record.id])
-    const last = subscribers[subscribers.length - 1]
-    if (last !== undefined) this.realm.publishMeta(SubscriptionMeta.onDelete, [last.session, record.id])
+  /** The record is gone with all its subscribers; quiet ones (kill_all) publish nothing, nor does the delete when the last one was. */
+  private gone(record: SubscriptionRecord): void {
+    for (const s of record.subscribers) if (s.quiet !== true) this.realm.publishMeta(SubscriptionMeta.onUnsubscribe, [s.session, record.id])
+    const last = record.subscribers[record.subscribers.length - 1]
+    if (last !== undefined && last.quiet !== true) this.realm.publishMeta(SubscriptionMeta.onDelete, [last.session, record.id])
   }
 }
 
