@@ -45,6 +45,8 @@ export function writeResults(
   seconds: number,
   /** The routing scenario's section (bench/routing.ts), when it ran. */
   routingMd = '',
+  /** The cluster scenario's section (bench/cluster.ts), when it ran. */
+  clusterMd = '',
 ): void {
   const checks = checkTargets(summaries, statsNs)
   const perRound = summaries.map((s) => [
@@ -103,7 +105,7 @@ ${renderMarkdown(statsCostTable(summaries, statsNs))}
   relates it to the router CPU per call of \`ext off\`. An A/B difference of a few percent is
   within this machine's noise; the isolated figure is the steadier one.
 ${hasPubSub ? `\n## Pub/sub: 10 subscribers, 1 publisher × 32 acknowledged publishes in flight\n\n${renderMarkdown(pubsubTable(summaries))}\n\nevents/s counts EVENTs received by all subscribers; ack latency is PUBLISH → PUBLISHED.\n` : ''}
-${routingMd}## Targets
+${routingMd}${clusterMd}## Targets
 
 ${checks.map((c) => `- ${c.pass ? 'PASS' : 'MISS'} ${c.what}: ${c.got}`).join('\n')}
 
@@ -117,6 +119,7 @@ ${renderMarkdown({ headers: ['case', 'per second, each round', 'router CPU µs p
 npm run bench                       # build, then ${DEFAULT_SETTINGS.rounds} rounds of ${DEFAULT_SETTINGS.windowMs} ms windows; writes this file
 npm run build && node dist/bench/run.js --rounds 5 --window 5000 --warmup 1500
 node dist/bench/run.js --quick      # 1 short round, does not write this file
+node dist/bench/run.js --cluster    # only the cluster scenario (needs nats-server), does not write this file
 node dist/bench/run.js --check      # exit 1 when a target is missed
 \`\`\`
 

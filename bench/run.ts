@@ -18,6 +18,8 @@ import { PUBSUB_TARGETS, RPC_TARGETS } from './targets.js'
 import { transportTable } from './transport-report.js'
 import { routingPickCosts, type PickCost } from './routing-micro.js'
 import { ROUTING_SCENARIOS, runRouting, routingTable, SLOW_MS, type RoutingRow } from './routing.js'
+import { clusterExplanation, clusterTable, CLUSTER_RPC, runCluster, summarizeCluster } from './cluster.js'
+import { BenchNats } from './nats-server.js'
 
 const RPC = { kind: 'rpc' as const, rpc: { callees: 4, callers: 4, inflight: 32 } }
 const PUBSUB = { kind: 'pubsub' as const, pubsub: { subscribers: 10, publishers: 1, inflight: 32 } }
@@ -61,6 +63,35 @@ async function routingSection(settings: BenchSettings): Promise<string> {
   return `## Routing (issue 14): ${title}\n\n${renderMarkdown(table)}\n\n- slow callee share: its part of the calls served in the window. CPU µs/call: the router's, as above.\n- \`all capped at 16\`: 64 slots for 128 calls in flight, so half the calls wait in the router's queue.\n\nThe routing decision alone (\`bench/routing-micro.ts\`: pick a callee, account the call in flight and its end), ns per call:\n\n${renderMarkdown(picks)}\n\n`
 }
 
+/** The NATS server of a cluster scenario in progress (stopped on SIGINT too). */
+let nats: BenchNats | undefined
+
+/** Runs the cluster scenario, prints its table, returns its RESULTS.md section (a note when nats-server cannot run). */
+async function clusterSection(settings: BenchSettings): Promise<string> {
+  const timing = { warmupMs: settings.warmupMs, windowMs: settings.windowMs, pin: settings.pin && canPin }
+  const title = `Router cluster (issue 12): nats-server -js and 2 router nodes, ${CLUSTER_RPC.callees} callees, ${CLUSTER_RPC.callers} callers × ${CLUSTER_RPC.inflight} in flight`
+  try {
+    nats = await BenchNats.start()
+  } catch (err) {
+    const why = `cluster scenario skipped: ${err instanceof Error ? err.message : String(err)}`
+    console.log(`\n${why}`)
+    return `## ${title}\n\n${why}\n\n`
+  }
+  try {
+    console.log(`\nCluster: single router, 2 nodes local, 2 nodes across × json, msgpack × ${settings.rounds} round(s)`)
+    const rows = summarizeCluster(await runCluster(nats, ['json', 'msgpack'], timing, settings.rounds, (line) => console.log(line)))
+    const table = clusterTable(rows)
+    const explanation = clusterExplanation(rows)
+    console.log(`\n${title} (median of ${settings.rounds}):\n`)
+    console.log(renderText(table))
+    console.log(`\n${explanation}`)
+    return `## ${title}\n\n${renderMarkdown(table)}\n\n${explanation}\n\n`
+  } finally {
+    await nats.close()
+    nats = undefined
+  }
+}
+
 function pickTable(costs: readonly PickCost[]): Table {
   const sizes = [...new Set(costs.map((c) => c.callees))]
   const policies = [...new Set(costs.map((c) => c.policy))]
@@ -79,13 +110,15 @@ async function main(): Promise<number> {
     `wampctl bench: ${settings.rounds} round(s), warm-up ${settings.warmupMs} ms, window ${settings.windowMs} ms, ` +
       `${settings.pin && canPin ? 'router on CPU 0, load on CPU 1' : 'no pinning'}; nproc ${machine.nproc}, node ${machine.node}, load ${machine.loadAtStart}`,
   )
-  if (settings.routingOnly) {
-    await routingSection(settings)
+  if (settings.routingOnly || settings.clusterOnly) {
+    if (settings.routingOnly) await routingSection(settings)
+    if (settings.clusterOnly) await clusterSection(settings)
     console.log(`done in ${num((Date.now() - startedAt.getTime()) / 1000)} s`)
     return 0
   }
   const all = await runRounds(settings)
   const routing = settings.routing ? await routingSection(settings) : ''
+  const cluster = settings.cluster ? await clusterSection(settings) : ''
   const statsNs = statsWorkNsPerCall()
   const summaries = summarize(all)
   const seconds = (Date.now() - startedAt.getTime()) / 1000
@@ -104,7 +137,7 @@ async function main(): Promise<number> {
   console.log('\nTargets:')
   for (const c of checks) console.log(`  ${c.pass ? 'PASS' : 'MISS'}  ${c.what}: ${c.got}`)
   if (settings.write) {
-    writeResults(resultsPath, summaries, statsNs, settings, machine, startedAt, seconds, routing)
+    writeResults(resultsPath, summaries, statsNs, settings, machine, startedAt, seconds, routing, cluster)
     console.log(`\nwrote ${resultsPath}`)
   }
   console.log(`done in ${num(seconds)} s`)
@@ -119,14 +152,14 @@ async function main(): Promise<number> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`bench: ${signal}; stopping the router and load-generator processes`)
-    void stopAllChildren().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    void Promise.all([stopAllChildren(), nats?.close()]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
   })
 }
 
 main().then(
   (code) => process.exit(code),
   async (err: unknown) => {
-    await stopAllChildren()
+    await Promise.all([stopAllChildren(), nats?.close()])
     if (err instanceof UsageError) {
       console.error(`bench: ${err.message}`)
       process.exit(2)

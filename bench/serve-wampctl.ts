@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Router } from '../src/router/router.js'
+import type { ClusterOptions } from '../src/router/cluster/options.js'
 import type { TlsOptions } from '../src/router/tls.js'
 import { serveChild } from './child-ipc.js'
 
@@ -19,6 +20,8 @@ interface ServeOptions {
   maxEventQueueBytes?: number
   /** The transport the load generator uses: WebSocket or RawSocket, over TLS or not. Default ws. */
   transport?: 'ws' | 'wss' | 'rs' | 'rss'
+  /** Join a router cluster as this node (bench/cluster.ts); a single router when absent. */
+  cluster?: ClusterOptions
 }
 
 /** A throwaway self-signed certificate for 127.0.0.1 (the load generator accepts any). */
@@ -58,6 +61,7 @@ const router = new Router({
   extensions: options.extensions ?? true,
   callStats: options.callStats ?? true,
   maxEventQueueBytes: options.maxEventQueueBytes,
+  cluster: options.cluster,
 })
 
 serveChild({

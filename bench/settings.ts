@@ -9,13 +9,17 @@ export interface BenchSettings {
   routing: boolean
   /** Only the routing scenario (--routing). */
   routingOnly: boolean
+  /** The cluster scenario (bench/cluster.ts: nats-server and two router nodes). */
+  cluster: boolean
+  /** Only the cluster scenario (--cluster). */
+  clusterOnly: boolean
   /** Write bench/RESULTS.md. */
   write: boolean
   /** Exit 1 when a target is missed. */
   check: boolean
 }
 
-export const USAGE = `usage: node dist/bench/run.js [--rounds N] [--warmup MS] [--window MS] [--quick] [--no-pin] [--no-pubsub] [--routing | --no-routing] [--no-write] [--check]`
+export const USAGE = `usage: node dist/bench/run.js [--rounds N] [--warmup MS] [--window MS] [--quick] [--no-pin] [--no-pubsub] [--routing | --no-routing] [--cluster | --no-cluster] [--no-write] [--check]`
 
 export class UsageError extends Error {}
 
@@ -35,6 +39,8 @@ export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
   pubsub: true,
   routing: true,
   routingOnly: false,
+  cluster: true,
+  clusterOnly: false,
   write: true,
   check: false,
 }
@@ -69,6 +75,14 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
         break
       case '--no-routing':
         s.routing = false
+        break
+      case '--cluster':
+        s.cluster = true
+        s.clusterOnly = true
+        s.write = false
+        break
+      case '--no-cluster':
+        s.cluster = false
         break
       case '--no-write':
         s.write = false

@@ -22,8 +22,8 @@ function ticksPerSecond(): number {
   return clockTicks
 }
 
-/** From /proc/<pid>/stat and /proc/<pid>/status: read from outside, so a busy router is not asked. */
-function fromProc(pid: number): Usage | undefined {
+/** From /proc/<pid>/stat and /proc/<pid>/status: read from outside, so a busy router is not asked. Undefined without /proc. */
+export function processUsage(pid: number): Usage | undefined {
   let stat: string
   let status: string
   try {
@@ -58,7 +58,7 @@ export function machineBusyUs(): number | undefined {
 
 /** The router child's usage: /proc when there is one, else the child's own process.cpuUsage() over IPC. */
 export async function routerUsage(child: BenchChild<RouterMessage>): Promise<Usage> {
-  const u = fromProc(child.pid)
+  const u = processUsage(child.pid)
   if (u !== undefined) return u
   child.send({ type: 'usage' })
   const m = await child.next((x) => x.type === 'usage', 5000, 'usage report')

@@ -5,6 +5,8 @@ import type { RpcShape, RpcWindow } from './rpc.js'
 /** What bench/run.ts asks one load-generator process to do. */
 export type LoadPlan = {
   url: string
+  /** Where the RPC callees connect (another node of a router cluster, bench/cluster.ts); default `url`. */
+  calleeUrl?: string
   realm: string
   serializer: BenchSerializer
   warmupMs: number

@@ -56,12 +56,14 @@ export class RpcLoad {
     private readonly url: string,
     private readonly codec: Codec,
     private readonly shape: RpcShape,
+    /** Where the callees connect; the callers connect to `url`. */
+    private readonly calleeUrl = url,
   ) {}
 
   async setUp(realm: string): Promise<void> {
     const shape = this.shape
     for (let i = 0; i < shape.callees; i++) {
-      const p = await Peer.connect(this.url, this.codec, realm)
+      const p = await Peer.connect(this.calleeUrl, this.codec, realm)
       const slow = i === 0 && shape.slowMs !== undefined
       const options: Record<string, unknown> = { invoke: shape.invoke ?? 'roundrobin' }
       const cap = slow ? shape.slowConcurrency : shape.concurrency
@@ -98,6 +100,26 @@ export class RpcLoad {
       this.callees.push(p)
     }
     for (let i = 0; i < this.shape.callers; i++) this.callers.push(await Peer.connect(this.url, this.codec, realm))
+    if (this.calleeUrl !== this.url) await this.untilCallable()
+  }
+
+  /**
+   * Callees on another node of a cluster: the callers' node learns of their registration through
+   * its replica, a moment after REGISTERED. Call until a call is answered (bounded), so that the
+   * warm-up starts with every caller able to reach the callees.
+   */
+  private async untilCallable(): Promise<void> {
+    const deadline = performance.now() + 15_000
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.callers[0]!.request([W.CALL, 2 ** 40 + attempt, {}, PROCEDURE, ARGS], W.RESULT)
+        return
+      } catch (err) {
+        if (performance.now() > deadline)
+          throw new Error(`the callers' node could not call the callees' within 15 s: ${String(err)}`, { cause: err })
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    }
   }
 
   /** Fill every caller's window of calls in flight; each RESULT sends the next CALL while running. */
