@@ -1,6 +1,7 @@
 import { RegistrationMeta } from '../../protocol/meta-uris.js'
 import type { Realm } from '../realm.js'
-import { Callee, Registration, UNLIMITED } from '../registration.js'
+import { Callee, Registration, UNLIMITED, type InvokePolicy } from '../registration.js'
+import type { MatchPolicy } from '../uri.js'
 import type { Session } from '../session.js'
 import type { CalleeRecord, RegistrationRecord } from './records.js'
 import type { RemoteSessions } from './remote-session.js'
@@ -10,6 +11,10 @@ import { unpack } from './wire.js'
 /** What one of this node's sessions asked for in its REGISTER: its callee here is made with it. */
 export interface LocalCallee {
   session: Session
+  /** The registration asked for: enough to register it again when the registry lost it whole. */
+  uri: string
+  match: MatchPolicy
+  invoke: InvokePolicy
   discloseCaller: boolean
   deadlineMs: number
   concurrency: number

@@ -77,7 +77,15 @@ export class ClusterRegistrations implements LocalCallees {
     this.inOrder(session, async () => {
       const key = registrationKey(r.procedure, r.match)
       const mine = this.wanted(key, session.id)
-      const want: LocalCallee = { session, discloseCaller: r.discloseCaller, deadlineMs: r.deadlineMs, concurrency: r.concurrency }
+      const want: LocalCallee = {
+        session,
+        uri: r.procedure,
+        match: r.match,
+        invoke: r.invoke,
+        discloseCaller: r.discloseCaller,
+        deadlineMs: r.deadlineMs,
+        concurrency: r.concurrency,
+      }
       if (mine === undefined) this.want(key, want)
       try {
         const written = await this.registry.register(r.procedure, r.match, r.invoke, this.calleeRecord(session, r.weight, r.concurrency))
@@ -186,8 +194,8 @@ export class ClusterRegistrations implements LocalCallees {
     const want = this.wanted(key, session)
     if (want === undefined || want.session.closed || this.repairing.has(id)) return
     const callee = [...want.session.callees].find((c) => registrationKey(c.registration.uri, c.registration.match) === key)
-    const reg = callee?.registration ?? this.replica.record(key)
-    if (reg === undefined) return
+    // The registration itself may be gone (this callee was its last): the REGISTER says what it was.
+    const reg = callee?.registration ?? this.replica.record(key) ?? want
     this.repairing.add(id)
     const write = this.registry
       .ensureCallee(reg.uri, reg.match, reg.invoke, this.calleeRecord(want.session, callee?.weight ?? 1, want.concurrency))
