@@ -179,3 +179,11 @@ export class RouterConfigError extends Error {
   override readonly name = 'RouterConfigError'
   readonly code = 'WAMPCTL_ERR_CONFIG'
 }
+
+/** A drain run for another cluster node was abandoned (its caller went away): the callees stay cordoned. */
+export class DrainAbandonedError extends RouterError {
+  override readonly name = 'DrainAbandonedError'
+  constructor(session: number) {
+    super('WAMPCTL_ERR_DRAIN_ABANDONED', ErrorUri.canceled, `the drain of session ${session} was abandoned; its callees stay cordoned`)
+  }
+}

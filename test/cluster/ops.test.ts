@@ -4,7 +4,13 @@ import { MetaClient } from '../../src/client/meta-client.js'
 import { RolloutClient } from '../../src/client/rollout-client.js'
 import { followRollout } from '../../src/ops/rollout/index.js'
 import type { ClusterStatus } from '../../src/protocol/cluster.js'
-import { ExtensionUri, type CalleeStateEvent, type RouterSnapshot, type StatsTick } from '../../src/protocol/extensions.js'
+import {
+  ExtensionUri,
+  type CalleeStateEvent,
+  type DrainProgress,
+  type RouterSnapshot,
+  type StatsTick,
+} from '../../src/protocol/extensions.js'
 import { connFlags, runCli } from '../support/cli.js'
 import { eventually, TestCluster } from '../support/cluster.js'
 import { tableRows } from '../commands/read-fixtures.js'
@@ -192,8 +198,13 @@ describe('drain of a callee of another node', () => {
     expect(before).toBeGreaterThan(0)
 
     // from node a, drain the callee on node c (then unregister): its node runs the drain
-    const result = await m.drain(callees.c.session, undefined, { timeout_ms: 20_000, then: 'unregister' })
+    const progress: DrainProgress[] = []
+    const result = await m.drain(callees.c.session, undefined, { timeout_ms: 20_000, then: 'unregister' }, (p) => progress.push(p))
     expect(result).toMatchObject({ session: callees.c.session, drained: true, inflight: 0, outcome: 'unregistered' })
+    // node c's progress reports reached the caller on node a as they happened: the count falls to 0
+    expect(progress.length).toBeGreaterThan(0)
+    expect(progress.every((p) => p.session === callees.c.session)).toBe(true)
+    expect(progress.at(-1)!.inflight).toBe(0)
     await Promise.all(loads.map((l) => l.answered(30)))
     const reports = await Promise.all(loads.map((l) => l.stop()))
     for (const r of reports) expect(r.failed, JSON.stringify(r.failures)).toBe(0)
@@ -320,7 +331,9 @@ describe('the CLI against a node', () => {
       timeoutMs: 30_000,
     })
     expect(drain.code, drain.stderr).toBe(0)
-    expect(JSON.parse(drain.stdout)).toMatchObject({ result: { session: sessions.c, drained: true, outcome: 'unregistered' } })
+    const report = JSON.parse(drain.stdout) as { result: unknown; inflight_at_start: number | null }
+    expect(report.result).toMatchObject({ session: sessions.c, drained: true, outcome: 'unregistered' })
+    expect(report.inflight_at_start).toBe(0)
     for (const n of NODES) {
       const m = await meta(n)
       await eventually(async () => expect((await m.describe(regId)).callees.map((c) => c.session)).toEqual([sessions.a, sessions.b]))

@@ -1,3 +1,4 @@
+import { createInbox } from '@nats-io/transport-node'
 import type {
   CalleeState,
   CalleeStats,
@@ -7,7 +8,7 @@ import type {
   RouterSnapshot,
   UnknownCalleeStats,
 } from '../../protocol/extensions.js'
-import { RemoteNodeError, InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
+import { DrainAbandonedError, RemoteNodeError, InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import { SnapshotBuilder } from '../extensions/callee-snapshot.js'
 import type { CalleeControl } from '../extensions/callee-state.js'
 import { drainCallees, type RunningDrain } from '../extensions/drain.js'
@@ -17,6 +18,7 @@ import type { RealmCluster } from './realm-cluster.js'
 import type { CalleeChange } from './registry.js'
 import { NodeRequestError } from './requests.js'
 import { ClusterTicks } from './stats-ticks.js'
+import { pack, unpack } from './wire.js'
 
 /** How long the answering node waits for another node's part of a snapshot before showing its callees' statistics as null. */
 export const SNAPSHOT_PART_TIMEOUT_MS = 2000
@@ -27,8 +29,10 @@ const DRAIN_ANSWER_MARGIN_MS = 5000
 export const OpsRequest = {
   /** A node's part of a snapshot: its own callees' statistics. */
   snapshot: 'ops.snapshot',
-  /** Drain callees of the node's own session. */
+  /** Drain callees of the node's own session, progress to the asker's inbox. */
   drain: 'ops.drain',
+  /** The asker's caller went away: stop the drain (the callees stay cordoned). */
+  abandonDrain: 'ops.drain.abandon',
 } as const
 
 /** A node's part of a snapshot (msgpack on the wire). */
@@ -56,12 +60,8 @@ interface DrainBody {
   registrations: number[]
   timeout_ms: number
   then: DrainResult['then']
-}
-
-interface DrainAnswer {
-  result: DrainResult
-  /** Calls in flight when the callees left rotation (the first progress report there). */
-  first: number
+  /** The asking node's NATS inbox for the progress reports; also names the drain (to abandon it). */
+  progress: string
 }
 
 /**
@@ -77,6 +77,8 @@ interface DrainAnswer {
  * - a drain runs on the callee's node, the one that sees all of its calls in flight.
  */
 export class ClusterOps implements CalleeControl {
+  /** Drains this node runs for other nodes, by their progress inbox: how to abandon each. */
+  private readonly drains = new Map<string, () => void>()
   /** wampctl.stats.on_tick for the whole realm: each node's part to the others, merged for local subscribers. */
   readonly ticks: ClusterTicks
 
@@ -89,6 +91,7 @@ export class ClusterOps implements CalleeControl {
     rc.onClose(() => this.ticks.close())
     rc.requests.handle(realm, OpsRequest.snapshot, (body) => this.part(body as { registration?: number }))
     rc.requests.handle(realm, OpsRequest.drain, (body) => this.drainHere(body as DrainBody))
+    rc.requests.handle(realm, OpsRequest.abandonDrain, (body) => void this.drains.get((body as { progress?: string }).progress ?? '')?.())
   }
 
   private get dealer() {
@@ -228,53 +231,75 @@ export class ClusterOps implements CalleeControl {
 
   /**
    * Drain callees of a session of another node: its node runs the drain (it alone sees all their
-   * calls in flight) and answers when it ends. Progress is reported when it answers (the count at
-   * the start, then the end's); abandoning it here leaves the drain running there.
+   * calls in flight) and answers when it ends. Its progress reports come as they happen, on a
+   * NATS inbox of this node's; abandoning it here (the caller went away) abandons it there too
+   * (the callees stay cordoned, as on one router).
    */
   drainRemote(
     callees: Callee[],
     options: { timeoutMs: number; then: DrainResult['then'] },
     onProgress: (p: DrainProgress) => void,
   ): RunningDrain {
-    const session = callees[0]!.session.id
     const node = this.nodeOf(callees[0]!)
+    const nc = this.rc.link.nc
     const body: DrainBody = {
-      session,
+      session: callees[0]!.session.id,
       registrations: callees.map((c) => c.registration.id),
       timeout_ms: options.timeoutMs,
       then: options.then,
+      progress: createInbox(),
     }
-    let abandoned = false
+    let settled = false
+    const sub = nc.subscribe(body.progress, {
+      callback: (err, msg) => {
+        if (err === null && !settled) onProgress(unpack<DrainProgress>(msg.data))
+      },
+    })
     const done = this.rc.requests
-      .ask<DrainAnswer>(node, this.rc.realm.name, OpsRequest.drain, body, options.timeoutMs + DRAIN_ANSWER_MARGIN_MS)
-      .then((a) => {
-        if (!abandoned) {
-          onProgress({ session, inflight: a.first, registrations: body.registrations })
-          if (a.result.inflight !== a.first) onProgress({ session, inflight: a.result.inflight, registrations: body.registrations })
-        }
-        return a.result
-      })
+      .ask<DrainResult>(node, this.rc.realm.name, OpsRequest.drain, body, options.timeoutMs + DRAIN_ANSWER_MARGIN_MS)
       .catch((err: unknown) => {
         if (err instanceof NodeRequestError) throw new RemoteNodeError(err.uri, `drain on node ${node}: ${err.message}`)
         throw err
       })
-    return { done, abandon: () => void (abandoned = true) }
+      .finally(() => {
+        settled = true
+        sub.unsubscribe()
+      })
+    const abandon = (): void => {
+      if (settled) return
+      settled = true
+      sub.unsubscribe()
+      this.rc.requests
+        .ask(node, this.rc.realm.name, OpsRequest.abandonDrain, { progress: body.progress })
+        .catch((err: unknown) => this.onError(err, `cluster: abandoning the drain of session ${body.session} on node ${node}`))
+    }
+    return { done, abandon }
   }
 
-  /** Another node asks this one to drain callees of one of its own sessions. */
-  private async drainHere(body: DrainBody): Promise<DrainAnswer> {
+  /** Another node asks this one to drain callees of one of its own sessions; progress goes to its inbox. */
+  private async drainHere(body: DrainBody): Promise<DrainResult> {
     const session = this.rc.realm.sessions.get(body.session)
     if (session === undefined) throw new NoSuchSessionError(body.session)
-    if (!Array.isArray(body.registrations) || typeof body.timeout_ms !== 'number')
-      throw new InvalidArgumentError('a drain needs registrations and timeout_ms')
+    if (!Array.isArray(body.registrations) || typeof body.timeout_ms !== 'number' || typeof body.progress !== 'string')
+      throw new InvalidArgumentError('a drain needs registrations, timeout_ms and a progress subject')
     const callees = [...session.callees].filter((c) => body.registrations.includes(c.registration.id))
     if (callees.length === 0) throw new NoSuchRegistrationError(body.registrations[0])
-    let first: number | null = null
-    const running = drainCallees(this.rc.realm, callees, { timeoutMs: body.timeout_ms, then: body.then }, (p) => {
-      if (first === null) first = p.inflight
+    const nc = this.rc.link.nc
+    const running = drainCallees(this.rc.realm, callees, { timeoutMs: body.timeout_ms, then: body.then }, (p) =>
+      nc.publish(body.progress, pack(p)),
+    )
+    // Abandoned (the asking node's caller went away): the callees stay cordoned, the request is answered canceled.
+    const abandoned = new Promise<never>((_, reject) => {
+      this.drains.set(body.progress, () => {
+        running.abandon()
+        reject(new DrainAbandonedError(body.session))
+      })
     })
-    const result = await running.done
-    return { result, first: first ?? result.inflight }
+    try {
+      return await Promise.race([running.done, abandoned])
+    } finally {
+      this.drains.delete(body.progress)
+    }
   }
 }
 
