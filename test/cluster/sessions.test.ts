@@ -213,6 +213,18 @@ describe('cluster sessions: the session meta API for the whole realm', () => {
     ] as const) {
       expect(lines.find((l) => l.trimStart().startsWith(`${id} `))).toMatch(new RegExp(`\\s${node}(\\s|$)`))
     }
+    // The same context closes a session of node c through node a.
+    const victim = await RawPeer.joined(cluster.url('c'), 'cbor')
+    await eventually(async () => expect(await list(a)).toContain(victim.sessionId))
+    const kill = await runCli(
+      ['sessions', 'kill', String(victim.sessionId), '--url', cluster.url('a'), '--reason', 'wamp.close.killed', '--yes'],
+      {
+        env,
+      },
+    )
+    expect(kill.stderr).toBe('')
+    expect(kill.code).toBe(0)
+    expect(await victim.nextOf(6)).toEqual([6, {}, 'wamp.close.killed'])
   })
 
   it('kill_all from a closes the sessions of every node but the caller, answers their count and publishes no meta events', async () => {
