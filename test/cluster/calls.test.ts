@@ -270,6 +270,19 @@ describe('calls across nodes', () => {
     expect(await callee.nextOf(69)).toEqual([69, inv[1], { mode: 'killnowait' }])
   })
 
+  it('a directed call (_callee) reaches a callee on another node that takes no other calls (weight 0)', async () => {
+    const uri = freshUri('directed')
+    const dark = await rawCallee('b', uri, 'a', { invoke: 'roundrobin', _weight: 0 })
+    const lit = await RawPeer.joined(cluster.url('c'))
+    expect((await lit.register(uri, { invoke: 'roundrobin' }))[0]).toBe(65)
+    await seen('a', uri, 2)
+    dark.serve((inv) => [70, inv[1], {}, ['from b']])
+    lit.serve((inv) => [70, inv[1], {}, ['from c']])
+    const caller = await RawPeer.joined(cluster.url('a'))
+    expect((await caller.call(uri))[3]).toEqual(['from c'])
+    expect((await caller.call(uri, [], undefined, { _callee: dark.sessionId }))[3]).toEqual(['from b'])
+  })
+
   it('roundrobin over callees on all three nodes is fair from a caller on one node', async () => {
     const uri = freshUri('rr')
     const served = new Map<string, number>()
