@@ -1,12 +1,13 @@
 import { createInbox } from '@nats-io/transport-node'
-import type {
-  CalleeState,
-  CalleeStats,
-  DrainProgress,
-  DrainResult,
-  RegistrationSnapshot,
-  RouterSnapshot,
-  UnknownCalleeStats,
+import {
+  ExtensionUri,
+  type CalleeState,
+  type CalleeStats,
+  type DrainProgress,
+  type DrainResult,
+  type RegistrationSnapshot,
+  type RouterSnapshot,
+  type UnknownCalleeStats,
 } from '../../protocol/extensions.js'
 import { DrainAbandonedError, RemoteNodeError, InvalidArgumentError, NoSuchRegistrationError, NoSuchSessionError } from '../errors.js'
 import { SnapshotBuilder } from '../extensions/callee-snapshot.js'
@@ -96,6 +97,11 @@ export class ClusterOps implements CalleeControl {
 
   private get dealer() {
     return this.rc.realm.dealer
+  }
+
+  /** Another node has a subscriber to wampctl.stats.on_tick: this node's ticks go to the others. */
+  ticksWanted(): boolean {
+    return this.rc.pubsub.replica.hasRemoteSubscriber(ExtensionUri.onTick)
   }
 
   /** The node `callee`'s session lives on. */

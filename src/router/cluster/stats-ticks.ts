@@ -14,8 +14,8 @@ interface TickPart {
 
 /**
  * wampctl.stats.on_tick for the whole realm. Each node ticks its own callees (their statistics
- * live there) and sends what moved to the other nodes (`<name>.tick.<realm>`, one message per node
- * per interval, only when something moved). Each node's ticker then publishes to its own
+ * live there) and, while another node has a subscriber, sends what moved to the other nodes
+ * (`<name>.tick.<realm>`, one message per node per interval, only when something moved). Each node's ticker then publishes to its own
  * subscribers one merged tick: its own callees, plus the latest values the other nodes sent since
  * its previous tick. The tuples are cumulative values, so a part that arrives a tick late only
  * moves a callee's calls to the next tick; nothing is counted twice. Queue lengths are per node:

@@ -144,8 +144,9 @@ function startTicker(realm: Realm, intervalMs: number): () => void {
     for (const reg of realm.dealer.byId.values())
       for (const c of reg.callees) if (own(c)) c.recent.sample(c.stats.calls, c.stats.errors, now)
     const subscribed = realm.broker.hasSubscribers(ExtensionUri.onTick)
-    // A cluster node's part may be wanted on another node: it is made every tick.
-    if (!subscribed && ops === undefined) return
+    // A cluster node's part goes to the other nodes while any of them has a subscriber.
+    const shared = ops?.ticksWanted() ?? false
+    if (!subscribed && !shared) return
     let callees: StatsTick['callees'] = []
     let queued: NonNullable<StatsTick['queued']> = []
     for (const reg of realm.dealer.byId.values()) {
@@ -168,7 +169,7 @@ function startTicker(realm: Realm, intervalMs: number): () => void {
       }
     }
     if (ops !== undefined) {
-      ops.ticks.share(callees, queued)
+      if (shared) ops.ticks.share(callees, queued)
       const merged = ops.ticks.merge(callees, queued, (id) => realm.dealer.byId.get(id)?.queued ?? 0)
       callees = merged.callees
       queued = merged.queued ?? []
