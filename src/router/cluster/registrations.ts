@@ -54,6 +54,8 @@ export class ClusterRegistrations implements LocalCallees {
   private readonly background = new Set<Promise<unknown>>()
   /** Keys of callees being cleaned up or re-asserted now (not twice at once). */
   private readonly repairing = new Set<string>()
+  /** Repairs asked for while one of the same callee was in flight: done again once it ends (it may have been undone meanwhile). */
+  private readonly repairAgain = new Set<string>()
 
   constructor(
     private readonly realm: Realm,
@@ -192,13 +194,20 @@ export class ClusterRegistrations implements LocalCallees {
   private reassert(key: string, session: number): void {
     const id = `${key}\u0000${session}`
     const want = this.wanted(key, session)
-    if (want === undefined || want.session.closed || this.repairing.has(id)) return
+    if (want === undefined || want.session.closed) return
+    if (this.repairing.has(id)) {
+      // A cleanup by a node that took this one for dead may land after the write in flight.
+      this.repairAgain.add(id)
+      return
+    }
     const callee = [...want.session.callees].find((c) => registrationKey(c.registration.uri, c.registration.match) === key)
     // The registration itself may be gone (this callee was its last): the REGISTER says what it was.
     const reg = callee?.registration ?? this.replica.record(key) ?? want
     this.repairing.add(id)
     const write = this.registry
       .ensureCallee(reg.uri, reg.match, reg.invoke, this.calleeRecord(want.session, callee?.weight ?? 1, want.concurrency))
+      // Applied here before it ends, so that a removal seen after it is seen as undoing it.
+      .then((written) => (written === undefined ? undefined : this.replicaOfBucket.applied(written.revision)))
       .catch((err: unknown) => {
         if (!(err instanceof RouterError) || err.uri !== ErrorUri.procedureAlreadyExists) throw err
         // Another registration took its place while this node was away: the callee is revoked.
@@ -206,7 +215,11 @@ export class ClusterRegistrations implements LocalCallees {
         if (callee?.attached === true) this.realm.dealer.removeCallee(callee, ErrorUri.canceled)
         this.warn(`the callee of session ${session} for '${reg.uri}' could not be registered again: ${err.message}`)
       })
-      .finally(() => this.repairing.delete(id))
+      .finally(() => {
+        this.repairing.delete(id)
+        if (this.repairAgain.delete(id) && this.replica.record(key)?.callees.some((c) => c.session === session) !== true)
+          this.reassert(key, session)
+      })
     this.inBackground(write, `registering a callee of '${reg.uri}' again`)
   }
 
