@@ -323,7 +323,7 @@ describe('cluster pub/sub: publications cross nodes once, subscriptions are one 
     }
   })
 
-  it('a realm without subscribers on other nodes publishes nothing on NATS', async () => {
+  it('a realm without subscribers on other nodes publishes nothing on NATS, and router meta events never go there', async () => {
     const subject = `wampctl.pub.${token('realm1')}`
     const onNats: Array<{ topic: string }> = []
     const natsBox = new Inbox()
@@ -336,16 +336,26 @@ describe('cluster pub/sub: publications cross nodes once, subscriptions are one 
     })
     await nats.flush()
     try {
+      // Meta events have subscribers on b: a derives its own and b its own; none crosses.
+      const monitor = await peer('b', 'autobahn', 'json')
+      const joined = (await inbox(monitor, 'wamp.session.on_join')).inbox
+      const created = (await inbox(monitor, 'wamp.subscription.on_create')).inbox
       const local = (await inbox(await peer('a', 'autobahn', 'json'), 'com.t8.local')).inbox
       const remote = (await inbox(await peer('b', 'autobahn', 'json'), 'com.t8.remote')).inbox
       const pub = await peer('a', 'autobahn', 'msgpack')
       await seen(pub, 'com.t8.remote', 1)
+      await seen(pub, 'wamp.session.on_join', 1)
       for (let i = 0; i < 20; i++) await pub.publish('com.t8.local', [i])
       await pub.publish('com.t8.remote', ['crosses'])
       await remote.atLeast(1)
       await natsBox.atLeast(1, 'publications on NATS')
       expect(local.args()).toEqual([...Array(20).keys()])
       expect(onNats.map((m) => m.topic)).toEqual(['com.t8.remote'])
+      // b heard of a's sessions and subscriptions (from the KV changes, in the background), once each.
+      await eventually(() => {
+        expect(joined.events.filter((e) => (e.args[0] as { session: number }).session === pub.id)).toHaveLength(1)
+        expect(created.events.filter((e) => (e.args[1] as { uri: string }).uri === 'com.t8.local')).toHaveLength(1)
+      }, WAIT_MS)
     } finally {
       natsSub.unsubscribe()
     }
