@@ -290,7 +290,7 @@ describe('the CLI against a node', () => {
     expect(detail.callees.map((c) => [c.session, c.node])).toEqual(NODES.map((n) => [sessions[n], n]))
   })
 
-  it('top --json and sessions list against node b show the callees and sessions of every node with their node', async () => {
+  it('top --json, registrations list and sessions list against nodes b and c show the callees and sessions of every node with their node', async () => {
     const uri = 'com.ops.top'
     const sessions = await calleesOnEveryNode(uri)
     expect(await callFrom('a', uri, 9)).toEqual({ a: 3, b: 3, c: 3 })
@@ -302,10 +302,16 @@ describe('the CLI against a node', () => {
     const reg = last.registrations.find((r) => r.uri === uri)!
     expect(reg.callees.map((c) => [c.session, c.node, c.calls_total])).toEqual(NODES.map((n) => [sessions[n], n, 3]))
     expect(reg.calls_total).toBe(9)
-
-    const list = await runCli(['sessions', 'list', '--json', ...connFlags(cluster.url('b'))])
+    const list = await runCli(['registrations', 'list', '--json', ...connFlags(cluster.url('c'))])
     expect(list.code, list.stderr).toBe(0)
-    const rows = JSON.parse(list.stdout) as Array<{ session: number; node?: string }>
+    const row = (JSON.parse(list.stdout) as Array<{ uri: string; callees: number; calls_total: number; taking_calls: number }>).find(
+      (r) => r.uri === uri,
+    )
+    expect(row).toMatchObject({ callees: 3, taking_calls: 3, calls_total: 9 })
+
+    const sessionList = await runCli(['sessions', 'list', '--json', ...connFlags(cluster.url('b'))])
+    expect(sessionList.code, sessionList.stderr).toBe(0)
+    const rows = JSON.parse(sessionList.stdout) as Array<{ session: number; node?: string }>
     for (const n of NODES) expect(rows.find((r) => r.session === sessions[n])?.node).toBe(n)
     const human = await runCli(['sessions', 'list', ...connFlags(cluster.url('b'))])
     expect(tableRows(human.stdout)[0]!.slice(0, 2)).toEqual(['SESSION', 'NODE'])
