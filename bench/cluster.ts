@@ -68,11 +68,15 @@ export async function measureCluster(
       }),
       timing.pin ? 0 : undefined,
     )
-  const nodes = setup === 'single' ? [node('a')] : [node('a'), node('b')]
+  const nodes: BenchChild<RouterMessage>[] = []
   let load: BenchChild<LoadMessage> | undefined
   try {
+    // One node after the other: two nodes creating a fresh cluster's buckets at the same moment
+    // sometimes fail to listen ("subjects overlap with an existing stream").
     const urls: string[] = []
-    for (const n of nodes) {
+    for (const name of setup === 'single' ? ['a'] : ['a', 'b']) {
+      const n = node(name)
+      nodes.push(n)
       const ready = await n.next((m) => m.type === 'ready' || m.type === 'error', 30_000, 'ready message')
       if (ready.type !== 'ready') throw new Error(`${what}: ${ready.type === 'error' ? ready.message : 'unexpected message'}`)
       urls.push(ready.url ?? `ws://127.0.0.1:${ready.port}${ready.path}`)
