@@ -251,6 +251,45 @@ describe('cluster registrations', () => {
       await eventually(async () => expect(await meta(views[n]!, RegistrationMeta.listCallees, [id])).toEqual([other.id, alive.id]))
   })
 
+  it("a registration whose record is deleted behind its only callee's node is made again with the same id (the one its callee knows)", async () => {
+    const URI = 'com.example.cluster.recreate'
+    const alone = await openPeer('autobahn', cluster.url('b'), 'msgpack')
+    let calls = 0
+    const id = await alone.register(URI, () => ({ args: [++calls] }), { invoke: 'single' })
+    const views = await admins()
+    await eventually(async () => expect(await meta(views.a!, RegistrationMeta.lookup, [URI])).toBe(id))
+    const events: Array<[string, number]> = []
+    const watcher = await openPeer('wampy', cluster.url('a'), 'json')
+    for (const t of [RegistrationMeta.onUnregister, RegistrationMeta.onDelete, RegistrationMeta.onRegister])
+      await watcher.subscribe(t, (e) => {
+        const [session, reg] = e.args as [number, number]
+        if (reg === id) events.push([t, session])
+      })
+    const nc = await connect({ servers: cluster.nats.url })
+    try {
+      const kv = await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))
+      const key = registrationKey(URI, 'exact')
+      await kv.delete(key, { previousSeq: (await kv.get(key))!.revision })
+    } finally {
+      await nc.close()
+    }
+    await eventually(() =>
+      expect(events).toEqual([
+        [RegistrationMeta.onUnregister, alone.id],
+        [RegistrationMeta.onDelete, alone.id],
+        [RegistrationMeta.onRegister, alone.id],
+      ]),
+    )
+    for (const n of NODES) {
+      await eventually(async () => expect(await meta(views[n]!, RegistrationMeta.lookup, [URI])).toBe(id))
+      expect(await meta(views[n]!, RegistrationMeta.listCallees, [id])).toEqual([alone.id])
+    }
+    // Its session still answers calls for it, from another node, and unregisters it by the id it knows.
+    expect((await views.c!.call(URI)).args).toEqual([1])
+    await alone.unregister(URI)
+    for (const n of NODES) await eventually(async () => expect(await meta(views[n]!, RegistrationMeta.lookup, [URI])).toBeNull())
+  })
+
   it("a node's restart under the same name leaves no stale callee", async () => {
     const URI = 'com.example.cluster.restart'
     const survivor = await openPeer('autobahn', cluster.url('a'), 'msgpack')

@@ -18,6 +18,10 @@ export interface LocalCallee {
   discloseCaller: boolean
   deadlineMs: number
   concurrency: number
+  /** The REGISTER's `_weight` (1 without). */
+  weight: number
+  /** The registration's id and creation time as REGISTERED told the session: kept if the record must be made again. */
+  registration?: { id: number; created: string }
 }
 
 /** This node's own callees, as its REGISTER/UNREGISTER flows know them (registrations.ts). */
@@ -117,7 +121,7 @@ export class RegistrationsReplica implements KeyHandler {
         this.add(key, a, c)
         this.realm.publishMeta(RegistrationMeta.onRegister, [c.session, next.id])
       } else if (old.state !== c.state || old.weight !== c.weight) {
-        this.change(a, c)
+        this.change(a, old, c)
       }
     }
   }
@@ -164,10 +168,11 @@ export class RegistrationsReplica implements KeyHandler {
     if (c.node === this.node && this.local.wanted(key, c.session) !== undefined) this.local.lost(key, c)
   }
 
-  private change(a: Applied, c: CalleeRecord): void {
+  /** Only what the record changed: the writer's node may already have applied it (then nothing happens twice). */
+  private change(a: Applied, old: CalleeRecord, c: CalleeRecord): void {
     const callee = a.callees.get(c.session)
     if (callee === undefined || !callee.attached) return
-    if (callee.state !== c.state) this.realm.dealer.setCalleeState(callee, c.state, c.cause ?? 'cluster')
-    if (callee.weight !== c.weight) this.realm.dealer.setCalleeWeight(callee, c.weight)
+    if (old.state !== c.state && callee.state !== c.state) this.realm.dealer.setCalleeState(callee, c.state, c.cause ?? 'cluster')
+    if (old.weight !== c.weight && callee.weight !== c.weight) this.realm.dealer.setCalleeWeight(callee, c.weight)
   }
 }

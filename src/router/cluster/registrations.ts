@@ -1,3 +1,4 @@
+import type { CalleeState } from '../../protocol/extensions.js'
 import { MessageCode } from '../../protocol/message-codes.js'
 import { ErrorUri } from '../../protocol/error-uris.js'
 import { NoSuchRegistrationError, NoSuchSessionError, RemoteNodeError, RouterError } from '../errors.js'
@@ -87,12 +88,14 @@ export class ClusterRegistrations implements LocalCallees {
         discloseCaller: r.discloseCaller,
         deadlineMs: r.deadlineMs,
         concurrency: r.concurrency,
+        weight: r.weight,
       }
       if (mine === undefined) this.want(key, want)
       try {
         const written = await this.registry.register(r.procedure, r.match, r.invoke, this.calleeRecord(session, r.weight, r.concurrency))
         await this.seen(written.revision)
         if (session.closed) return this.cleanUp(key, session.id) // it left meanwhile: its departure may have run before this write
+        want.registration = { id: written.record.id, created: written.record.created }
         session.send([MessageCode.REGISTERED, request, written.record.id])
       } catch (err) {
         if (mine === undefined && this.wanted(key, session.id) === want) this.unwant(key, session.id)
@@ -200,27 +203,30 @@ export class ClusterRegistrations implements LocalCallees {
       this.repairAgain.add(id)
       return
     }
-    const callee = [...want.session.callees].find((c) => registrationKey(c.registration.uri, c.registration.match) === key)
-    // The registration itself may be gone (this callee was its last): the REGISTER says what it was.
-    const reg = callee?.registration ?? this.replica.record(key) ?? want
+    // Its callee here, if the record still had it: it comes back as it is now (weight, cordon).
+    const callee = this.replica.callee(key, session)
+    const live = callee?.attached === true ? callee : undefined
+    const record = this.calleeRecord(want.session, live?.weight ?? want.weight, want.concurrency, live?.state)
     this.repairing.add(id)
     const write = this.registry
-      .ensureCallee(reg.uri, reg.match, reg.invoke, this.calleeRecord(want.session, callee?.weight ?? 1, want.concurrency))
+      .ensureCallee(want.uri, want.match, want.invoke, record, want.registration)
       // Applied here before it ends, so that a removal seen after it is seen as undoing it.
       .then((written) => (written === undefined ? undefined : this.replicaOfBucket.applied(written.revision)))
       .catch((err: unknown) => {
         if (!(err instanceof RouterError) || err.uri !== ErrorUri.procedureAlreadyExists) throw err
         // Another registration took its place while this node was away: the callee is revoked.
         this.unwant(key, session)
-        if (callee?.attached === true) this.realm.dealer.removeCallee(callee, ErrorUri.canceled)
-        this.warn(`the callee of session ${session} for '${reg.uri}' could not be registered again: ${err.message}`)
+        if (live !== undefined) this.realm.dealer.removeCallee(live, ErrorUri.canceled)
+        else if (want.registration !== undefined && want.session.features.calleeRevocation)
+          want.session.send([MessageCode.UNREGISTERED, 0, { registration: want.registration.id, reason: ErrorUri.canceled }])
+        this.warn(`the callee of session ${session} for '${want.uri}' could not be registered again: ${err.message}`)
       })
       .finally(() => {
         this.repairing.delete(id)
         if (this.repairAgain.delete(id) && this.replica.record(key)?.callees.some((c) => c.session === session) !== true)
           this.reassert(key, session)
       })
-    this.inBackground(write, `registering a callee of '${reg.uri}' again`)
+    this.inBackground(write, `registering a callee of '${want.uri}' again`)
   }
 
   /**
@@ -295,13 +301,13 @@ export class ClusterRegistrations implements LocalCallees {
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────
 
-  private calleeRecord(session: Session, weight: number, concurrency: number): CalleeRecord {
+  private calleeRecord(session: Session, weight: number, concurrency: number, state: CalleeState = 'active'): CalleeRecord {
     return {
       node: this.link.node,
       session: session.id,
       authid: session.authid,
       authrole: session.authrole,
-      state: 'active',
+      state,
       weight,
       concurrency: concurrency === UNLIMITED ? null : concurrency,
       incarnation: this.link.incarnation,

@@ -73,9 +73,19 @@ export class Registry {
     return (await this.addCallee(uri, match, invoke, callee, false)) as { revision: number; record: RegistrationRecord }
   }
 
-  /** As register, but a callee of that session already there is no error (undefined: nothing to write). Re-asserting. */
-  ensureCallee(uri: string, match: MatchPolicy, invoke: InvokePolicy, callee: CalleeRecord): Promise<Written | undefined> {
-    return this.addCallee(uri, match, invoke, callee, true)
+  /**
+   * As register, but a callee of that session already there is no error (undefined: nothing to
+   * write), and a record made again keeps `original`'s id and creation time (the ones its callee
+   * was told). Re-asserting a callee the registry lost.
+   */
+  ensureCallee(
+    uri: string,
+    match: MatchPolicy,
+    invoke: InvokePolicy,
+    callee: CalleeRecord,
+    original?: { id: number; created: string },
+  ): Promise<Written | undefined> {
+    return this.addCallee(uri, match, invoke, callee, true, original)
   }
 
   private addCallee(
@@ -84,9 +94,13 @@ export class Registry {
     invoke: InvokePolicy,
     callee: CalleeRecord,
     present: boolean,
+    original?: { id: number; created: string },
   ): Promise<Written | undefined> {
     return this.change(registrationKey(uri, match), `register '${uri}'`, (rec) => {
-      if (rec === undefined) return { id: randomId(), uri, match, invoke, created: new Date().toISOString(), callees: [callee] }
+      if (rec === undefined) {
+        const { id, created } = original ?? { id: randomId(), created: new Date().toISOString() }
+        return { id, uri, match, invoke, created, callees: [callee] }
+      }
       const already = rec.callees.some((c) => c.session === callee.session)
       if (already && present) return rec
       const conflict = registrationConflict(rec, uri, invoke, already)
