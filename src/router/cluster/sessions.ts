@@ -154,7 +154,9 @@ export class ClusterSessions {
     const nodes = new Set<string>()
     for (const r of this.replica.all()) {
       const d = r.details
-      if ('all' in select || ('authid' in select ? d.authid === select.authid : d.authrole === select.authrole)) nodes.add(r.node)
+      const named = 'all' in select || ('authid' in select ? d.authid === select.authid : d.authrole === select.authrole)
+      // A node declared down is not asked (it would not answer): its sessions are being removed with it.
+      if (named && this.rc.membership.alive(r.node)) nodes.add(r.node)
     }
     const answers = await Promise.allSettled([...nodes].map((n) => this.ask(n, request)))
     const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected')
