@@ -250,12 +250,12 @@ export class Dealer {
 
   /**
    * Cluster: the calling node gave up on a call of `caller` (its timeout, a killnowait cancel, the
-   * caller gone): the callee gets an INTERRUPT and the call is forgotten here, with no answer (the
-   * caller's node already answered it).
+   * caller gone): the callee gets an INTERRUPT (unless `interrupt` is false: a skip cancel) and the
+   * call is forgotten here, with no answer (the caller's node already answered it).
    */
-  abandonCall(caller: Session, request: number, reason: 'timeout' | 'canceled'): void {
+  abandonCall(caller: Session, request: number, reason: 'timeout' | 'canceled', interrupt = true): void {
     const inv = caller.calls.get(request)
-    if (inv !== undefined) this.giveUp(inv, undefined, '', true, reason)
+    if (inv !== undefined) this.giveUp(inv, undefined, '', interrupt, reason)
   }
 
   /** The call goes to `callee` now; its CALL timeout (what is left of it) starts. */
@@ -541,6 +541,10 @@ export class Dealer {
       return
     }
     this.giveUp(inv, ErrorUri.canceled, 'the call was canceled', mode !== 'skip', 'canceled')
+    // Cluster: the node of a callee of another node counts the call in flight until told; it forgets it without interrupting.
+    if (mode === 'skip' && this.realm.cluster?.remoteSessions.nodeOf(inv.callee.session) !== undefined) {
+      inv.callee.session.send([MessageCode.INTERRUPT, inv.id, { mode: 'skip' }])
+    }
   }
 
   private timeOut(inv: Invocation, limit: string): void {

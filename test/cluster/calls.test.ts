@@ -145,6 +145,20 @@ describe('calls across nodes', () => {
     })
   })
 
+  it("cancel skip frees the callee's slot on its node: the next call reaches a callee with concurrency 1", async () => {
+    const uri = freshUri('skip_slot')
+    const callee = await rawCallee('b', uri, 'a', { concurrency: 1 })
+    const caller = await wampySession(cluster.url('a'), 'json')
+    const pending = caller.call(uri)
+    const inv = await callee.nextOf(68)
+    caller.cancel(caller.getOpStatus().reqId, { mode: 'skip' })
+    expect((await failureOf(pending)).uri).toBe('wamp.error.canceled')
+    callee.serve((i) => [70, i[1], {}, ['next']])
+    expect((await caller.call(uri)).argsList).toEqual(['next'])
+    callee.send([70, inv[1], {}, ['too late']])
+    expect(callee.received.some((m) => m[0] === 69)).toBe(false)
+  })
+
   it('cancel kill: the callee on another node is interrupted and the caller gets what it answers', async () => {
     const uri = freshUri('kill')
     const callee = await rawCallee('c', uri, 'b', {}, 'cbor')

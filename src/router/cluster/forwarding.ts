@@ -231,14 +231,15 @@ export class CallForwarding implements AnswerSink, CallSink {
     if (calling === undefined || call === undefined) return // answered meanwhile
     // `kill` waits for the callee's answer (it comes back as the call's answer); the others do not.
     if (details.mode === 'kill') return this.realm.dealer.cancel(call.caller, id, { mode: 'kill' })
-    this.abandon(calling, id, details.reason === ErrorUri.timeout ? 'timeout' : 'canceled')
+    // `skip` (between nodes only): forget the call, do not tell the callee.
+    this.abandon(calling, id, details.reason === ErrorUri.timeout ? 'timeout' : 'canceled', details.mode !== 'skip')
   }
 
-  private abandon(calling: CallingNode, id: number, reason: 'timeout' | 'canceled'): void {
+  private abandon(calling: CallingNode, id: number, reason: 'timeout' | 'canceled', interrupt = true): void {
     const call = calling.calls.get(id)
     if (call === undefined) return
     calling.calls.delete(id)
-    this.realm.dealer.abandonCall(call.caller, id, reason)
+    this.realm.dealer.abandonCall(call.caller, id, reason, interrupt)
   }
 
   /** The callee of `session` (a session of this node) in registration `registration`. */
