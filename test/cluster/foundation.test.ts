@@ -4,7 +4,7 @@ import { Kvm } from '@nats-io/kv'
 import { realmBucket } from '../../src/router/cluster/keys.js'
 import { runCli } from '../support/cli.js'
 import { autobahnSession } from '../support/clients.js'
-import { TestCluster } from '../support/cluster.js'
+import { eventually, TestCluster } from '../support/cluster.js'
 
 describe('cluster foundation: nodes join through a real nats-server', () => {
   let cluster: TestCluster
@@ -48,4 +48,24 @@ describe('cluster foundation: nodes join through a real nats-server', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/--cluster needs --node/)
   })
+})
+
+describe('cluster foundation: nodes starting at the same moment', () => {
+  let cluster: TestCluster
+
+  afterAll(async () => {
+    await cluster?.close()
+  })
+
+  it('three nodes started together on a fresh NATS all join (one creates the buckets, the others open them)', async () => {
+    cluster = await TestCluster.start([])
+    await Promise.all(['x', 'y', 'z'].map((n) => cluster.startNode(n)))
+    for (const n of ['x', 'y', 'z']) {
+      const s = await autobahnSession(cluster.url(n))
+      await eventually(async () => {
+        const status = (await s.call('wampctl.cluster.status', [])) as { nodes: Array<{ node: string }> }
+        expect(status.nodes.map((x) => x.node).sort()).toEqual(['x', 'y', 'z'])
+      })
+    }
+  }, 120_000)
 })

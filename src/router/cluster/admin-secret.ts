@@ -1,7 +1,7 @@
 import { Kvm } from '@nats-io/kv'
 import type { Logger } from '../config.js'
 import { ADMIN_KEY, clusterBucket } from './keys.js'
-import { ClusterLink } from './link.js'
+import { ClusterLink, openBucket } from './link.js'
 import { clusterSettings, type ClusterOptions } from './options.js'
 
 /**
@@ -14,7 +14,7 @@ export async function clusterAdminSecret(options: ClusterOptions, proposed: stri
   const settings = clusterSettings(options)
   const link = await ClusterLink.connect(settings, log)
   try {
-    const kv = await new Kvm(link.nc).create(clusterBucket(settings.name), { history: 1 })
+    const kv = await openBucket(new Kvm(link.nc), clusterBucket(settings.name))
     try {
       await kv.create(ADMIN_KEY, new TextEncoder().encode(proposed))
       return proposed

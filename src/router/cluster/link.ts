@@ -10,6 +10,28 @@ export class ClusterConnectError extends Error {
   readonly code = 'CLUSTER_CONNECT'
 }
 
+/**
+ * Create a KV bucket, or open it when it exists. Two nodes starting at the same moment both
+ * create it; the server may then refuse the loser ("subjects overlap with an existing stream")
+ * while the winner's stream is being made: the loser opens the winner's (a few tries, bounded).
+ */
+export async function openBucket(kvm: Kvm, name: string): Promise<KV> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await kvm.create(name, { history: 1 })
+    } catch (err) {
+      try {
+        return await kvm.open(name)
+      } catch {
+        if (attempt >= BUCKET_ATTEMPTS) throw err
+      }
+      await new Promise((r) => setTimeout(r, 100 * attempt))
+    }
+  }
+}
+
+const BUCKET_ATTEMPTS = 5
+
 export type LinkState = 'connected' | 'reconnecting' | 'closed'
 
 /**
@@ -88,7 +110,7 @@ export class ClusterLink {
     const name = realmBucket(this.settings.name, realm)
     let kv = this.buckets.get(name)
     if (kv === undefined) {
-      kv = this.kvm.create(name, { history: 1 })
+      kv = openBucket(this.kvm, name)
       this.buckets.set(name, kv)
       kv.catch(() => this.buckets.delete(name))
     }
