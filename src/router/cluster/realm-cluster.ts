@@ -7,6 +7,7 @@ import type { ClusterLink } from './link.js'
 import type { Membership, RealmLoad } from './membership.js'
 import { realmLoad } from './realm-load.js'
 import { RemoteSessions, UnreachableTransport } from './remote-session.js'
+import { sweepDeleteMarkers } from './delete-markers.js'
 import { RealmReplica } from './replica.js'
 import { ClusterPubSub } from './pubsub.js'
 import { ClusterRegistrations } from './registrations.js'
@@ -86,6 +87,7 @@ export class RealmCluster {
     this.onRejoin(() => this.registrations.rejoined())
     membership.onNodeDown((node, incarnation) => this.registrations.nodeDown(node, incarnation))
     this.onClose(() => this.registrations.close())
+    this.onClose(sweepDeleteMarkers(kv, link, link.log, realm.name))
     this.ops = new ClusterOps(this, onError)
     this.onClose(membership.onNodeDown((node) => this.ops.ticks.forgetNode(node)))
   }
