@@ -13,6 +13,7 @@ import { DrainAbandonedError, RemoteNodeError, InvalidArgumentError, NoSuchRegis
 import { SnapshotBuilder } from '../extensions/callee-snapshot.js'
 import type { CalleeControl } from '../extensions/callee-state.js'
 import { drainCallees, type RunningDrain } from '../extensions/drain.js'
+import type { CalleeReading } from '../extensions/rollout/analysis.js'
 import type { Callee, Registration } from '../registration.js'
 import { UNLIMITED } from '../registration.js'
 import type { RealmCluster } from './realm-cluster.js'
@@ -173,6 +174,25 @@ export class ClusterOps implements CalleeControl {
     const snap: RegistrationSnapshot & { missing_nodes?: string[] } = this.merge(taken, parts, new SnapshotBuilder())
     if (missing.length > 0) snap.missing_nodes = missing
     return snap
+  }
+
+  /**
+   * Each callee's calls, errors, in flight and p99 now, from its own node (a rollout's checks);
+   * null for a callee whose node did not answer in time. The registration gone: its callees as this node has them.
+   */
+  async readings(reg: Registration): Promise<Map<number, CalleeReading | null>> {
+    const taken = this.take(reg)
+    const { parts } = await this.gather([taken], reg.id)
+    const out = new Map<number, CalleeReading | null>()
+    for (const { callee: c, node } of taken.callees) {
+      if (node === null) {
+        out.set(c.session.id, { calls: c.stats.calls, errors: c.stats.errors, inflight: c.inflight, p99_ms: c.stats.percentileMs(0.99) })
+        continue
+      }
+      const s = parts.callees.get(`${reg.id}:${c.session.id}`)
+      out.set(c.session.id, s === undefined ? null : { calls: s.calls, errors: s.errors, inflight: s.inflight, p99_ms: s.p99_ms })
+    }
+    return out
   }
 
   /**

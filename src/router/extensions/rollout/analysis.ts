@@ -1,25 +1,32 @@
 import type { CanarySpec, ProbeResult, SideStats, Verdict, WindowStats } from '../../../protocol/rollout.js'
 import type { Registration } from '../../registration.js'
 
-/** The counters of one callee at the start of a window. */
-export interface CalleeCounters {
+/** One callee's statistics at one instant, as a check reads them. */
+export interface CalleeReading {
   calls: number
   errors: number
+  inflight: number
+  p99_ms: number | null
 }
 
-/** The counters of every callee of `reg` now, by session id: a window starts here. */
-export function countersOf(reg: Registration): Map<number, CalleeCounters> {
-  return new Map(reg.callees.map((c) => [c.session.id, { calls: c.stats.calls, errors: c.stats.errors }]))
+/** What a window starts from: every callee's reading then, by session id. */
+export type CalleeCounters = Pick<CalleeReading, 'calls' | 'errors'>
+
+/** Every callee of `reg` now, by session id, from this router's dealer. */
+export function readingsOf(reg: Registration | undefined): Map<number, CalleeReading> {
+  const out = new Map<number, CalleeReading>()
+  for (const c of reg?.callees ?? [])
+    out.set(c.session.id, { calls: c.stats.calls, errors: c.stats.errors, inflight: c.inflight, p99_ms: c.stats.percentileMs(0.99) })
+  return out
 }
 
 /**
- * What changed since `before` on `reg`, for the canary against `rest` (the old callees), read
- * straight from the dealer's statistics. A callee missing from `before` counts from zero; one
- * that left is left out.
+ * What changed from `before` to `now` (readings of one registration), for the canary against
+ * `rest` (the old callees). A callee missing from `before` counts from zero; one that left is left out.
  */
 export function windowStats(
-  reg: Registration | undefined,
-  before: Map<number, CalleeCounters>,
+  now: ReadonlyMap<number, CalleeReading>,
+  before: ReadonlyMap<number, CalleeCounters>,
   canary: number,
   rest: ReadonlySet<number>,
   elapsedMs: number,
@@ -29,14 +36,13 @@ export function windowStats(
     let errors = 0
     let inflight = 0
     let p99: number | null = null
-    for (const c of reg?.callees ?? []) {
-      if (!pick(c.session.id)) continue
-      const b = before.get(c.session.id)
-      calls += Math.max(0, c.stats.calls - (b?.calls ?? 0))
-      errors += Math.max(0, c.stats.errors - (b?.errors ?? 0))
-      inflight += c.inflight
-      const p = c.stats.percentileMs(0.99)
-      if (p !== null && (p99 === null || p > p99)) p99 = p
+    for (const [session, r] of now) {
+      if (!pick(session)) continue
+      const b = before.get(session)
+      calls += Math.max(0, r.calls - (b?.calls ?? 0))
+      errors += Math.max(0, r.errors - (b?.errors ?? 0))
+      inflight += r.inflight
+      if (r.p99_ms !== null && (p99 === null || r.p99_ms > p99)) p99 = r.p99_ms
     }
     return { calls, errors, error_rate: calls === 0 ? null : errors / calls, p99_ms: p99, inflight }
   }

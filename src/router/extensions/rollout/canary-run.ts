@@ -3,7 +3,7 @@ import { RolloutRefusedError } from '../../errors.js'
 import type { Realm } from '../../realm.js'
 import type { Callee, Registration } from '../../registration.js'
 import { calleeControl, type CalleeControl } from '../callee-state.js'
-import { countersOf, judge, windowStats, type CalleeCounters } from './analysis.js'
+import { judge, readingsOf, windowStats, type CalleeCounters, type CalleeReading } from './analysis.js'
 import { calleeOfSession, calleeRecord } from './record.js'
 import { restoreStart } from './restore.js'
 import { retireOld } from './retire.js'
@@ -25,6 +25,8 @@ export class CanaryRun extends RolloutRun {
   private get control(): CalleeControl {
     return calleeControl(this.realm)
   }
+  /** Each callee's last reading from its own node (cluster): kept for a check its node does not answer. */
+  private readonly lastReadings = new Map<number, CalleeReading>()
   /** Weights were changed: from here on, a failure rolls back. */
   private touched = false
   private promoteRequest: { full: boolean } | null = null
@@ -225,7 +227,7 @@ export class CanaryRun extends RolloutRun {
       return p === null && successes >= spec.success_limit
     }
     for (;;) {
-      const before: Map<number, CalleeCounters> = countersOf(this.reg() ?? emptyReg)
+      const before: ReadonlyMap<number, CalleeCounters> = await this.readings(this.reg())
       const t0 = Date.now()
       const next = t0 + spec.interval_ms
       this.record.next_check_at = new Date(next).toISOString()
@@ -243,7 +245,7 @@ export class CanaryRun extends RolloutRun {
             event: 'sample',
             step: index + 1,
             percent: this.record.percent ?? 0,
-            window: windowStats(this.reg(), before, this.record.canary.session, old, Date.now() - t0),
+            window: windowStats(await this.readings(this.reg()), before, this.record.canary.session, old, Date.now() - t0),
             next_step_in_ms: Math.max(0, next - Date.now()),
           })
         }
@@ -251,7 +253,7 @@ export class CanaryRun extends RolloutRun {
       // One check: the traffic since the window began, and the probe.
       const reg = this.reg()
       const canary = this.canaryCallee(reg)
-      const window = windowStats(reg, before, canary.session.id, old, Date.now() - t0)
+      const window = windowStats(await this.readings(reg), before, canary.session.id, old, Date.now() - t0)
       const probe = spec.probe === null ? null : await this.host.probe.probe(spec.probe, canary.session.id, spec.probe_timeout_ms)
       this.checkStop()
       const judged = judge(window, spec, probe)
@@ -361,6 +363,26 @@ export class CanaryRun extends RolloutRun {
 
   // ── Helpers ──────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * The statistics of the registration's callees now. On a cluster node, each callee's from its
+   * own node (cluster/ops.ts), so a check sees all of the canary's calls, whichever node routed
+   * them; a callee whose node did not answer keeps its last reading (no change in that window).
+   * A single router reads its dealer.
+   */
+  private async readings(reg: Registration | undefined): Promise<ReadonlyMap<number, CalleeReading>> {
+    const ops = this.realm.cluster?.ops
+    if (ops === undefined || reg === undefined) return readingsOf(reg)
+    const now = await ops.readings(reg)
+    for (const [session, r] of now) {
+      if (r === null) {
+        const last = this.lastReadings.get(session)
+        if (last === undefined) now.delete(session)
+        else now.set(session, last)
+      } else this.lastReadings.set(session, r)
+    }
+    return now as Map<number, CalleeReading>
+  }
+
   private reg(): Registration | undefined {
     return this.realm.dealer.byId.get(this.record.registration)
   }
@@ -395,5 +417,3 @@ export class CanaryRun extends RolloutRun {
     return this.realm
   }
 }
-
-const emptyReg = { callees: [] } as unknown as Registration
