@@ -49,6 +49,8 @@ export class ClusterRegistrations implements LocalCallees {
   readonly replica: RegistrationsReplica
   /** What this node's sessions registered (or are registering), by key then session id. */
   private readonly wants = new Map<string, Map<number, LocalCallee>>()
+  /** The keys of `wants` by session id: a departure costs what the session registered. */
+  private readonly keysOf = new Map<number, Set<string>>()
   /** Each session's REGISTER/UNREGISTER in progress (a chain: answered in order). */
   private readonly chains = new Map<Session, Promise<void>>()
   /** Writes not awaited by anyone (departures, cleanups): the node waits for them when it leaves. */
@@ -166,8 +168,9 @@ export class ClusterRegistrations implements LocalCallees {
 
   /** One of this node's sessions left: its callees left the dealer already; now the registry. */
   private left(session: Session): void {
-    for (const [key, bySession] of this.wants) {
-      if (!bySession.has(session.id)) continue
+    const keys = this.keysOf.get(session.id)
+    if (keys === undefined) return
+    for (const key of [...keys]) {
       this.unwant(key, session.id)
       this.cleanUp(key, session.id)
     }
@@ -290,6 +293,9 @@ export class ClusterRegistrations implements LocalCallees {
     let bySession = this.wants.get(key)
     if (bySession === undefined) this.wants.set(key, (bySession = new Map()))
     bySession.set(w.session.id, w)
+    let keys = this.keysOf.get(w.session.id)
+    if (keys === undefined) this.keysOf.set(w.session.id, (keys = new Set()))
+    keys.add(key)
   }
 
   private unwant(key: string, session: number): void {
@@ -297,6 +303,9 @@ export class ClusterRegistrations implements LocalCallees {
     if (bySession === undefined) return
     bySession.delete(session)
     if (bySession.size === 0) this.wants.delete(key)
+    const keys = this.keysOf.get(session)
+    keys?.delete(key)
+    if (keys?.size === 0) this.keysOf.delete(session)
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────
