@@ -266,6 +266,21 @@ export class Membership {
     })
   }
 
+  /**
+   * Resolves once every node thought alive has been heard since this node's (re)connection, or
+   * after `timeoutMs`. A starting node waits for it before it serves: until a node is heard, calls
+   * to its callees are refused as unreachable (see reachable()), and a node that just started must
+   * not refuse callees that are fine only because their first heartbeat is still on its way.
+   */
+  async heardFromAll(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs
+    const pending = (): boolean =>
+      [...this.table.values()].some((e) => e.state === 'alive' && !(e.heard && e.heardEpoch === this.linkEpoch))
+    for (let i = 0; i < Math.ceil(timeoutMs / HEARD_POLL_MS) + 1 && pending() && performance.now() < deadline; i++) {
+      await new Promise((r) => setTimeout(r, HEARD_POLL_MS))
+    }
+  }
+
   /** A clean stop: say so (the others act at once) and stop beating. */
   async leave(): Promise<void> {
     if (this.stopped) return
@@ -468,3 +483,6 @@ export class Membership {
     })
   }
 }
+
+/** How often heardFromAll() looks at the node table. */
+const HEARD_POLL_MS = 25

@@ -54,6 +54,8 @@ export class ClusterNode {
         await rc.start()
       }
       node.membership.start()
+      // Serve once the nodes known alive have been heard (one heartbeat, bounded): see heardFromAll.
+      await node.membership.heardFromAll(2 * settings.heartbeatMs)
     } catch (err) {
       await node.close()
       throw err
