@@ -4,7 +4,11 @@ import { Kvm } from '@nats-io/kv'
 import { realmBucket } from '../../src/router/cluster/keys.js'
 import { runCli } from '../support/cli.js'
 import { autobahnSession } from '../support/clients.js'
-import { eventually, TestCluster } from '../support/cluster.js'
+import { eventually, RouterNode, TestCluster } from '../support/cluster.js'
+import { NatsServer } from '../support/nats.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 describe('cluster foundation: nodes join through a real nats-server', () => {
   let cluster: TestCluster
@@ -66,6 +70,53 @@ describe('cluster foundation: nodes starting at the same moment', () => {
         const status = (await s.call('wampctl.cluster.status', [])) as { nodes: Array<{ node: string }> }
         expect(status.nodes.map((x) => x.node).sort()).toEqual(['x', 'y', 'z'])
       })
+    }
+  }, 120_000)
+})
+
+describe('cluster foundation: nodes authenticate to NATS', () => {
+  let nats: NatsServer | undefined
+  let dir: string | undefined
+  const nodes: RouterNode[] = []
+
+  afterAll(async () => {
+    for (const n of nodes) await n.kill9()
+    await nats?.close()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('user and password: a node with them joins; one without them is refused in one line', async () => {
+    nats = await NatsServer.start(['--user', 'wamp', '--pass', 's3cret'])
+    dir = mkdtempSync(join(tmpdir(), 'wampctl-auth-'))
+    nodes.push(await RouterNode.start('u1', nats.url, dir, { args: ['--cluster-user', 'wamp', '--cluster-pass', 's3cret'] }))
+    const s = await autobahnSession(nodes[0]!.url)
+    const status = (await s.call('wampctl.cluster.status', [])) as { node: string; nats: { state: string } }
+    expect(status.node).toBe('u1')
+    expect(status.nats.state).toBe('connected')
+    const refused = await runCli(['router', 'start', '--port', '0', '--no-context', '--cluster', nats.url, '--node', 'u2'], {
+      timeoutMs: 30_000,
+    })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^wampctl: cannot join the cluster through NATS at .*(Authorization|authorization|AUTHORIZATION)/m)
+    expect(refused.stderr).not.toMatch(/\n\s+at /)
+  }, 120_000)
+
+  it('a token: a node with it joins', async () => {
+    const tokenNats = await NatsServer.start(['--auth', 'tok-123'])
+    try {
+      const tdir = mkdtempSync(join(tmpdir(), 'wampctl-auth-'))
+      try {
+        const node = await RouterNode.start('t1', tokenNats.url, tdir, { args: ['--cluster-token', 'tok-123'] })
+        nodes.push(node)
+        const s = await autobahnSession(node.url)
+        const status = (await s.call('wampctl.cluster.status', [])) as { node: string }
+        expect(status.node).toBe('t1')
+      } finally {
+        rmSync(tdir, { recursive: true, force: true })
+      }
+    } finally {
+      for (const n of nodes.splice(1)) await n.kill9()
+      await tokenNats.close()
     }
   }, 120_000)
 })
