@@ -14,6 +14,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startChild, type BenchChild } from './children.js'
+import { startLoadGenerator } from './load-child.js'
 import type { RouterMessage } from './child-ipc.js'
 import type { BenchSerializer } from './load/codec.js'
 import type { LoadMessage, LoadPlan } from './load/plan.js'
@@ -91,17 +92,9 @@ export async function measureCluster(
       kind: 'rpc',
       rpc: CLUSTER_RPC,
     }
-    load = startChild<LoadMessage>(
-      `${what} load generator`,
-      join(here, 'load', 'main.js'),
-      JSON.stringify(plan),
-      timing.pin ? 1 : undefined,
-    )
-    const step = async (type: LoadMessage['type'], timeoutMs: number): Promise<LoadMessage> => {
-      const m = await load!.next((x) => x.type === type || x.type === 'error', timeoutMs, `'${type}' from the load generator`)
-      if (m.type === 'error') throw new Error(`${what}: load generator failed: ${m.message}`)
-      return m
-    }
+    const generator = startLoadGenerator(what, plan, timing.pin)
+    load = generator.child
+    const step = generator.step
     await step('ready', 30_000)
     await step('window-start', timing.warmupMs + 10_000)
     const sample = async (): Promise<{ nodes: Usage[]; nats: Usage | undefined }> => ({

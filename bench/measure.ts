@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { startChild, type BenchChild } from './children.js'
+import { startLoadGenerator } from './load-child.js'
 import type { RouterMessage } from './child-ipc.js'
 import type { BenchSerializer } from './load/codec.js'
 import type { LoadMessage, LoadPlan } from './load/plan.js'
@@ -74,17 +75,9 @@ export async function measure(
       windowMs: timing.windowMs,
       ...scenario,
     }
-    load = startChild<LoadMessage>(
-      `${what} load generator`,
-      join(here, 'load', 'main.js'),
-      JSON.stringify(plan),
-      timing.pin ? 1 : undefined,
-    )
-    const step = async (type: LoadMessage['type'], timeoutMs: number): Promise<LoadMessage> => {
-      const m = await load!.next((x) => x.type === type || x.type === 'error', timeoutMs, `'${type}' from the load generator`)
-      if (m.type === 'error') throw new Error(`${what}: load generator failed: ${m.message}`)
-      return m
-    }
+    const generator = startLoadGenerator(what, plan, timing.pin)
+    load = generator.child
+    const step = generator.step
     await step('ready', 15_000)
     await step('window-start', timing.warmupMs + 10_000)
     const before = await routerUsage(router)
