@@ -2,8 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect } from '@nats-io/transport-node'
+import { Kvm } from '@nats-io/kv'
+import { realmBucket } from '../../src/router/cluster/keys.js'
+import { unpack } from '../../src/router/cluster/wire.js'
 import { REPO_ROOT } from './cli.js'
 import { killAndWait, NatsServer } from './nats.js'
+import { RawPeer } from './raw-peer.js'
 
 /**
  * A real cluster for tests: a `nats-server` with JetStream and router nodes, each a separate
@@ -183,4 +188,50 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw last
+}
+
+/** Waits until node `node` sees `count` callees of (`uri`, `match`): its replica of the registry caught up. */
+export async function calleesSeen(cluster: TestCluster, node: string, uri: string, count: number, match = 'exact'): Promise<void> {
+  const admin = await RawPeer.joined(cluster.url(node))
+  try {
+    await eventually(async () => {
+      const found = await admin.call('wamp.registration.lookup', [uri, { match }])
+      const id = (found[3] as unknown[] | undefined)?.[0]
+      if (typeof id !== 'number') throw new Error(`node ${node} does not know ${uri} yet`)
+      const callees = await admin.call('wamp.registration.list_callees', [id])
+      const n = ((callees[3] as unknown[])[0] as unknown[]).length
+      if (n !== count) throw new Error(`node ${node} sees ${n} callees of ${uri}, not ${count}`)
+    })
+  } finally {
+    admin.terminate()
+  }
+}
+
+/** Fails with `what` unless `p` settles within `ms` (so that a hang is a clear failure, not a test timeout). */
+export function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms)
+  })
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
+/** The keys of realm1's KV bucket that hold something of `node`: its sessions, and records naming its callees or subscribers. */
+export async function entriesOf(natsUrl: string, node: string): Promise<string[]> {
+  const nc = await connect({ servers: natsUrl })
+  try {
+    const kv = await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))
+    const found: string[] = []
+    for await (const key of await kv.keys()) {
+      const e = await kv.get(key)
+      if (e === null || e.operation !== 'PUT') continue
+      const v = unpack<Record<string, unknown>>(e.value)
+      if (key.startsWith('ses.') && v.node === node) found.push(key)
+      const members = (v.callees ?? v.subscribers) as Array<{ node: string }> | undefined
+      if (members?.some((m) => m.node === node)) found.push(key)
+    }
+    return found
+  } finally {
+    await nc.close()
+  }
 }

@@ -15,6 +15,13 @@ export interface CalleeRecord {
   weight: number
   /** REGISTER option `concurrency`; null = no cap. */
   concurrency: number | null
+  /**
+   * Its `_deadline_ms` (or the realm's invocation deadline) when it has one. The callee's node
+   * enforces it; a calling node arms it too, so that its caller is answered at the deadline even
+   * when the callee's node cannot be heard (frozen, cut off) and would otherwise be waited for
+   * until it is declared dead.
+   */
+  deadlineMs?: number
   /** The life of `node` that registered it (ClusterLink.incarnation): a restarted node's cleanup spares its new life. */
   incarnation?: string
   /** Why `state` or `weight` last changed (cordon, drain, set_weight…), for wampctl.callee.on_state on every node. */

@@ -148,13 +148,15 @@ export class RegistrationsReplica implements KeyHandler {
       callee = new Callee(a.reg, want.session, want.discloseCaller, want.deadlineMs, want.concurrency)
     } else {
       // Its node applies the REGISTER's disclose_caller and deadline; the cap is shown (and held per node) here too.
+      // The deadline is armed here as well (one timer per call, only for callees that have one): a
+      // caller here is answered wamp.error.timeout at the deadline even if the callee's node is frozen.
       const proxy = this.remoteSessions.obtain(c.node, c.session, {
         authid: c.authid,
         authrole: c.authrole,
         authmethod: '',
         authprovider: '',
       })
-      callee = new Callee(a.reg, proxy, false, 0, c.concurrency ?? UNLIMITED)
+      callee = new Callee(a.reg, proxy, false, c.deadlineMs ?? 0, c.concurrency ?? UNLIMITED)
     }
     a.callees.set(c.session, callee)
     this.realm.dealer.adoptCallee(callee, c.state, c.weight)

@@ -94,7 +94,12 @@ export class ClusterRegistrations implements LocalCallees {
       }
       if (mine === undefined) this.want(key, want)
       try {
-        const written = await this.registry.register(r.procedure, r.match, r.invoke, this.calleeRecord(session, r.weight, r.concurrency))
+        const written = await this.registry.register(
+          r.procedure,
+          r.match,
+          r.invoke,
+          this.calleeRecord(session, r.weight, r.concurrency, r.deadlineMs),
+        )
         await this.seen(written.revision)
         if (session.closed) return this.cleanUp(key, session.id) // it left meanwhile: its departure may have run before this write
         want.registration = { id: written.record.id, created: written.record.created }
@@ -209,7 +214,7 @@ export class ClusterRegistrations implements LocalCallees {
     // Its callee here, if the record still had it: it comes back as it is now (weight, cordon).
     const callee = this.replica.callee(key, session)
     const live = callee?.attached === true ? callee : undefined
-    const record = this.calleeRecord(want.session, live?.weight ?? want.weight, want.concurrency, live?.state)
+    const record = this.calleeRecord(want.session, live?.weight ?? want.weight, want.concurrency, want.deadlineMs, live?.state)
     this.repairing.add(id)
     const write = this.registry
       .ensureCallee(want.uri, want.match, want.invoke, record, want.registration)
@@ -310,8 +315,14 @@ export class ClusterRegistrations implements LocalCallees {
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────
 
-  private calleeRecord(session: Session, weight: number, concurrency: number, state: CalleeState = 'active'): CalleeRecord {
-    return {
+  private calleeRecord(
+    session: Session,
+    weight: number,
+    concurrency: number,
+    deadlineMs: number,
+    state: CalleeState = 'active',
+  ): CalleeRecord {
+    const record: CalleeRecord = {
       node: this.link.node,
       session: session.id,
       authid: session.authid,
@@ -321,6 +332,8 @@ export class ClusterRegistrations implements LocalCallees {
       concurrency: concurrency === UNLIMITED ? null : concurrency,
       incarnation: this.link.incarnation,
     }
+    if (deadlineMs > 0) record.deadlineMs = deadlineMs
+    return record
   }
 
   private inOrder(session: Session, op: () => Promise<void>): void {
