@@ -17,6 +17,7 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
     '<%= config.bin %> router start --rawsocket 127.0.0.1:8081 --rawsocket unix:/run/wampctl.sock',
     '<%= config.bin %> router start --tls-cert cert.pem --tls-key key.pem --rawsocket 0.0.0.0:8443',
     '<%= config.bin %> router start --admin 127.0.0.1:9100 --grace 30s --log-format json',
+    '<%= config.bin %> router start --port 8081 --cluster nats://n1:4222,nats://n2:4222,nats://n3:4222 --cluster-replicas 3 --node b --cluster-nkey /etc/wampctl/node.nk',
   ]
   static override enableJsonFlag = false
   static override flags = {
@@ -75,7 +76,19 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
     'cluster-user': Flags.string({ description: 'NATS user', dependsOn: ['cluster-pass'] }),
     'cluster-pass': Flags.string({ description: 'NATS password', env: 'WAMPCTL_CLUSTER_PASS', dependsOn: ['cluster-user'] }),
     'cluster-token': Flags.string({ description: 'NATS token', env: 'WAMPCTL_CLUSTER_TOKEN' }),
+    'cluster-nkey': Flags.string({ description: "file holding this node's NATS nkey seed (SU…, as `nk -gen user` prints)" }),
+    'cluster-creds': Flags.string({ description: 'NATS .creds file (user JWT and nkey seed, as `nsc` writes it)' }),
+    'cluster-ca': Flags.string({ description: "CA bundle (PEM) that signed the NATS servers' certificates: TLS to NATS" }),
+    'cluster-replicas': Flags.integer({
+      description: 'replicas of the KV buckets the cluster creates: 3 on a NATS cluster of 3 [default: 1]',
+      min: 1,
+      max: 5,
+    }),
     'node-timeout': Flags.string({ description: 'a node silent this long is dead and its sessions are removed (e.g. 5s) [default: 5s]' }),
+    heartbeat: Flags.string({
+      description:
+        'how often this node tells the others it is alive, at most a third of --node-timeout (e.g. 500ms) [default: 1s, or a fifth of --node-timeout when that is less]',
+    }),
     'context-name': Flags.string({ description: 'name of the context written for the CLI', default: 'local' }),
     'no-context': Flags.boolean({ description: 'do not write a context' }),
   }
@@ -111,7 +124,12 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
         user: f['cluster-user'],
         pass: f['cluster-pass'],
         token: f['cluster-token'],
+        nkeyFile: f['cluster-nkey'],
+        credsFile: f['cluster-creds'],
+        ca: f['cluster-ca'],
+        replicas: f['cluster-replicas'],
         nodeTimeoutMs: f['node-timeout'] === undefined ? undefined : parseDuration(f['node-timeout'], '--node-timeout'),
+        heartbeatMs: f.heartbeat === undefined ? undefined : parseDuration(f.heartbeat, '--heartbeat'),
       },
       context: f['no-context'] ? false : f['context-name'],
       logger,

@@ -4,7 +4,8 @@ import { loadConfigFile, normalizeRealm, type Logger, type RealmConfig, type Rou
 import { RouterConfigError } from '../router/errors.js'
 import { Router } from '../router/router.js'
 import type { TlsOptions } from '../router/tls.js'
-import type { ClusterOptions } from '../router/cluster/options.js'
+import { DEFAULT_NODE_TIMEOUT_MS, type ClusterOptions } from '../router/cluster/options.js'
+import { formatDuration } from '../ops/duration.js'
 import { UsageError, WampctlError } from '../client/errors.js'
 import { saveContext } from './context.js'
 
@@ -138,11 +139,21 @@ async function adminSecret(cluster: ClusterOptions | undefined, logger: Logger |
 
 function clusterOption(file: ClusterOptions | undefined, flags: Partial<ClusterOptions> | undefined): ClusterOptions | undefined {
   const merged = { ...file, ...definedOnly(flags ?? {}) }
-  if (merged.servers === undefined && merged.node === undefined) return undefined
+  if (merged.servers === undefined && merged.node === undefined) {
+    if (Object.keys(merged).length > 0)
+      throw new UsageError('the cluster flags (--cluster-*, --heartbeat, --node-timeout) need --cluster nats://HOST:PORT and --node NAME')
+    return undefined
+  }
   if (merged.servers === undefined)
     throw new UsageError('--node needs --cluster nats://HOST:PORT (or "cluster.servers" in the config file)')
   if (merged.node === undefined)
     throw new UsageError('--cluster needs --node NAME, unique in the cluster (or "cluster.node" in the config file)')
+  const heartbeat = flags?.heartbeatMs
+  const timeout = merged.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS
+  if (heartbeat !== undefined && 3 * heartbeat > timeout)
+    throw new UsageError(
+      `--heartbeat ${formatDuration(heartbeat)} must be at most a third of the node timeout (${formatDuration(timeout)}, --node-timeout): two late heartbeats must not make a node dead`,
+    )
   return merged as ClusterOptions
 }
 

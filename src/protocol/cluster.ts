@@ -33,6 +33,13 @@ export interface ClusterNodeStatus {
   nats: NatsLinkState
   /** Its WAMP listener URL, as it reported it (null when unknown). */
   url: string | null
+  /**
+   * Fingerprint of its realms, roles and auth (12 hex digits): every node should run the same
+   * config file. Null when unknown (not heard yet, or a node that does not say).
+   */
+  config: string | null
+  /** Its fingerprint is not the answering node's: it runs another configuration (a rolling change, or a mistake). */
+  config_differs: boolean
 }
 
 export interface ClusterStatus {

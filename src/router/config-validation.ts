@@ -43,8 +43,8 @@ export function validateConfig(value: unknown): void {
     if (!(typeof c.servers === 'string' || (Array.isArray(c.servers) && c.servers.every((x) => typeof x === 'string'))))
       fail('cluster.servers', 'must be a NATS URL or a list of them')
     optional(c, 'node', 'string', 'cluster')
-    for (const k of ['name', 'user', 'pass', 'token', 'nkeySeed']) optional(c, k, 'string', 'cluster')
-    for (const k of ['heartbeatMs', 'nodeTimeoutMs']) optional(c, k, 'number', 'cluster')
+    for (const k of ['name', 'user', 'pass', 'token', 'nkeySeed', 'nkeyFile', 'credsFile', 'ca']) optional(c, k, 'string', 'cluster')
+    for (const k of ['heartbeatMs', 'nodeTimeoutMs', 'replicas']) optional(c, k, 'number', 'cluster')
   }
   if (cfg.rawsocket !== undefined) {
     if (!Array.isArray(cfg.rawsocket) || !cfg.rawsocket.every((a) => typeof a === 'string'))

@@ -6,7 +6,8 @@ import { CloseUri } from '../protocol/error-uris.js'
 import { AdminServer, type AdminOptions, type AdminSource } from './admin/admin-server.js'
 import { AuthThrottle } from './auth-throttle.js'
 import type { AuthConfig } from './authenticator.js'
-import { callQueueLimits, normalizeRealm, type Logger, type RouterOptions } from './config.js'
+import { callQueueLimits, normalizeRealm, type Logger, type NormalizedRealm, type RouterOptions } from './config.js'
+import { configFingerprint } from './config-fingerprint.js'
 import { Connection, type ConnectionHost } from './connection.js'
 import { DropReason, RouterCounters } from './counters.js'
 import { frameLimitsFrom, transportCap, type FrameLimits } from './frame-limits.js'
@@ -65,6 +66,8 @@ export class Router implements ConnectionHost, AdminSource {
   readonly handshakeTimeoutMs: number
   readonly maxEventQueueBytes: number
   private readonly auth = new Map<string, AuthConfig>()
+  /** The realms as configured: a cluster node publishes their fingerprint (every node should run the same). */
+  private readonly realmConfigs: NormalizedRealm[] = []
   private readonly connections = new Set<Connection>()
   readonly logger: Logger
   private readonly roles: Record<string, unknown>
@@ -135,6 +138,7 @@ export class Router implements ConnectionHost, AdminSource {
       if (this.extensions) this.stopExtensions.push(installExtensions(realm, { statsIntervalMs: options.statsIntervalMs ?? 1000 }))
       this.realms.set(cfg.name, realm)
       this.auth.set(cfg.name, cfg.auth)
+      this.realmConfigs.push(cfg)
     }
   }
 
@@ -209,7 +213,9 @@ export class Router implements ConnectionHost, AdminSource {
   private async joinCluster(options: ClusterOptions): Promise<void> {
     // Imported here, so that a router without a cluster loads nothing of NATS.
     const { ClusterNode } = await import('./cluster/start.js')
-    this.cluster = await ClusterNode.start(options, this.realms.values(), this.logger, (err, ctx) => this.onInternalError(err, ctx))
+    this.cluster = await ClusterNode.start(options, this.realms.values(), configFingerprint(this.realmConfigs), this.logger, (err, ctx) =>
+      this.onInternalError(err, ctx),
+    )
   }
 
   /** Leave the cluster, bounded: a NATS that is away must not hold the router's exit. */

@@ -272,7 +272,7 @@ describe('the CLI against a node', () => {
     expect(human.code, human.stderr).toBe(0)
     const rows = tableRows(human.stdout)
     expect(rows[0]![0]).toMatch(/^cluster \S+: 3 of 3 nodes alive; answered by node b/)
-    expect(rows[1]).toEqual(['NODE', 'STATE', 'SESSIONS', 'CALLS/S', 'NATS', 'LAST SEEN', 'STARTED', 'URL'])
+    expect(rows[1]).toEqual(['NODE', 'STATE', 'SESSIONS', 'CALLS/S', 'NATS', 'LAST SEEN', 'STARTED', 'CONFIG', 'URL'])
     expect(rows.slice(2).map((r) => [r[0], r[1]])).toEqual([
       ['a', 'alive'],
       ['b *', 'alive'],

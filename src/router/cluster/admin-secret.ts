@@ -14,7 +14,7 @@ export async function clusterAdminSecret(options: ClusterOptions, proposed: stri
   const settings = clusterSettings(options)
   const link = await ClusterLink.connect(settings, log)
   try {
-    const kv = await openBucket(new Kvm(link.nc), clusterBucket(settings.name))
+    const kv = await openBucket(new Kvm(link.nc), clusterBucket(settings.name), settings.replicas)
     try {
       await kv.create(ADMIN_KEY, new TextEncoder().encode(proposed))
       return proposed

@@ -1,9 +1,20 @@
 import { randomBytes } from 'node:crypto'
-import { connect, nkeyAuthenticator, tokenAuthenticator, type NatsConnection, type Status } from '@nats-io/transport-node'
+import { readFileSync } from 'node:fs'
+import {
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  nkeys,
+  tokenAuthenticator,
+  type Authenticator,
+  type NatsConnection,
+  type Status,
+  type TlsOptions,
+} from '@nats-io/transport-node'
 import { Kvm, type KV } from '@nats-io/kv'
 import type { Logger } from '../config.js'
 import { realmBucket } from './keys.js'
-import type { ClusterSettings } from './options.js'
+import { DEFAULT_REPLICAS, type ClusterSettings } from './options.js'
 import { Subjects } from './subjects.js'
 
 export class ClusterConnectError extends Error {
@@ -14,11 +25,12 @@ export class ClusterConnectError extends Error {
  * Create a KV bucket, or open it when it exists. Two nodes starting at the same moment both
  * create it; the server may then refuse the loser ("subjects overlap with an existing stream")
  * while the winner's stream is being made: the loser opens the winner's (a few tries, bounded).
+ * `replicas` counts only when this call creates it: an existing bucket keeps its own.
  */
-export async function openBucket(kvm: Kvm, name: string): Promise<KV> {
+export async function openBucket(kvm: Kvm, name: string, replicas = DEFAULT_REPLICAS): Promise<KV> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await kvm.create(name, { history: 1 })
+      return await kvm.create(name, { history: 1, replicas })
     } catch (err) {
       try {
         return await kvm.open(name)
@@ -61,12 +73,7 @@ export class ClusterLink {
   }
 
   static async connect(settings: ClusterSettings, log: Logger): Promise<ClusterLink> {
-    const authenticator =
-      settings.nkeySeed !== undefined
-        ? nkeyAuthenticator(new TextEncoder().encode(settings.nkeySeed))
-        : settings.token !== undefined
-          ? tokenAuthenticator(settings.token)
-          : undefined
+    const authenticator = natsAuthenticator(settings)
     let nc: NatsConnection
     try {
       nc = await connect({
@@ -75,6 +82,7 @@ export class ClusterLink {
         user: settings.user,
         pass: settings.pass,
         authenticator,
+        tls: natsTls(settings),
         reconnect: true,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
@@ -110,7 +118,7 @@ export class ClusterLink {
     const name = realmBucket(this.settings.name, realm)
     let kv = this.buckets.get(name)
     if (kv === undefined) {
-      kv = openBucket(this.kvm, name)
+      kv = openBucket(this.kvm, name, this.settings.replicas)
       this.buckets.set(name, kv)
       kv.catch(() => this.buckets.delete(name))
     }
@@ -148,5 +156,49 @@ export class ClusterLink {
         return
       }
     }
+  }
+}
+
+/**
+ * The authenticator for the credentials in the settings (user/password go as plain options). The
+ * files are read here, and a seed is checked here, so that a wrong one is one clear line at start.
+ */
+function natsAuthenticator(settings: ClusterSettings): Authenticator | undefined {
+  if (settings.token !== undefined) return tokenAuthenticator(settings.token)
+  if (settings.credsFile !== undefined) {
+    const creds = readSecret(settings.credsFile, 'NATS credentials file (--cluster-creds)')
+    if (!/-----BEGIN NATS USER JWT-----/.test(new TextDecoder().decode(creds)))
+      throw new ClusterConnectError(`${settings.credsFile} is not a NATS .creds file (no "BEGIN NATS USER JWT" block)`)
+    return credsAuthenticator(creds)
+  }
+  let seed: string | undefined = settings.nkeySeed
+  let from = 'cluster.nkeySeed'
+  if (settings.nkeyFile !== undefined) {
+    seed = new TextDecoder().decode(readSecret(settings.nkeyFile, 'NATS nkey seed file (--cluster-nkey)')).trim()
+    from = settings.nkeyFile
+  }
+  if (seed === undefined) return undefined
+  try {
+    if (!nkeys.fromSeed(new TextEncoder().encode(seed)).getPublicKey().startsWith('U')) throw new Error('not a user key')
+  } catch {
+    throw new ClusterConnectError(`${from}: not a NATS user nkey seed (one line starting "SU", as \`nk -gen user\` prints)`)
+  }
+  return nkeyAuthenticator(new TextEncoder().encode(seed))
+}
+
+/** TLS to NATS: verified against `ca` when given; required by a `tls://` URL; else whatever the server asks for. */
+function natsTls(settings: ClusterSettings): TlsOptions | undefined {
+  if (settings.ca !== undefined) {
+    readSecret(settings.ca, 'CA bundle for NATS (--cluster-ca)')
+    return { caFile: settings.ca }
+  }
+  return settings.servers.some((s) => s.startsWith('tls://')) ? {} : undefined
+}
+
+function readSecret(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path)
+  } catch (err) {
+    throw new ClusterConnectError(`cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
 }

@@ -2,6 +2,7 @@ import type { Subscription } from '@nats-io/transport-node'
 import type { NatsLinkState } from '../../protocol/cluster.js'
 import type { Logger } from '../config.js'
 import type { ClusterLink, LinkState } from './link.js'
+import { FORGET_DEAD_AFTER_TIMEOUTS } from './options.js'
 import { pack, unpack } from './wire.js'
 
 /** What a node says of one realm in its heartbeat. */
@@ -24,6 +25,8 @@ export interface Heartbeat {
   nats: NatsLinkState
   /** By realm name. */
   realms: Record<string, RealmLoad>
+  /** Fingerprint of its realms, roles and auth (config-fingerprint.ts): every node should have the same. */
+  config?: string
 }
 
 /** A node's last word on a clean stop: the others act on its departure at once, not after the timeout. */
@@ -54,6 +57,8 @@ export interface NodeView {
   url: string | null
   nats: NatsLinkState
   realms: Record<string, RealmLoad>
+  /** Fingerprint of its realms, roles and auth; null when it did not say (a node of an older version). */
+  config: string | null
   /** alive: heard within the node timeout (or just met); dead: silent past it. */
   state: 'alive' | 'dead'
   self: boolean
@@ -74,6 +79,7 @@ interface Entry {
   url: string | null
   nats: NatsLinkState
   realms: Record<string, RealmLoad>
+  config: string | null
   state: 'alive' | 'dead'
   /** Heard at least one heartbeat of this incarnation (else only known from the KV: see expect()). */
   heard: boolean
@@ -87,6 +93,8 @@ interface Entry {
 export interface MembershipHost {
   /** This node's load per realm, for its heartbeat. */
   load(): Record<string, RealmLoad>
+  /** Fingerprint of this node's realms, roles and auth, for its heartbeat. */
+  config: string
   log: Logger
   onError: (err: unknown, context: string) => void
 }
@@ -223,6 +231,7 @@ export class Membership {
         url: this.url,
         nats: this.link.state,
         realms: this.host.load(),
+        config: this.host.config,
         state: 'alive',
         self: true,
         lastSeenMs: 0,
@@ -237,6 +246,7 @@ export class Membership {
         url: e.url,
         nats: e.nats,
         realms: e.realms,
+        config: e.config,
         state: e.state,
         self: false,
         lastSeenMs: Math.max(0, Math.round(now - e.lastHeard)),
@@ -259,6 +269,7 @@ export class Membership {
       url: null,
       nats: 'closed',
       realms: {},
+      config: null,
       state: 'alive',
       heard: false,
       lastHeard: performance.now(),
@@ -315,6 +326,7 @@ export class Membership {
       url: this.url,
       nats: this.link.state,
       realms: this.host.load(),
+      config: this.host.config,
     }
     try {
       this.link.nc.publish(this.link.subjects.heartbeat, pack(hb))
@@ -341,6 +353,7 @@ export class Membership {
       return
     }
     const e = this.table.get(m.node)
+    if (m.kind === 'beat') this.compareConfig(m, e)
     if (m.kind === 'leave') {
       if (e === undefined || e.incarnation !== m.incarnation) return
       this.table.delete(m.node)
@@ -376,6 +389,26 @@ export class Membership {
     }
   }
 
+  /**
+   * Every node should run the same realms, roles and auth (they are not replicated): say so once
+   * when a node (or a new life of it) runs another configuration, or changes to another one. Not a
+   * refusal: a rolling change of the config file passes through a mixed cluster.
+   */
+  private compareConfig(hb: Heartbeat, known: Entry | undefined): void {
+    const config = hb.config ?? null
+    if (config === null || config === this.host.config) return
+    if (known !== undefined && known.heard && known.incarnation === hb.incarnation && known.config === config) return
+    this.host.log.warn(
+      'cluster: a node runs another configuration (realms, roles, auth) than this node; start every node with the same config file',
+      {
+        node: hb.node,
+        config,
+        this_node: this.node,
+        this_config: this.host.config,
+      },
+    )
+  }
+
   private entryOf(hb: Heartbeat): Entry {
     return {
       node: hb.node,
@@ -384,6 +417,7 @@ export class Membership {
       url: hb.url,
       nats: hb.nats,
       realms: hb.realms,
+      config: hb.config ?? null,
       state: 'alive',
       heard: true,
       lastHeard: performance.now(),
@@ -405,6 +439,12 @@ export class Membership {
       return
     }
     for (const e of this.table.values()) {
+      if (e.state === 'dead' && now - e.lastHeard > FORGET_DEAD_AFTER_TIMEOUTS * this.nodeTimeoutMs) {
+        // Listed as dead long enough for an operator to see it went; heard again, it is met anew.
+        this.table.delete(e.node)
+        this.host.log.info('cluster: forgot a node dead for long', { node: e.node, incarnation: e.incarnation })
+        continue
+      }
       if (e.state !== 'alive' || now - e.lastHeard <= this.nodeTimeoutMs) continue
       e.state = 'dead'
       this.host.log.warn('cluster: node silent past the node timeout: down', {

@@ -23,11 +23,13 @@ export class ClusterNode {
 
   private constructor(
     readonly link: ClusterLink,
+    /** Fingerprint of this node's realms, roles and auth (config-fingerprint.ts), in its heartbeats. */
+    readonly config: string,
     log: Logger,
     private readonly onError: (err: unknown, context: string) => void,
   ) {
     this.requests = new NodeRequests(link)
-    this.membership = new Membership(link, { load: () => this.load(), log, onError })
+    this.membership = new Membership(link, { load: () => this.load(), config, log, onError })
   }
 
   get node(): string {
@@ -38,12 +40,13 @@ export class ClusterNode {
   static async start(
     options: ClusterOptions,
     realms: Iterable<Realm>,
+    config: string,
     log: Logger,
     onError: (err: unknown, context: string) => void,
   ): Promise<ClusterNode> {
     const settings = clusterSettings(options)
     const link = await ClusterLink.connect(settings, log)
-    const node = new ClusterNode(link, log, onError)
+    const node = new ClusterNode(link, config, log, onError)
     try {
       for (const realm of realms) {
         const kv = await link.bucket(realm.name)
@@ -60,7 +63,15 @@ export class ClusterNode {
       await node.close()
       throw err
     }
-    log.info('cluster: joined', { node: settings.node, cluster: settings.name, servers: settings.servers })
+    log.info('cluster: joined', {
+      node: settings.node,
+      cluster: settings.name,
+      servers: settings.servers,
+      replicas: settings.replicas,
+      heartbeat_ms: settings.heartbeatMs,
+      node_timeout_ms: settings.nodeTimeoutMs,
+      config,
+    })
     return node
   }
 

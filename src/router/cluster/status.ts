@@ -7,7 +7,9 @@ export const SINGLE_ROUTER_STATUS: ClusterStatus = { cluster: null, node: null, 
 
 /** `wampctl.cluster.status` on a cluster node: every node of its membership table, with its load in `realm`. */
 export function clusterStatus(link: ClusterLink, membership: Membership, realm: string): ClusterStatus {
-  const nodes: ClusterNodeStatus[] = membership.nodes().map((n) => ({
+  const views = membership.nodes()
+  const own = views.find((n) => n.self)?.config ?? null
+  const nodes: ClusterNodeStatus[] = views.map((n) => ({
     node: n.node,
     incarnation: n.incarnation,
     state: n.state,
@@ -18,6 +20,8 @@ export function clusterStatus(link: ClusterLink, membership: Membership, realm: 
     calls_per_s: n.realms[realm]?.calls_per_s ?? 0,
     nats: n.nats,
     url: n.url,
+    config: n.config,
+    config_differs: n.config !== null && own !== null && n.config !== own,
   }))
   return { cluster: link.settings.name, node: link.node, nats: { servers: link.settings.servers, state: link.state }, nodes }
 }
