@@ -110,9 +110,15 @@ function killPid(pid: number, signal: NodeJS.Signals): void {
 /** taskset exists and there are at least two CPUs: router and load generator get one each. */
 export const canPin = availableParallelism() >= 2 && ['/usr/bin/taskset', '/bin/taskset'].some((p) => existsSync(p))
 
+/**
+ * Extra node flags for every child, e.g. `BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'`
+ * to profile the routers during a run (node refuses --cpu-prof in NODE_OPTIONS).
+ */
+const childNodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0)
+
 /** Start `node script arg` with IPC; `cpu` pins it (when pinning is possible and wanted). */
 export function startChild<In>(name: string, script: string, arg: string, cpu: number | undefined): BenchChild<In> {
-  const node = [process.execPath, script, arg]
+  const node = [process.execPath, ...childNodeArgs, script, arg]
   const [cmd, ...args] = cpu !== undefined && canPin ? ['taskset', '-c', String(cpu), ...node] : node
   const proc = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
   const child = new BenchChild<In>(name, proc)

@@ -323,6 +323,62 @@ describe('calls across nodes', () => {
     const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => callers[i % 2]!.call(uri, [i])))
     expect(replies.map((r: Message) => (r[3] as number[])[0])).toEqual(Array.from({ length: 100 }, (_, i) => i))
   })
+
+  // A turn's frames from one node to another go as one NATS message, split under NATS's max_payload
+  // (1 MiB by default): these calls carry 1.6 MB each way in one burst.
+  it('large binary payloads in one burst cross both ways, each call getting its own bytes back', async () => {
+    const uri = freshUri('large')
+    const callee = await rawCallee('b', uri, 'a', {}, 'msgpack')
+    const burst = 4
+    const pending: Message[] = []
+    // Answer only once every INVOCATION is here, all at once: the callee's node sends them in one turn.
+    callee.serve((inv) => {
+      pending.push(inv)
+      if (pending.length === burst)
+        for (const p of pending.splice(0)) callee.send([70, p[1], {}, [Buffer.alloc(400_000, 255 - ((p[4] as number[])[0] as number))]])
+      return undefined
+    })
+    const caller = await RawPeer.joined(cluster.url('a'), 'msgpack')
+    const replies = await Promise.all(Array.from({ length: burst }, (_, i) => caller.call(uri, [i, Buffer.alloc(400_000, i)])))
+    replies.forEach((r, i) => {
+      expect(r[0]).toBe(50)
+      expect(Buffer.from((r[3] as Uint8Array[])[0]!).equals(Buffer.alloc(400_000, 255 - i))).toBe(true)
+    })
+  })
+
+  it("a call or a result larger than NATS's max_payload: the caller gets wamp.error.payload_size_exceeded, not a hang", async () => {
+    const uri = freshUri('toolarge')
+    const callee = await rawCallee('b', uri, 'c', {}, 'msgpack')
+    callee.serve((inv) => [70, inv[1], {}, [(inv[4] as unknown[])[0] === 'big result' ? Buffer.alloc(1_200_000) : 'ok']])
+    const caller = await RawPeer.joined(cluster.url('c'), 'msgpack')
+    const bigCall = await caller.call(uri, [Buffer.alloc(1_200_000)])
+    expect([bigCall[0], bigCall[4]]).toEqual([8, 'wamp.error.payload_size_exceeded'])
+    const bigResult = await caller.call(uri, ['big result'])
+    expect([bigResult[0], bigResult[4]]).toEqual([8, 'wamp.error.payload_size_exceeded'])
+    expect((await caller.call(uri, ['small']))[3]).toEqual(['ok'])
+  })
+
+  it('progressive results sent in one burst, some of them large, reach the caller on another node in order', async () => {
+    const uri = freshUri('burst')
+    const callee = await rawCallee('c', uri, 'b', {}, 'msgpack')
+    const count = 60
+    // Every 20th progress carries 300 kB, so the burst spans several NATS messages.
+    const chunk = (i: number): unknown => (i % 20 === 0 ? Buffer.alloc(300_000, i) : i)
+    callee.serve((inv) => {
+      for (let i = 0; i < count; i++) callee.send([70, inv[1], { progress: true }, [i, chunk(i)]])
+      return [70, inv[1], {}, ['done']]
+    })
+    const caller = await RawPeer.joined(cluster.url('b'), 'cbor')
+    const result = await caller.call(uri, [], {}, { receive_progress: true })
+    expect(result[3]).toEqual(['done'])
+    const progress = caller.received.filter((m) => m[0] === 50 && (m[2] as { progress?: boolean }).progress === true)
+    expect(progress.map((m) => (m[3] as unknown[])[0])).toEqual(Array.from({ length: count }, (_, i) => i))
+    for (const m of progress) {
+      const [i, c] = m[3] as [number, unknown]
+      if (i % 20 === 0) expect(Buffer.from(c as Uint8Array).equals(Buffer.alloc(300_000, i))).toBe(true)
+      else expect(c).toBe(i)
+    }
+  })
 })
 
 /** These change the cluster (a node dies, NATS goes away): they run last, in this order. */

@@ -9,12 +9,16 @@ import type { Realm } from '../realm.js'
 import type { Callee } from '../registration.js'
 import { msgpackSerializer } from '../serializers.js'
 import type { Session, SessionTransport } from '../session.js'
-import { answerMessage, CallKind, decodeCallMessage, interruptMessage, invocationMessage } from './call-wire.js'
+import { answerFrame, CallKind, decodeCallFrames, interruptFrame, invocationFrame } from './call-wire.js'
 import type { ClusterLink } from './link.js'
 import type { Membership } from './membership.js'
+import { Outbox, type Undelivered } from './outbox.js'
 import type { RemoteSessions } from './remote-session.js'
 import { ProxyTransport, type CallSink } from './proxy-transport.js'
 import { RemoteCaller, type AnswerSink } from './remote-caller.js'
+
+/** NATS's default max_payload, until the server's INFO says otherwise. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024
 
 /** Remote callers with no call for this long are forgotten (they are made again on their next call). */
 const IDLE_CALLER_SWEEP_MS = 60_000
@@ -36,7 +40,7 @@ class CallingNode {
     readonly name: string,
     /** The life of the node these calls come from (a node restarted with the same name is another one). */
     readonly incarnation: string,
-    /** Where answers to it go. */
+    /** Where answers to it go: its calls subject. */
     readonly answers: string,
   ) {}
 }
@@ -55,7 +59,9 @@ class CallingNode {
  */
 export class CallForwarding implements AnswerSink, CallSink {
   private readonly callingNodes = new Map<string, CallingNode>()
-  private readonly subscriptions: Subscription[]
+  private readonly subscription: Subscription
+  /** Frames to other nodes, one NATS message per node per turn. */
+  readonly outbox: Outbox
   private readonly sweep: NodeJS.Timeout
   private readonly stopWatchingLink: () => void
 
@@ -68,11 +74,13 @@ export class CallForwarding implements AnswerSink, CallSink {
     private readonly membership: Pick<Membership, 'reachable'>,
     private readonly onError: (err: unknown, context: string) => void,
   ) {
-    const subjects = link.subjects
-    this.subscriptions = [
-      link.nc.subscribe(subjects.invocations(link.node, realm.name), { callback: (err, msg) => void (err === null && this.received(msg)) }),
-      link.nc.subscribe(subjects.answers(link.node, realm.name), { callback: (err, msg) => void (err === null && this.answered(msg)) }),
-    ]
+    this.outbox = new Outbox(
+      (subject, data) => link.nc.publish(subject, data),
+      () => link.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+    )
+    this.subscription = link.nc.subscribe(link.subjects.calls(link.node, realm.name), {
+      callback: (err, msg) => void (err === null && this.received(msg)),
+    })
     this.sweep = setInterval(() => this.forgetIdleCallers(), IDLE_CALLER_SWEEP_MS)
     this.sweep.unref()
     this.stopWatchingLink = link.onState((state) => void (state !== 'connected' && this.linkLost()))
@@ -80,7 +88,7 @@ export class CallForwarding implements AnswerSink, CallSink {
 
   /** The transport of the proxy of session `session` of node `node` (RealmCluster.remoteTransport). */
   transport(node: string, session: number): SessionTransport {
-    return new ProxyTransport(this, node, session, this.link.subjects.invocations(node, this.realm.name))
+    return new ProxyTransport(this, node, session, this.link.subjects.calls(node, this.realm.name))
   }
 
   /** Node `node` (its life `incarnation`) is down: its callers' calls here are given up (their callees get an INTERRUPT). */
@@ -94,7 +102,8 @@ export class CallForwarding implements AnswerSink, CallSink {
   close(): void {
     clearInterval(this.sweep)
     this.stopWatchingLink()
-    for (const s of this.subscriptions) s.unsubscribe()
+    this.outbox.flush()
+    this.subscription.unsubscribe()
     for (const calling of this.callingNodes.values()) this.dropCallers(calling)
     this.callingNodes.clear()
   }
@@ -113,7 +122,7 @@ export class CallForwarding implements AnswerSink, CallSink {
     // Right after a NATS outage, a node not heard again yet would lose it: the call goes elsewhere now.
     if (!this.membership.reachable(t.node)) return this.unreachable(proxy, id, ErrorUri.unavailable, `node ${t.node} cannot be reached now`)
     const caller = inv.caller
-    const message = invocationMessage(
+    const frame = invocationFrame(
       this.link.node,
       this.link.incarnation,
       t.session,
@@ -123,27 +132,29 @@ export class CallForwarding implements AnswerSink, CallSink {
       caller.authrole,
       data,
     )
-    try {
-      this.link.nc.publish(t.subject, message)
-    } catch (err) {
-      this.unreachable(proxy, id, ErrorUri.unavailable, `node ${t.node} cannot be reached: ${(err as Error).message}`)
-    }
+    this.outbox.add(t.subject, frame.head, frame.message, {
+      undelivered: (why, tooLarge) =>
+        tooLarge
+          ? this.unreachable(proxy, id, ErrorUri.payloadSizeExceeded, `the call is larger than NATS takes between nodes: ${why}`)
+          : this.unreachable(proxy, id, ErrorUri.unavailable, `node ${t.node} cannot be reached: ${why}`),
+    })
   }
 
   /** The dealer sent `interrupt` (cancel, timeout, caller gone) to the proxy of `t.session`. */
   forwardInterrupt(t: ProxyTransport, interrupt: unknown[]): void {
     const details = interrupt[2] as Dict
-    if (this.membership.reachable(t.node)) {
-      try {
-        return this.link.nc.publish(t.subject, interruptMessage(this.link.node, this.link.incarnation, t.session, interrupt))
-      } catch {
-        // as while NATS is away
-      }
+    // Only a `kill` cancel waits for the callee's answer: if the INTERRUPT cannot go, that answer
+    // would never come, so the caller gets it now.
+    const undeliveredKill: Undelivered = {
+      undelivered: () => {
+        const proxy = this.proxies.get(t.session)
+        if (details.mode === 'kill' && proxy !== undefined)
+          this.unreachable(proxy, interrupt[1] as number, ErrorUri.canceled, 'the call was canceled')
+      },
     }
-    // Only a `kill` cancel waits for the callee's answer: it would never come, so the caller gets it now.
-    const proxy = this.proxies.get(t.session)
-    if (details.mode === 'kill' && proxy !== undefined)
-      this.unreachable(proxy, interrupt[1] as number, ErrorUri.canceled, 'the call was canceled')
+    if (!this.membership.reachable(t.node)) return undeliveredKill.undelivered('unreachable', false)
+    const frame = interruptFrame(this.link.node, this.link.incarnation, t.session, interrupt)
+    this.outbox.add(t.subject, frame.head, frame.message, undeliveredKill)
   }
 
   /**
@@ -160,6 +171,7 @@ export class CallForwarding implements AnswerSink, CallSink {
    * callers here get `canceled`, the callees here an INTERRUPT.
    */
   private linkLost(): void {
+    this.outbox.discard()
     for (const proxy of this.proxies.all()) {
       for (const id of [...proxy.invocations.keys()])
         this.realm.dealer.invocationError(proxy, id, ErrorUri.canceled, ['the connection between the nodes was lost'], undefined)
@@ -170,14 +182,22 @@ export class CallForwarding implements AnswerSink, CallSink {
 
   // ── In: the callee's node ───────────────────────────────────────────────────────────────
 
+  /** A message of frames from another node: each frame in order, one failing frame failing no other. */
   private received(msg: Msg): void {
-    let m: unknown[] | undefined
+    let frames: unknown[][]
     try {
-      m = decodeCallMessage(msg.data)
-      if (m[0] === CallKind.invocation) this.invocation(m)
-      else if (m[0] === CallKind.interrupt) this.interrupt(m)
+      frames = decodeCallFrames(msg.data)
     } catch (err) {
-      this.onError(err, `cluster: a call from node ${String(m?.[1])}`)
+      return this.onError(err, 'cluster: a message of calls from another node could not be read')
+    }
+    for (const m of frames) {
+      try {
+        if (m[0] === CallKind.invocation) this.invocation(m)
+        else if (m[0] === CallKind.interrupt) this.interrupt(m)
+        else if (m[0] === CallKind.answer) this.answered(m)
+      } catch (err) {
+        this.onError(err, m[0] === CallKind.answer ? 'cluster: an answer from another node' : `cluster: a call from node ${String(m[1])}`)
+      }
     }
   }
 
@@ -255,7 +275,7 @@ export class CallForwarding implements AnswerSink, CallSink {
     if (calling?.incarnation !== incarnation) {
       // A new life of that node: the calls of its previous life are over (nobody waits for them).
       if (calling !== undefined) this.dropCallers(calling)
-      calling = new CallingNode(name, incarnation, this.link.subjects.answers(name, this.realm.name))
+      calling = new CallingNode(name, incarnation, this.link.subjects.calls(name, this.realm.name))
       this.callingNodes.set(name, calling)
     }
     return calling
@@ -301,34 +321,39 @@ export class CallForwarding implements AnswerSink, CallSink {
     const call = calling.calls.get(id)
     if (call === undefined) return
     if (!result || (message[2] as Dict).progress !== true) calling.calls.delete(id)
-    this.publish(calling.answers, answerMessage(call.callee, data))
+    const frame = answerFrame(call.callee, data)
+    this.outbox.add(calling.answers, frame.head, frame.message, {
+      // Too large for NATS: the caller gets an error instead of waiting for ever. (NATS closed: this node is leaving; the calling node gives the call up.)
+      undelivered: (why, tooLarge) => {
+        if (!tooLarge) return
+        const error = [
+          MessageCode.ERROR,
+          MessageCode.CALL,
+          id,
+          {},
+          ErrorUri.payloadSizeExceeded,
+          [`the result is larger than NATS takes between nodes: ${why}`],
+        ]
+        this.send(calling, call.callee, error)
+      },
+    })
   }
 
+  /** An answer made here (not by the callee). One that cannot go (NATS closed: this node is leaving) is dropped: the calling node gives the call up on its side. */
   private send(calling: CallingNode, callee: number, message: unknown[]): void {
-    this.publish(calling.answers, answerMessage(callee, msgpackSerializer.encode(message)))
-  }
-
-  private publish(subject: string, data: Uint8Array): void {
-    try {
-      this.link.nc.publish(subject, data)
-    } catch {
-      // NATS is closed (this node is leaving): the calling node gives the call up on its side.
-    }
+    const frame = answerFrame(callee, msgpackSerializer.encode(message))
+    this.outbox.add(calling.answers, frame.head, frame.message)
   }
 
   /** An answer from the callee's node: the proxy's YIELD or ERROR, to this node's dealer. */
-  private answered(msg: Msg): void {
-    try {
-      const [callee, answer] = decodeCallMessage(msg.data) as [number, unknown[]]
-      const proxy = this.proxies.get(callee)
-      if (proxy === undefined) return // dropped meanwhile: its callers were answered `canceled`
-      if (answer[0] === MessageCode.RESULT) {
-        this.realm.dealer.yield(proxy, answer[1] as number, answer[2] as Dict, answer[3] as Args, answer[4] as Kwargs)
-      } else if (answer[0] === MessageCode.ERROR) {
-        this.realm.dealer.invocationError(proxy, answer[2] as number, answer[4] as string, answer[5] as Args, answer[6] as Kwargs)
-      }
-    } catch (err) {
-      this.onError(err, 'cluster: an answer from another node')
+  private answered(m: unknown[]): void {
+    const [, callee, answer] = m as [number, number, unknown[]]
+    const proxy = this.proxies.get(callee)
+    if (proxy === undefined) return // dropped meanwhile: its callers were answered `canceled`
+    if (answer[0] === MessageCode.RESULT) {
+      this.realm.dealer.yield(proxy, answer[1] as number, answer[2] as Dict, answer[3] as Args, answer[4] as Kwargs)
+    } else if (answer[0] === MessageCode.ERROR) {
+      this.realm.dealer.invocationError(proxy, answer[2] as number, answer[4] as string, answer[5] as Args, answer[6] as Kwargs)
     }
   }
 }

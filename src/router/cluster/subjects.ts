@@ -10,16 +10,13 @@ export class Subjects {
   }
 
   /**
-   * Calls into `node` in `realm`: INVOCATION and INTERRUPT for its callees. One subject per realm,
-   * so that NATS dispatches by realm and each realm's forwarding decodes only its own calls.
+   * Calls into and answers to `node` in `realm`: INVOCATION and INTERRUPT for its callees, RESULT
+   * and ERROR for its callers, in frames batched per turn (call-wire.ts). One subject per node and
+   * realm, so that a turn's frames from one node to another go as one message, and each realm's
+   * forwarding decodes only its own calls.
    */
-  invocations(node: string, realm: string): string {
-    return `${this.cluster}.node.${node}.inv.${token(realm)}`
-  }
-
-  /** Answers to `node` in `realm`: RESULT and ERROR for calls its callers made. */
-  answers(node: string, realm: string): string {
-    return `${this.cluster}.node.${node}.res.${token(realm)}`
+  calls(node: string, realm: string): string {
+    return `${this.cluster}.node.${node}.call.${token(realm)}`
   }
 
   /** Requests to `node` (request-reply): kill a session, drain a callee, its part of a snapshot. */
