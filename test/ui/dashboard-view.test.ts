@@ -12,6 +12,7 @@ import {
   REGISTRATION_COLUMNS,
   registrationTable,
 } from '../../src/ui/dashboard/view.js'
+import { SERIES_COLORS, SeriesColors } from '../../src/ui/dashboard/series-colors.js'
 
 function model(): LiveModel {
   const m = new LiveModel()
@@ -125,5 +126,28 @@ describe('dashboard view data', () => {
     const regs = fitColumns(REGISTRATION_COLUMNS, 50)
     expect(regs.headers).toEqual(['  URI', 'CALLS/S', 'ERRORS', 'SPREAD'])
     expect(width(regs)).toBeLessThanOrEqual(50)
+  })
+})
+
+describe('SeriesColors', () => {
+  it('keeps a surviving callee’s colour when one before it leaves, and gives a newcomer a free one', () => {
+    const colors = new SeriesColors()
+    const [a, b, c] = colors.assign([11, 22, 33])
+    expect(new Set([a, b, c]).size).toBe(3)
+    // 11 replaced by 44 (a rolling replace): 22 and 33 move up a position but keep their colours
+    const after = colors.assign([22, 33, 44])
+    expect(after.slice(0, 2)).toEqual([b, c])
+    expect(after[2]).toBe(a)
+    // the chart draws each line in the colour given for its callee
+    const z = dashboardData(model(), 7, 180)
+    expect(lineSeries(z.callees, 4, 1000, 4, ['red', 'blue']).map((s) => s.style.line)).toEqual(['red', 'blue'])
+  })
+
+  it('cycles the palette when there are more callees than colours, each callee keeping its own', () => {
+    const colors = new SeriesColors()
+    const sessions = Array.from({ length: SERIES_COLORS.length + 2 }, (_, i) => i + 1)
+    const first = colors.assign(sessions)
+    expect(new Set(first.slice(0, SERIES_COLORS.length)).size).toBe(SERIES_COLORS.length)
+    expect(colors.assign(sessions)).toEqual(first)
   })
 })

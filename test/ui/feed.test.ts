@@ -87,6 +87,40 @@ describe('live feed against a real router with real callees', () => {
     expect(log.some((t) => t.startsWith(`leave ${gone.session}`))).toBe(true)
   })
 
+  it('a callee that leaves while a snapshot is on its way stays gone when that older snapshot lands', async () => {
+    const router = await liveRouter({ statsIntervalMs: 100 })
+    await callee(router, 'feed.race', 'race-1')
+    const gone = await callee(router, 'feed.race', 'race-2')
+    const meta = await adminMeta(router)
+    // The real snapshot, held after the router answered: it stands for a RESULT read in the same
+    // chunk as the meta events that follow it (those are applied first).
+    const real = meta.snapshot.bind(meta)
+    let taken: () => void = () => {}
+    const takenP = new Promise<void>((r) => (taken = r))
+    let release: (() => void) | undefined
+    meta.snapshot = async () => {
+      const snap = await real()
+      if (release === undefined && feed !== undefined) {
+        taken()
+        await new Promise<void>((r) => (release = r))
+      }
+      return snap
+    }
+    let feed: LiveFeed | undefined
+    feed = await startFeed(meta, { resnapshotDelayMs: 10, resnapshotMaxWaitMs: 50 })
+    const f = feed
+    const id = registrationRows(f.model).find((r) => r.uri === 'feed.race')!.id
+    // a structural change: a snapshot is taken (with race-1, race-2, race-3) and held
+    await callee(router, 'feed.race', 'race-3')
+    await takenP
+    const before = f.snapshots
+    await gone.client.close()
+    await until(on(f), () => f.events.since().some((e) => e.text.startsWith(`leave ${gone.session}`)), 'race-2 to leave')
+    release!()
+    await until(on(f), () => f.snapshots > before, 'the held snapshot to land')
+    expect(calleeRows(f.model, id).map((x) => x.authid)).toEqual(['race-1', 'race-3'])
+  })
+
   it('applies cordon / uncordon from wampctl.callee.on_state', async () => {
     const router = await liveRouter({ statsIntervalMs: 100 })
     const a = await callee(router, 'feed.state', 'st-1')

@@ -22,6 +22,13 @@ function calleeRows(s: string): string[] {
   return [...table.matchAll(/^│[> ](\d+)\s+\d+\s+([\w-]+)\s+(?:active|cordoned|draining)\s/gm)].map((m) => `#${m[1]} ${m[2]}`)
 }
 
+/** The colour (last SGR sequence before it on its line) of the legend entry `entry` on a styled capture. */
+function legendColor(styled: string, entry: string): string | undefined {
+  const line = styled.split('\n').find((l) => l.includes(entry))
+  if (line === undefined) return undefined
+  return [...line.slice(0, line.indexOf(entry)).matchAll(/\x1b\[[0-9;]*m/g)].at(-1)?.[0]
+}
+
 function startDashboard(url: string, width: number, height: number, admin = ADMIN): TmuxScreen {
   const s = new TmuxScreen('dash-replace')
   s.start(wampctlArgv(['dashboard'], { url, ...admin }), { WAMPCTL_CONFIG_DIR: tempConfigDir(), NCURSES_NO_UTF8_ACS: '1' }, width, height)
@@ -39,10 +46,10 @@ async function legendWhenTableShows(s: TmuxScreen, expected: string[], what: str
 }
 
 describe('dashboard: the chart legend after a replace names the callees there now', () => {
-  // At 80×24 the callee box shows two rows: one callee there, one coming.
+  // At 80×24 too the callee box shows three callees (the short layout): the replace is followed there.
   for (const { width, height, others } of [
     { width: 160, height: 48, others: ['keep-2'] },
-    { width: 80, height: 24, others: [] },
+    { width: 80, height: 24, others: ['keep-2'] },
   ]) {
     it(`a callee replaced by hand (the new one registers, the old one leaves), at ${width}×${height}`, async () => {
       const router = await liveRouter({ statsIntervalMs: 250 })
@@ -58,9 +65,13 @@ describe('dashboard: the chart legend after a replace names the callees there no
       const both = numbered(['old-1', ...others, 'new-9'])
       expect(await legendWhenTableShows(screen, both, 'new-9 added')).toEqual(both)
 
+      // each line's colour belongs to its callee: keep-2's stays when old-1 before it leaves
+      const keepColor = legendColor(screen.captureStyled(), '#2 keep-2')
+      expect(keepColor).toBeDefined()
       await old.client.close()
       const now = numbered([...others, 'new-9'])
       expect(await legendWhenTableShows(screen, now, 'old-1 gone')).toEqual(now)
+      expect(legendColor(screen.captureStyled(), '#1 keep-2')).toBe(keepColor)
       // and it stays right on later frames: one that shows a registration added since
       await callee(router, 'dash.other', 'other-1')
       const later = await screen.waitForScreen((text) => /^│ {2}dash\.other\s/m.test(text), 'a later frame with dash.other')

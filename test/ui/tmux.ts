@@ -60,6 +60,11 @@ export class TmuxScreen {
     return this.tmux('capture-pane', '-p', '-t', this.name).stdout
   }
 
+  /** The screen with its colours and attributes as SGR escape sequences (tmux `capture-pane -e`). */
+  captureStyled(): string {
+    return this.tmux('capture-pane', '-p', '-e', '-t', this.name).stdout
+  }
+
   /** Send keys as tmux names them ('Enter', 'Escape', 'Tab', 'j'). */
   keys(...keys: string[]): void {
     const r = this.tmux('send-keys', '-t', this.name, ...keys)

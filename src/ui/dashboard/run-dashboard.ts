@@ -24,6 +24,7 @@ import {
   registrationTable,
   type DashboardData,
 } from './view.js'
+import { SeriesColors } from './series-colors.js'
 import { CALLEE_KEYS, createWidgets, REGISTRATION_KEYS } from './widgets.js'
 
 export interface RunDashboardOptions {
@@ -53,6 +54,8 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
   let pending: { action: CalleeAction; target: ActionTarget } | null = null
   let lastSeq = 0
   let data: DashboardData = dashboardData(source.model, selectedId, samples)
+  // a callee's line keeps its colour while it stays on the chart
+  const colors = new SeriesColors()
 
   const mode = (): string =>
     disconnectedLine(source) ??
@@ -96,7 +99,7 @@ export async function runDashboard(options: RunDashboardOptions): Promise<void> 
     label(w.bar, ` load share % by callee — ${uri} `)
     w.bar.setData(barData(data.callees))
     label(w.line, ` calls/s per callee — ${uri} `)
-    const series = lineSeries(data.callees, samples, source.intervalMs)
+    const series = lineSeries(data.callees, samples, source.intervalMs, undefined, colors.assign(data.callees.map((c) => c.session)))
     w.line.setData(series.length > 0 ? series : [{ title: '-', x: ['now', 'now'], y: [0, 0], style: { line: 'normal' } }])
     // blessed-contrib draws a new legend box on every setData with a black border (invisible on a dark terminal)
     const legend = (w.line as unknown as { legend?: { style: { border?: { fg?: string } } } }).legend

@@ -1,6 +1,7 @@
 import { fit, fmtCount, fmtMs, fmtRate, fmtShare, fmtSpread } from '../live/format.js'
 import type { LiveModel } from '../live/model.js'
 import { calleeRows, registrationRows, sortAndFilter, type CalleeRow, type RegistrationRow } from '../live/rows.js'
+import { SERIES_COLORS } from './series-colors.js'
 
 /**
  * What the dashboard's widgets show, computed from the live model without blessed (so it can be
@@ -14,9 +15,6 @@ export interface DashboardData {
   registration: RegistrationRow | undefined
   callees: CalleeRow[]
 }
-
-/** Line chart colours, one per callee (cycled). */
-export const SERIES_COLORS = ['yellow', 'green', 'cyan', 'magenta', 'red', 'blue', 'white'] as const
 
 export function dashboardData(model: LiveModel, selectedId: number | null, samples: number): DashboardData {
   const registrations = sortAndFilter(registrationRows(model), 'uri')
@@ -41,13 +39,15 @@ export function barData(callees: CalleeRow[]): { titles: string[]; data: number[
 /**
  * Line chart: calls/s per callee over the last samples (left-padded with zeros so every series
  * lines up). The window grows with the history, from `minSamples` up to `maxSamples`, so a fresh
- * dashboard does not squeeze its first seconds into the right edge.
+ * dashboard does not squeeze its first seconds into the right edge. `colors` (one per callee, from
+ * SeriesColors) keeps a callee's colour while it stays; without it, colours follow positions.
  */
 export function lineSeries(
   callees: CalleeRow[],
   maxSamples: number,
   intervalMs: number,
   minSamples = 30,
+  colors?: readonly string[],
 ): Array<{ title: string; x: string[]; y: number[]; style: { line: string } }> {
   const longest = callees.reduce((m, c) => Math.max(m, c.history.length), 0)
   const n = Math.max(2, Math.min(maxSamples, Math.max(minSamples, longest)))
@@ -58,7 +58,7 @@ export function lineSeries(
   return callees.map((c, i) => {
     const h = c.history.slice(-n)
     const y = [...new Array<number>(n - h.length).fill(0), ...h.map((v) => Number(v.toFixed(1)))]
-    return { title: calleeLabel(c), x, y, style: { line: SERIES_COLORS[i % SERIES_COLORS.length]! } }
+    return { title: calleeLabel(c), x, y, style: { line: colors?.[i] ?? SERIES_COLORS[i % SERIES_COLORS.length]! } }
   })
 }
 

@@ -19,6 +19,9 @@ export interface DashboardWidgets {
   calleeLayout: TableLayout
 }
 
+/** Below this many rows the dashboard uses its short layout. */
+const SHORT_SCREEN = 36
+
 /** Gap between table columns: blessed-contrib pads with columnSpacing - 1 spaces (CELL_GAP). */
 const SPACING = CELL_GAP + 1
 
@@ -29,6 +32,9 @@ export const CALLEE_KEYS = 'j/k select · c cordon · u uncordon · d drain · e
  * The dashboard grid (12 × 12): load distribution (bar) and calls/s per callee (line) on top,
  * registrations and the selected registration's callees below left, the meta event log below
  * right; a y/n prompt box hidden until an action asks.
+ *
+ * On a short terminal (an 80×24 one) the charts give a row of the grid to the callees: with the
+ * tall layout the callee box showed two callees there, too few to follow a replace.
  */
 export function createWidgets(
   blessed: Blessed,
@@ -45,8 +51,10 @@ export function createWidgets(
     ...(output?.output !== undefined ? { output: output.output } : {}),
   } as Widgets.IScreenOptions)
   const grid = new contrib.grid({ rows: 12, cols: 12, screen })
+  const charts = (screen.height as number) < SHORT_SCREEN ? 4 : 5
+  const calleeTop = charts + 4
 
-  const bar = grid.set(0, 0, 5, 6, contrib.bar, {
+  const bar = grid.set(0, 0, charts, 6, contrib.bar, {
     label: ' load share % by callee ',
     barWidth: 6,
     barSpacing: 9,
@@ -57,7 +65,7 @@ export function createWidgets(
     barFgColor: 'normal',
     labelColor: 'normal',
   })
-  const line = grid.set(0, 6, 5, 6, contrib.line, {
+  const line = grid.set(0, 6, charts, 6, contrib.line, {
     label: ' calls/s per callee ',
     showLegend: true,
     legend: { width: 18 },
@@ -68,7 +76,7 @@ export function createWidgets(
     // axis and labels in the terminal's own foreground (the default black axis vanishes on a dark background)
     style: { text: 'normal', baseline: 'normal' },
   })
-  const registrations = grid.set(5, 0, 4, 8, contrib.table, {
+  const registrations = grid.set(charts, 0, 4, 8, contrib.table, {
     label: ' registrations ',
     keys: false,
     interactive: true,
@@ -80,7 +88,7 @@ export function createWidgets(
   })
   // blessed-contrib puts the rows one cell right of the header line: line them up
   registrations.rows.left = 0
-  const callees = grid.set(9, 0, 3, 8, contrib.table, {
+  const callees = grid.set(calleeTop, 0, 12 - calleeTop, 8, contrib.table, {
     label: ' callees ',
     keys: false,
     interactive: true,
@@ -91,7 +99,7 @@ export function createWidgets(
     columnWidth: [1],
   })
   callees.rows.left = 0
-  const log = grid.set(5, 8, 7, 4, contrib.log, {
+  const log = grid.set(charts, 8, 12 - charts, 4, contrib.log, {
     label: ' meta events ',
     fg: 'default',
     bufferLength: 200,

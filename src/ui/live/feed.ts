@@ -83,6 +83,13 @@ export class LiveFeed implements LiveSource {
   private firstDirtyAt: number | undefined
   private snapshotting = false
   private dirty = false
+  /**
+   * Removals seen while a snapshot was on its way: the snapshot may predate them (its result and
+   * the event can arrive in one read, the event applied first), so they are applied again on top
+   * of it. Otherwise a callee that left came back from a stale snapshot and stayed until the next
+   * structural change.
+   */
+  private removalsDuringSnapshot: Array<() => void> = []
   private stopped = false
   private retryTimer: NodeJS.Timeout | undefined
   private ageTimer: NodeJS.Timeout | undefined
@@ -300,7 +307,7 @@ export class LiveFeed implements LiveSource {
         const [session, sent] = args as [number, string | undefined]
         // Crossbar sends only [session]: the authid is the one the model knows
         const authid = typeof sent === 'string' ? sent : this.authidOf(session)
-        m.removeSession(session)
+        this.remove(() => m.removeSession(session))
         this.events.add('leave', `leave ${session}${authid !== null ? ` ${authid}` : ''}`)
         break
       }
@@ -320,7 +327,7 @@ export class LiveFeed implements LiveSource {
         const [session, reg] = args as [number | null, number]
         if (typeof session === 'number') {
           this.events.add('unregister', `unregister ${this.uriOf(reg)} ${session}`)
-          m.removeCallee(reg, session)
+          this.remove(() => m.removeCallee(reg, session))
         } else {
           // Crossbar, after a session closed: no session named. Which callee went, a snapshot says
           // (its on_leave, when it comes, removes the session's callees too).
@@ -332,11 +339,17 @@ export class LiveFeed implements LiveSource {
       case RegistrationMeta.onDelete: {
         const [, reg] = args as [number, number]
         this.events.add('delete', `delete ${this.uriOf(reg)}`)
-        m.removeRegistration(reg)
+        this.remove(() => m.removeRegistration(reg))
         break
       }
     }
     this.notify()
+  }
+
+  /** Apply a removal now, and again on top of the snapshot in flight if there is one. */
+  private remove(apply: () => void): void {
+    apply()
+    if (this.snapshotting) this.removalsDuringSnapshot.push(apply)
   }
 
   /** Debounced: `resnapshotDelayMs` after the last request, at most `resnapshotMaxWaitMs` after the first. */
@@ -360,10 +373,12 @@ export class LiveFeed implements LiveSource {
     this.firstDirtyAt = undefined
     this.dirty = false
     this.snapshotting = true
+    this.removalsDuringSnapshot = []
     try {
       const snap = await this.current.snapshot()
       if (this.stopped) return
       this.model.applySnapshot(snap)
+      for (const removal of this.removalsDuringSnapshot) removal()
       this.snapshots++
       this.lastUpdateAt = Date.now()
       this.problem = null
@@ -373,6 +388,7 @@ export class LiveFeed implements LiveSource {
       this.problem = `snapshot failed: ${(err as Error).message}`
     } finally {
       this.snapshotting = false
+      this.removalsDuringSnapshot = []
     }
     this.notify()
     if (this.dirty) this.scheduleSnapshot()
