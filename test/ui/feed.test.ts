@@ -98,17 +98,17 @@ describe('live feed against a real router with real callees', () => {
     let taken: () => void = () => {}
     const takenP = new Promise<void>((r) => (taken = r))
     let release: (() => void) | undefined
+    let hold = false
     meta.snapshot = async () => {
       const snap = await real()
-      if (release === undefined && feed !== undefined) {
+      if (hold && release === undefined) {
         taken()
         await new Promise<void>((r) => (release = r))
       }
       return snap
     }
-    let feed: LiveFeed | undefined
-    feed = await startFeed(meta, { resnapshotDelayMs: 10, resnapshotMaxWaitMs: 50 })
-    const f = feed
+    const f = await startFeed(meta, { resnapshotDelayMs: 10, resnapshotMaxWaitMs: 50 })
+    hold = true
     const id = registrationRows(f.model).find((r) => r.uri === 'feed.race')!.id
     // a structural change: a snapshot is taken (with race-1, race-2, race-3) and held
     await callee(router, 'feed.race', 'race-3')

@@ -26,6 +26,7 @@ function calleeRows(s: string): string[] {
 function legendColor(styled: string, entry: string): string | undefined {
   const line = styled.split('\n').find((l) => l.includes(entry))
   if (line === undefined) return undefined
+  // eslint-disable-next-line no-control-regex -- an SGR sequence starts with ESC
   return [...line.slice(0, line.indexOf(entry)).matchAll(/\x1b\[[0-9;]*m/g)].at(-1)?.[0]
 }
 
