@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connect } from '@nats-io/transport-node'
-import { Kvm } from '@nats-io/kv'
+import { describe, expect, it } from 'vitest'
 import { ExtensionUri, type RouterSnapshot } from '../../src/protocol/extensions.js'
 import { RegistrationMeta, SessionMeta, SubscriptionMeta } from '../../src/protocol/meta-uris.js'
-import { realmBucket, registrationKey, sessionKey, subscriptionKey } from '../../src/router/cluster/keys.js'
+import { registrationKey, sessionKey, subscriptionKey } from '../../src/router/cluster/keys.js'
 import type { RegistrationRecord, SessionRecord, SubscriptionRecord } from '../../src/router/cluster/records.js'
 import { pack } from '../../src/router/cluster/wire.js'
 import { craSign } from '../support/admin.js'
 import { connFlags, runCli } from '../support/cli.js'
 import type { SerializerName } from '../support/clients.js'
-import { calleesSeen, entriesOf, eventually, settlesWithin, TestCluster } from '../support/cluster.js'
+import { calleesSeen, entriesOf, eventually, settlesWithin, TestCluster, withRealmBucket } from '../support/cluster.js'
 import { failureOf, openPeer, type ClientKind, type Peer } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 
@@ -49,15 +47,7 @@ const MIX: Array<[ClientKind, SerializerName]> = [
   ['autobahn', 'cbor'],
 ]
 
-let cluster: TestCluster
-
-beforeAll(async () => {
-  cluster = await TestCluster.start([...NODES], { config: CONFIG })
-}, 90_000)
-
-afterAll(async () => {
-  await cluster?.close()
-}, 30_000)
+const cluster = TestCluster.forFile([...NODES], { config: CONFIG })
 
 /** A client on each node (anonymous, so admin), of each kind and serializer. */
 async function callers(): Promise<Record<string, Peer>> {
@@ -311,9 +301,7 @@ describe('a node restarted under the same name', () => {
     // Node e's previous life, as NATS would hold it had e died a moment ago: the others never heard of it.
     const ghost = 4_000_000_000_123
     const uri = 'com.sem.ghost'
-    const nc = await connect({ servers: cluster.nats.url })
-    try {
-      const kv = await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))
+    await withRealmBucket(cluster.nats.url, async (kv) => {
       const session: SessionRecord = {
         node: 'e',
         incarnation: 'e-previous-life',
@@ -348,9 +336,7 @@ describe('a node restarted under the same name', () => {
       await kv.put(sessionKey(ghost), pack(session))
       await kv.put(registrationKey(uri, 'exact'), pack(registration))
       await kv.put(subscriptionKey(`${uri}.topic`, 'exact'), pack(subscription))
-    } finally {
-      await nc.close()
-    }
+    })
     const observer = await openPeer('wampy', cluster.url('a'), 'json')
     await eventually(async () => expect((await observer.call(SessionMeta.list)).args[0]).toContain(ghost))
     await calleesSeen(cluster, 'a', uri, 1)
@@ -405,3 +391,55 @@ describe('deadlines when the callee’s node is frozen', () => {
     cluster.nodes.delete('f')
   }, 60_000)
 })
+
+describe('a subscription record made again by another node', () => {
+  it('a local subscriber that a new record left out is put back into it, keeps its subscription id and gets every node’s publications', async () => {
+    const topic = 'com.sem.resubscribed'
+    const kept = await RawPeer.joined(cluster.url('b'), 'msgpack')
+    const request = kept.nextRequest()
+    kept.send([32, request, {}, topic])
+    const old = (await kept.nextOf(33, request))[2] as number
+    const from = await callers()
+    const subscribers = async (p: Peer): Promise<{ id: unknown; sessions: number[] }> => {
+      const id = (await p.call(SubscriptionMeta.lookup, [topic])).args[0]
+      const sessions = id === null ? [] : ((await p.call(SubscriptionMeta.listSubscribers, [id])).args[0] as number[])
+      return { id, sessions }
+    }
+    for (const n of NODES)
+      await eventually(async () => expect(await subscribers(from[n]!)).toEqual({ id: old, sessions: [kept.sessionId] }))
+    // Another node's new record of the topic (another id, a subscriber of a node g), made over b's.
+    const renewed = 777_003
+    await updateRecord(subscriptionKey(topic, 'exact'), {
+      id: renewed,
+      uri: topic,
+      match: 'exact',
+      created: new Date().toISOString(),
+      subscribers: [{ node: 'g', session: 4_000_000_000_456 }],
+    } satisfies SubscriptionRecord)
+    // b puts its subscriber back into it: every node lists both under the new id.
+    for (const n of NODES)
+      await eventually(async () =>
+        expect(await subscribers(from[n]!)).toEqual({ id: renewed, sessions: [4_000_000_000_456, kept.sessionId] }),
+      )
+    // Publications of every other node reach it, under the subscription id it was given.
+    await from.a!.publish(topic, ['from a'])
+    await from.c!.publish(topic, ['from c'])
+    const events = [await kept.nextOf(36), await kept.nextOf(36)]
+    expect(events.map((e) => [e[1], (e[4] as unknown[])[0]]).sort()).toEqual([
+      [old, 'from a'],
+      [old, 'from c'],
+    ])
+    kept.terminate()
+    for (const n of NODES)
+      await eventually(async () => expect(await subscribers(from[n]!)).toEqual({ id: renewed, sessions: [4_000_000_000_456] }))
+    await updateRecord(subscriptionKey(topic, 'exact'), undefined)
+  })
+})
+
+/** Replace (or delete, `undefined`) the record at `key` of realm1's bucket, behind the nodes' backs. */
+function updateRecord(key: string, record: object | undefined): Promise<unknown> {
+  return withRealmBucket(cluster.nats.url, async (kv) => {
+    const revision = (await kv.get(key))!.revision
+    return record === undefined ? kv.delete(key, { previousSeq: revision }) : kv.update(key, pack(record), revision)
+  })
+}

@@ -8,7 +8,7 @@ import type { MatchPolicy } from '../uri.js'
 import { KeyPrefix } from './keys.js'
 import { Publications } from './publications.js'
 import type { RealmCluster } from './realm-cluster.js'
-import type { SubscriberRecord } from './records.js'
+import type { SubscriberRecord, SubscriptionRecord } from './records.js'
 import { keyOf, markedQuiet, reconciled, SubscriptionWriter, withSubscriber, without } from './subscription-writes.js'
 import { SubscriptionsReplica } from './subscriptions-replica.js'
 
@@ -32,7 +32,7 @@ export class ClusterPubSub {
   private retry: NodeJS.Timeout | undefined
 
   constructor(private readonly rc: RealmCluster) {
-    this.replica = new SubscriptionsReplica(rc.realm, rc.node)
+    this.replica = new SubscriptionsReplica(rc.realm, rc.node, (uri, match, record) => this.check(uri, match, record))
     rc.replica.handle(KeyPrefix.subscription, this.replica)
     this.writer = new SubscriptionWriter(rc.kv, this.replica)
     this.publications = new Publications(rc.realm, rc.link, this.replica, rc.onError)
@@ -122,23 +122,47 @@ export class ClusterPubSub {
     const targets = new Map<string, { uri: string; match: MatchPolicy }>()
     for (const s of this.replica.subscriptionsOf(node)) targets.set(keyOf(s.uri, s.match), { uri: s.uri, match: s.match })
     for (const s of broker.index.values()) targets.set(keyOf(s.uri, s.match), { uri: s.uri, match: s.match })
-    await Promise.all(
-      [...targets].map(([key, { uri, match }]) =>
-        this.writer
-          .serial(key, () => {
-            const local = broker.index.get(uri, match)
-            const live = local === undefined ? [] : [...local.subscribers].filter((s) => !s.closed).map((s) => s.id)
-            return this.writer.change(
-              key,
-              reconciled(node, live, uri, match, () => local?.id ?? this.writer.freshId()),
-            )
-          })
-          .catch((err: unknown) => {
-            this.reconcileLater()
-            this.rc.onError(err, `cluster: reconciling this node's subscribers of '${uri}'`)
-          }),
-      ),
-    )
+    await Promise.all([...targets].map(([key, { uri, match }]) => this.reconcileKey(key, uri, match)))
+  }
+
+  /** This node's subscribers in the record of (uri, match) become exactly its live subscribers of it. */
+  private reconcileKey(key: string, uri: string, match: MatchPolicy): Promise<void> {
+    const broker = this.rc.realm.broker
+    return this.writer
+      .serial(key, () => {
+        const local = broker.index.get(uri, match)
+        const live = local === undefined ? [] : [...local.subscribers].filter((s) => !s.closed).map((s) => s.id)
+        return this.writer.change(
+          key,
+          reconciled(this.rc.node, live, uri, match, () => local?.id ?? this.writer.freshId()),
+        )
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.reconcileLater()
+          this.rc.onError(err, `cluster: reconciling this node's subscribers of '${uri}'`)
+        },
+      )
+  }
+
+  /**
+   * A record was applied here: if it left out a live subscriber of this node (another node took
+   * this one for dead and removed it, or made the record again over it), the subscriber goes back
+   * in at once, keeping the subscription id its session was given. This node's own removals take
+   * the session out of the broker first, so they never look like a loss.
+   */
+  private check(uri: string, match: MatchPolicy, record: SubscriptionRecord | undefined): void {
+    const local = this.rc.realm.broker.index.get(uri, match)
+    if (local === undefined) return
+    const node = this.rc.node
+    const inRecord = (session: number): boolean => record?.subscribers.some((s) => s.node === node && s.session === session) === true
+    for (const s of local.subscribers) {
+      if (s.closed || inRecord(s.id)) continue
+      if (this.rc.link.connected) void this.reconcileKey(keyOf(uri, match), uri, match)
+      else this.reconcileLater()
+      return
+    }
   }
 
   /** Remove one subscriber of this node; never fails: while NATS is away the record is made right later. */

@@ -67,6 +67,8 @@ export class SubscriptionsReplica implements KeyHandler {
   constructor(
     private readonly realm: Realm,
     private readonly node: string,
+    /** A record of (uri, match) was applied (undefined: deleted): ClusterPubSub checks it still holds this node's subscribers. */
+    private readonly onApplied: (uri: string, match: MatchPolicy, record: SubscriptionRecord | undefined) => void = () => {},
   ) {}
 
   apply(key: string, value: Uint8Array | undefined, revision: number): void {
@@ -91,6 +93,8 @@ export class SubscriptionsReplica implements KeyHandler {
     this.byKey.set(key, { sub: after, revision })
     this.publishMeta(before?.record, record)
     this.wake(key, revision)
+    const subject = record ?? before?.record
+    if (subject !== undefined) this.onApplied(subject.uri, subject.match, record)
   }
 
   /** The record of `key` as last applied here, with that change's revision (undefined: never seen). */
