@@ -137,17 +137,17 @@ function sum(values: Array<number | null>): number | null {
   return total
 }
 
+/** The fields of a summary that are the registration's own, not figures (both summarize paths start with them). */
+function summaryHeader(view: RegistrationView): Pick<RegistrationSummary, 'id' | 'uri' | 'match' | 'invoke' | 'created' | 'callees'> {
+  return { id: view.id, uri: view.uri, match: view.match, invoke: view.invoke, created: view.created, callees: view.callees.length }
+}
+
 export function summarize(view: RegistrationView, prev?: RegistrationView, elapsedMs = 0): RegistrationSummary {
   if (prev === undefined && view.callees.length > 0 && hasRecent(view)) return summarizeRecent(view)
   const recent = recentOf(view, prev, elapsedMs)
   const stats = view.callees.every((c) => c.state !== 'unknown')
   return {
-    id: view.id,
-    uri: view.uri,
-    match: view.match,
-    invoke: view.invoke,
-    created: view.created,
-    callees: view.callees.length,
+    ...summaryHeader(view),
     taking_calls: stats ? view.callees.filter(viewTakesCalls).length : null,
     calls_per_s: view.callees.length === 0 && recent.windowMs === null ? null : perSecond(sum(recent.calls), recent.windowMs),
     inflight: sum(view.callees.map((c) => c.inflight)),
@@ -213,12 +213,7 @@ function summarizeRecent(view: RegistrationView): RegistrationSummary {
   if (spreadsCalls(view.invoke) && spreaders >= 2 && !spreadUnknown && most > 0)
     spread = fewest === 0 ? Infinity : Math.round((most / fewest) * 100) / 100
   return {
-    id: view.id,
-    uri: view.uri,
-    match: view.match,
-    invoke: view.invoke,
-    created: view.created,
-    callees: view.callees.length,
+    ...summaryHeader(view),
     taking_calls: known ? taking : null,
     calls_per_s: perSecond(calls, windowMs),
     inflight,

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { autobahnSession, wampySession, type SerializerName } from '../support/clients.js'
-import { eventually, TestCluster } from '../support/cluster.js'
+import { calleesSeen, eventually, TestCluster } from '../support/cluster.js'
 import { failureOf, openPeer, type ClientKind, type Payload } from '../support/peers.js'
 import { RawPeer, type Message } from '../support/raw-peer.js'
 
@@ -9,15 +9,7 @@ import { RawPeer, type Message } from '../support/raw-peer.js'
  * on another, real clients over each serializer, three router nodes on a real nats-server.
  */
 
-let cluster: TestCluster
-
-beforeAll(async () => {
-  cluster = await TestCluster.start(['a', 'b', 'c'])
-}, 90_000)
-
-afterAll(async () => {
-  await cluster?.close()
-})
+const cluster = TestCluster.forFile(['a', 'b', 'c'])
 
 let uriCount = 0
 /** A URI no other test of this file uses (the registrations of one test may still be leaving). */
@@ -26,21 +18,7 @@ function freshUri(name: string): string {
 }
 
 /** Waits until node `node` sees `count` callees of `uri` (its replica of the registry caught up). */
-async function seen(node: string, uri: string, count: number, match = 'exact'): Promise<void> {
-  const admin = await RawPeer.joined(cluster.url(node))
-  try {
-    await eventually(async () => {
-      const found = await admin.call('wamp.registration.lookup', [uri, { match }])
-      const id = (found[3] as unknown[] | undefined)?.[0]
-      if (typeof id !== 'number') throw new Error(`node ${node} does not know ${uri} yet`)
-      const callees = await admin.call('wamp.registration.list_callees', [id])
-      const n = ((callees[3] as unknown[])[0] as unknown[]).length
-      if (n !== count) throw new Error(`node ${node} sees ${n} callees of ${uri}, not ${count}`)
-    })
-  } finally {
-    admin.terminate()
-  }
-}
+const seen = (node: string, uri: string, count: number, match = 'exact'): Promise<void> => calleesSeen(cluster, node, uri, count, match)
 
 /** A raw callee on `node` of `uri` (announces call_canceling and progressive results); resolves once `from` sees it. */
 async function rawCallee(node: string, uri: string, from: string, options: Record<string, unknown> = {}, ser: SerializerName = 'json') {

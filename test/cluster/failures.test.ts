@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connect } from '@nats-io/transport-node'
-import { Kvm } from '@nats-io/kv'
+import { describe, expect, it } from 'vitest'
 import { CLUSTER_FEATURE, ClusterUri, type ClusterNodeStatus, type ClusterStatus } from '../../src/protocol/cluster.js'
 import { ExtensionUri } from '../../src/protocol/extensions.js'
 import { RegistrationMeta, SessionMeta, SubscriptionMeta } from '../../src/protocol/meta-uris.js'
-import { realmBucket } from '../../src/router/cluster/keys.js'
-import { unpack } from '../../src/router/cluster/wire.js'
 import { autobahnSession } from '../support/clients.js'
-import { eventually, TestCluster } from '../support/cluster.js'
+import { entriesOf, eventually, settlesWithin, TestCluster } from '../support/cluster.js'
 import { HeldCallee } from '../support/held-callee.js'
 import { ALL_META_EVENTS, MetaRecorder, waitUntil } from '../support/meta.js'
 import { asFailure, failureOf, openPeer, type Peer } from '../support/peers.js'
@@ -67,45 +63,8 @@ function loadOn(caller: Peer, uri: string, lanes = 4): { answers: unknown[]; fai
   }
 }
 
-/** Fails with `what` unless `p` settles within `ms` (so that a hang is a clear failure, not a test timeout). */
-function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms)
-  })
-  return Promise.race([p, late]).finally(() => clearTimeout(timer))
-}
-
-/** What the realm's KV bucket holds for `node`: its sessions, callees and subscribers. */
-async function entriesOf(natsUrl: string, node: string): Promise<string[]> {
-  const nc = await connect({ servers: natsUrl })
-  try {
-    const kv = await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))
-    const found: string[] = []
-    for await (const key of await kv.keys()) {
-      const e = await kv.get(key)
-      if (e === null || e.operation !== 'PUT') continue
-      const v = unpack<Record<string, unknown>>(e.value)
-      if (key.startsWith('ses.') && v.node === node) found.push(key)
-      const members = (v.callees ?? v.subscribers) as Array<{ node: string }> | undefined
-      if (members?.some((m) => m.node === node)) found.push(key)
-    }
-    return found
-  } finally {
-    await nc.close()
-  }
-}
-
 describe('cluster membership and failures (real nats-server, node processes)', () => {
-  let cluster: TestCluster
-
-  beforeAll(async () => {
-    cluster = await TestCluster.start(['a', 'b', 'c'])
-  }, 90_000)
-
-  afterAll(async () => {
-    await cluster?.close()
-  })
+  const cluster = TestCluster.forFile(['a', 'b', 'c'])
 
   it('every node answers wampctl.cluster.status with every node, itself marked self', async () => {
     for (const name of ['a', 'b', 'c']) {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { WampClient } from '../../src/client/connection.js'
 import { MetaClient } from '../../src/client/meta-client.js'
 import { RolloutClient } from '../../src/client/rollout-client.js'
@@ -27,17 +27,12 @@ import { canarySpec, startCallee, startLoad, until, type TestCallee } from '../o
 const NODES = ['a', 'b', 'c'] as const
 type NodeName = (typeof NODES)[number]
 
-let cluster: TestCluster
+const cluster = TestCluster.forFile([...NODES])
 const clients: WampClient[] = []
-
-beforeAll(async () => {
-  cluster = await TestCluster.start([...NODES])
-}, 90_000)
 
 afterAll(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()))
-  await cluster?.close()
-}, 30_000)
+})
 
 async function client(node: NodeName): Promise<WampClient> {
   const c = await WampClient.connect({ url: cluster.url(node), realm: 'realm1' })

@@ -90,17 +90,15 @@ async function publicationCounts(adminUrl: string): Promise<Record<string, numbe
 }
 
 describe('cluster pub/sub: publications cross nodes once, subscriptions are one per topic cluster-wide', () => {
-  let cluster: TestCluster
+  const cluster = TestCluster.forFile(['a', 'b', 'c'], { config: CONFIG, args: ['--admin', '127.0.0.1:0'] })
   let nats: NatsConnection
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(['a', 'b', 'c'], { config: CONFIG, args: ['--admin', '127.0.0.1:0'] })
     nats = await connect({ servers: cluster.nats.url })
-  }, 90_000)
+  })
 
   afterAll(async () => {
     await nats?.close()
-    await cluster?.close()
   })
 
   const peer = (node: string, kind: ClientKind, ser: SerializerName, authid?: string): Promise<Peer> =>

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connect } from '@nats-io/transport-node'
-import { Kvm } from '@nats-io/kv'
-import { realmBucket, registrationKey } from '../../src/router/cluster/keys.js'
+import { describe, expect, it } from 'vitest'
+import { registrationKey } from '../../src/router/cluster/keys.js'
 import type { RegistrationRecord } from '../../src/router/cluster/records.js'
 import { pack, unpack } from '../../src/router/cluster/wire.js'
 import { RegistrationMeta } from '../../src/protocol/meta-uris.js'
-import { eventually, TestCluster } from '../support/cluster.js'
+import { eventually, TestCluster, withRealmBucket } from '../support/cluster.js'
 import { failureOf, openPeer, type ClientKind, type Peer } from '../support/peers.js'
 import type { SerializerName } from '../support/clients.js'
 
@@ -30,15 +28,7 @@ const MIX: Array<[ClientKind, SerializerName]> = [
 const noop = (): undefined => undefined
 
 describe('cluster registrations', () => {
-  let cluster: TestCluster
-
-  beforeAll(async () => {
-    cluster = await TestCluster.start([...NODES])
-  }, 90_000)
-
-  afterAll(async () => {
-    await cluster?.close()
-  })
+  const cluster = TestCluster.forFile([...NODES])
 
   /** An admin session on each node (anonymous is admin on test nodes). */
   async function admins(): Promise<Record<string, Peer>> {
@@ -230,16 +220,12 @@ describe('cluster registrations', () => {
         if (reg === id) events.push([t, session])
       })
     // What survivors do to a node they think dead: node b's callees leave the record (compare-and-set).
-    const nc = await connect({ servers: cluster.nats.url })
-    try {
-      const kv = await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))
+    await withRealmBucket(cluster.nats.url, async (kv) => {
       const key = registrationKey(URI, 'exact')
       const entry = (await kv.get(key))!
       const rec = unpack<RegistrationRecord>(entry.value)
       await kv.update(key, pack({ ...rec, callees: rec.callees.filter((c) => c.node !== 'b') }), entry.revision)
-    } finally {
-      await nc.close()
-    }
+    })
     // Node b's session still wants it: b puts it back (at the end of the order), every node sees it.
     await eventually(() =>
       expect(events).toEqual([
@@ -265,14 +251,10 @@ describe('cluster registrations', () => {
         const [session, reg] = e.args as [number, number]
         if (reg === id) events.push([t, session])
       })
-    const nc = await connect({ servers: cluster.nats.url })
-    try {
-      const kv = await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))
+    await withRealmBucket(cluster.nats.url, async (kv) => {
       const key = registrationKey(URI, 'exact')
       await kv.delete(key, { previousSeq: (await kv.get(key))!.revision })
-    } finally {
-      await nc.close()
-    }
+    })
     await eventually(() =>
       expect(events).toEqual([
         [RegistrationMeta.onUnregister, alone.id],

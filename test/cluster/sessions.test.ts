@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli.js'
 import { authRealm } from '../support/admin.js'
 import { autobahnSession } from '../support/clients.js'
@@ -45,15 +45,7 @@ async function ticketPeer(url: string, authid: string): Promise<RawPeer> {
 }
 
 describe('cluster sessions: the session meta API for the whole realm', () => {
-  let cluster: TestCluster
-
-  beforeAll(async () => {
-    cluster = await TestCluster.start([...NODES], { config: CONFIG })
-  }, 90_000)
-
-  afterAll(async () => {
-    await cluster?.close()
-  })
+  const cluster = TestCluster.forFile([...NODES], { config: CONFIG })
 
   it('count, list and get from every node cover the sessions of every node, with their node', async () => {
     const peers = {

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from '@nats-io/transport-node'
-import { Kvm } from '@nats-io/kv'
+import { Kvm, type KV } from '@nats-io/kv'
 import { realmBucket } from '../../src/router/cluster/keys.js'
 import { unpack } from '../../src/router/cluster/wire.js'
 import { REPO_ROOT } from './cli.js'
 import { killAndWait, NatsServer } from './nats.js'
 import { RawPeer } from './raw-peer.js'
+import { afterAll, beforeAll } from 'vitest'
 
 /**
  * A real cluster for tests: a `nats-server` with JetStream and router nodes, each a separate
@@ -128,22 +129,45 @@ export class RouterNode {
 
 export class TestCluster {
   readonly nodes = new Map<string, RouterNode>()
-  private constructor(
-    readonly nats: NatsServer,
-    readonly dir: string,
-  ) {}
+  private started: { nats: NatsServer; dir: string } | undefined
 
   /** A NATS server and `names.length` nodes (started one after the other). */
   static async start(names: string[] = ['a', 'b', 'c'], opts: NodeOptions = {}): Promise<TestCluster> {
-    const nats = await NatsServer.start()
-    const cluster = new TestCluster(nats, mkdtempSync(join(tmpdir(), 'wampctl-cluster-')))
+    const cluster = new TestCluster()
+    await cluster.open(names, opts)
+    return cluster
+  }
+
+  /**
+   * The one cluster of a test file: started before the file's first test (within 90 s), stopped
+   * after its last. Call it at the top level (or in a describe) of the file.
+   */
+  static forFile(names: string[] = ['a', 'b', 'c'], opts: NodeOptions = {}): TestCluster {
+    const cluster = new TestCluster()
+    beforeAll(() => cluster.open(names, opts), 90_000)
+    afterAll(() => cluster.close(), 30_000)
+    return cluster
+  }
+
+  get nats(): NatsServer {
+    if (this.started === undefined) throw new Error('the test cluster has not started')
+    return this.started.nats
+  }
+
+  /** The temp dir of the nodes' config files and CLI contexts (WAMPCTL_CONFIG_DIR). */
+  get dir(): string {
+    if (this.started === undefined) throw new Error('the test cluster has not started')
+    return this.started.dir
+  }
+
+  private async open(names: string[], opts: NodeOptions): Promise<void> {
+    this.started = { nats: await NatsServer.start(), dir: mkdtempSync(join(tmpdir(), 'wampctl-cluster-')) }
     try {
-      for (const n of names) await cluster.startNode(n, opts)
+      for (const n of names) await this.startNode(n, opts)
     } catch (err) {
-      await cluster.close()
+      await this.close()
       throw err
     }
-    return cluster
   }
 
   node(name: string): RouterNode {
@@ -166,8 +190,11 @@ export class TestCluster {
   async close(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => killAndWait(n.child, 'SIGKILL')))
     this.nodes.clear()
-    await this.nats.close()
-    rmSync(this.dir, { recursive: true, force: true })
+    const started = this.started
+    this.started = undefined
+    if (started === undefined) return
+    await started.nats.close()
+    rmSync(started.dir, { recursive: true, force: true })
   }
 }
 
@@ -217,10 +244,8 @@ export function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promi
 }
 
 /** The keys of realm1's KV bucket that hold something of `node`: its sessions, and records naming its callees or subscribers. */
-export async function entriesOf(natsUrl: string, node: string): Promise<string[]> {
-  const nc = await connect({ servers: natsUrl })
-  try {
-    const kv = await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))
+export function entriesOf(natsUrl: string, node: string): Promise<string[]> {
+  return withRealmBucket(natsUrl, async (kv) => {
     const found: string[] = []
     for await (const key of await kv.keys()) {
       const e = await kv.get(key)
@@ -231,6 +256,14 @@ export async function entriesOf(natsUrl: string, node: string): Promise<string[]
       if (members?.some((m) => m.node === node)) found.push(key)
     }
     return found
+  })
+}
+
+/** `use` realm1's KV bucket through a connection of its own to the cluster's NATS (to look, or to change records behind the nodes' backs). */
+export async function withRealmBucket<T>(natsUrl: string, use: (kv: KV) => Promise<T>): Promise<T> {
+  const nc = await connect({ servers: natsUrl })
+  try {
+    return await use(await new Kvm(nc).open(realmBucket('wampctl', 'realm1')))
   } finally {
     await nc.close()
   }

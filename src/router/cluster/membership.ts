@@ -49,8 +49,8 @@ export interface DownNotice {
 
 export type MembershipMessage = Heartbeat | Departure | DownNotice
 
-/** One node as this node sees it. */
-export interface NodeView {
+/** What this node knows of one node's life: from its heartbeats, and whether it is alive. */
+interface NodeFacts {
   node: string
   incarnation: string
   startedAt: string
@@ -61,6 +61,10 @@ export interface NodeView {
   config: string | null
   /** alive: heard within the node timeout (or just met); dead: silent past it. */
   state: 'alive' | 'dead'
+}
+
+/** One node as this node sees it. */
+export interface NodeView extends NodeFacts {
   self: boolean
   /** Since its last heartbeat, ms (0 for this node). */
   lastSeenMs: number
@@ -72,15 +76,8 @@ export interface NodeView {
  */
 export type NodeListener = (node: string, incarnation: string) => void | Promise<void>
 
-interface Entry {
-  node: string
-  incarnation: string
-  startedAt: string
-  url: string | null
-  nats: NatsLinkState
-  realms: Record<string, RealmLoad>
-  config: string | null
-  state: 'alive' | 'dead'
+/** A node in this node's table. */
+interface Entry extends NodeFacts {
   /** Heard at least one heartbeat of this incarnation (else only known from the KV: see expect()). */
   heard: boolean
   /** performance.now() of its last heartbeat (or of when a silence started to count). */

@@ -8,11 +8,9 @@ import type { RemoteSessions } from './remote-session.js'
 import type { KeyHandler } from './replica.js'
 import { unpack } from './wire.js'
 
-/** What one of this node's sessions asked for in its REGISTER: its callee here is made with it. */
-export interface LocalCallee {
-  session: Session
-  /** The registration asked for: enough to register it again when the registry lost it whole. */
-  uri: string
+/** A REGISTER the dealer validated, for the registry. */
+export interface RegisterRequest {
+  procedure: string
   match: MatchPolicy
   invoke: InvokePolicy
   discloseCaller: boolean
@@ -20,6 +18,11 @@ export interface LocalCallee {
   concurrency: number
   /** The REGISTER's `_weight` (1 without). */
   weight: number
+}
+
+/** What one of this node's sessions asked for in its REGISTER: its callee here is made with it. */
+export interface LocalCallee extends RegisterRequest {
+  session: Session
   /** The registration's id and creation time as REGISTERED told the session: kept if the record must be made again. */
   registration?: { id: number; created: string }
 }

@@ -3,28 +3,16 @@ import { MessageCode } from '../../protocol/message-codes.js'
 import { ErrorUri } from '../../protocol/error-uris.js'
 import { NoSuchRegistrationError, NoSuchSessionError, RemoteNodeError, RouterError } from '../errors.js'
 import type { Realm } from '../realm.js'
-import { UNLIMITED, type Callee, type InvokePolicy, type Registration } from '../registration.js'
+import { UNLIMITED, type Callee, type Registration } from '../registration.js'
 import type { Session } from '../session.js'
-import type { MatchPolicy } from '../uri.js'
 import { registrationKey } from './keys.js'
 import type { ClusterLink } from './link.js'
 import type { CalleeRecord } from './records.js'
-import { RegistrationsReplica, type LocalCallee, type LocalCallees } from './registrations-replica.js'
+import { RegistrationsReplica, type LocalCallee, type LocalCallees, type RegisterRequest } from './registrations-replica.js'
 import { isNodeCallee, type NodeCallees, type Registry } from './registry.js'
 import type { RealmReplica } from './replica.js'
 import type { RemoteSessions } from './remote-session.js'
 import { NodeRequestError, type NodeRequests } from './requests.js'
-
-/** A REGISTER the dealer validated, for the registry. */
-export interface RegisterRequest {
-  procedure: string
-  match: MatchPolicy
-  invoke: InvokePolicy
-  discloseCaller: boolean
-  deadlineMs: number
-  concurrency: number
-  weight: number
-}
 
 /** Longest a REGISTER/UNREGISTER waits for this node's replica to apply its write. */
 const APPLIED_WAIT_MS = 5000
@@ -82,16 +70,7 @@ export class ClusterRegistrations implements LocalCallees {
     this.inOrder(session, async () => {
       const key = registrationKey(r.procedure, r.match)
       const mine = this.wanted(key, session.id)
-      const want: LocalCallee = {
-        session,
-        uri: r.procedure,
-        match: r.match,
-        invoke: r.invoke,
-        discloseCaller: r.discloseCaller,
-        deadlineMs: r.deadlineMs,
-        concurrency: r.concurrency,
-        weight: r.weight,
-      }
+      const want: LocalCallee = { ...r, session }
       if (mine === undefined) this.want(key, want)
       try {
         const written = await this.registry.register(
@@ -217,7 +196,7 @@ export class ClusterRegistrations implements LocalCallees {
     const record = this.calleeRecord(want.session, live?.weight ?? want.weight, want.concurrency, want.deadlineMs, live?.state)
     this.repairing.add(id)
     const write = this.registry
-      .ensureCallee(want.uri, want.match, want.invoke, record, want.registration)
+      .ensureCallee(want.procedure, want.match, want.invoke, record, want.registration)
       // Applied here before it ends, so that a removal seen after it is seen as undoing it.
       .then((written) => (written === undefined ? undefined : this.replicaOfBucket.applied(written.revision)))
       .catch((err: unknown) => {
@@ -227,14 +206,14 @@ export class ClusterRegistrations implements LocalCallees {
         if (live !== undefined) this.realm.dealer.removeCallee(live, ErrorUri.canceled)
         else if (want.registration !== undefined && want.session.features.calleeRevocation)
           want.session.send([MessageCode.UNREGISTERED, 0, { registration: want.registration.id, reason: ErrorUri.canceled }])
-        this.warn(`the callee of session ${session} for '${want.uri}' could not be registered again: ${err.message}`)
+        this.warn(`the callee of session ${session} for '${want.procedure}' could not be registered again: ${err.message}`)
       })
       .finally(() => {
         this.repairing.delete(id)
         if (this.repairAgain.delete(id) && this.replica.record(key)?.callees.some((c) => c.session === session) !== true)
           this.reassert(key, session)
       })
-    this.inBackground(write, `registering a callee of '${want.uri}' again`)
+    this.inBackground(write, `registering a callee of '${want.procedure}' again`)
   }
 
   /**
