@@ -13,7 +13,7 @@ export function fromToken(t: string): string {
   return Buffer.from(t, 'base64url').toString('utf8')
 }
 
-export const KeyPrefix = { registration: 'reg', subscription: 'sub', session: 'ses', mark: 'mark' } as const
+export const KeyPrefix = { registration: 'reg', subscription: 'sub', session: 'ses', rollout: 'rol', mark: 'mark' } as const
 
 export function registrationKey(uri: string, match: MatchPolicy): string {
   return `${KeyPrefix.registration}.${match}.${token(uri)}`
@@ -21,6 +21,11 @@ export function registrationKey(uri: string, match: MatchPolicy): string {
 
 export function subscriptionKey(uri: string, match: MatchPolicy): string {
   return `${KeyPrefix.subscription}.${match}.${token(uri)}`
+}
+
+/** One key per URI: one rollout of a URI runs at a time, cluster-wide (compare-and-set on this key). */
+export function rolloutKey(uri: string): string {
+  return `${KeyPrefix.rollout}.${token(uri)}`
 }
 
 export function sessionKey(id: number): string {

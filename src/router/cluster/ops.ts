@@ -81,6 +81,8 @@ interface DrainBody {
 export class ClusterOps implements CalleeControl {
   /** Drains this node runs for other nodes, by their progress inbox: how to abandon each. */
   private readonly drains = new Map<string, () => void>()
+  /** The last registry write of each callee (`registration:session`) this node made, to chain the next after it. */
+  private readonly writes = new Map<string, Promise<void>>()
   /** wampctl.stats.on_tick for the whole realm: each node's part to the others, merged for local subscribers. */
   readonly ticks: ClusterTicks
 
@@ -140,10 +142,23 @@ export class ClusterOps implements CalleeControl {
     this.write(callee, { weight, cause: 'set_weight' })
   }
 
+  /**
+   * One callee's changes land in the order they were made: a drain that ends at once writes
+   * `draining` then `cordoned`, and two compare-and-sets racing could leave `draining` last.
+   */
   private write(callee: Callee, change: CalleeChange): void {
-    this.rc.registry
-      .updateCallee(callee.registration.id, callee.session.id, change)
-      .catch((err: unknown) => this.onError(err, `cluster: writing callee ${callee.session.id} of registration ${callee.registration.id}`))
+    const key = `${callee.registration.id}:${callee.session.id}`
+    const prev = this.writes.get(key) ?? Promise.resolve()
+    const next = prev
+      .then(() => this.rc.registry.updateCallee(callee.registration.id, callee.session.id, change))
+      .then(
+        () => undefined,
+        (err: unknown) => this.onError(err, `cluster: writing callee ${callee.session.id} of registration ${callee.registration.id}`),
+      )
+    this.writes.set(key, next)
+    void next.then(() => {
+      if (this.writes.get(key) === next) this.writes.delete(key)
+    })
   }
 
   /** Revoke this node's callees (after a drain) and remove them from the registry; resolves once this node's replica has applied it. */

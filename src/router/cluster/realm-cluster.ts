@@ -13,6 +13,7 @@ import { ClusterPubSub } from './pubsub.js'
 import { ClusterRegistrations } from './registrations.js'
 import { Registry } from './registry.js'
 import { ClusterOps } from './ops.js'
+import { ClusterRollouts } from './rollouts.js'
 import type { NodeRequests } from './requests.js'
 import { ClusterSessions } from './sessions.js'
 import { clusterStatus } from './status.js'
@@ -45,6 +46,8 @@ export class RealmCluster {
   readonly registrations: ClusterRegistrations
   /** The operations extensions cluster-wide: snapshot merge, cordon/weight/drain of any node's callee, stats ticks (ops.ts). */
   readonly ops: ClusterOps
+  /** Rollouts cluster-wide: their records in the KV bucket, steering sent to their node, taken over when it goes (rollouts.ts). */
+  readonly rollouts: ClusterRollouts
   /** Run when the node leaves the cluster (before the NATS connection closes), in reverse order of adding. */
   private readonly closers: Array<() => Promise<void> | void> = []
   /** Run once the replica is up to date, before the router takes sessions, in order of adding. */
@@ -90,6 +93,8 @@ export class RealmCluster {
     this.onClose(sweepDeleteMarkers(kv, link, link.log, realm.name))
     this.ops = new ClusterOps(this, onError)
     this.onClose(membership.onNodeDown((node) => this.ops.ticks.forgetNode(node)))
+    // After registrations' node-down listener: a dead node's callees are out of the dealer when a rollout is taken over.
+    this.rollouts = new ClusterRollouts(this)
   }
 
   get node(): string {

@@ -1,4 +1,5 @@
 import type { CalleeState } from '../../protocol/extensions.js'
+import type { RolloutRecord } from '../../protocol/rollout.js'
 import type { Dict } from '../inbound.js'
 import type { InvokePolicy } from '../registration.js'
 import type { MatchPolicy } from '../uri.js'
@@ -71,4 +72,20 @@ export interface MarkRecord {
   node: string
   incarnation: string
   at: number
+}
+
+/**
+ * `rol.<b64 uri>`: the rollouts of one URI. `owner` runs `running` and alone writes it (each
+ * write a compare-and-set that checks it still owns it); null while a rollout waits to be taken
+ * over (its node stopped and handed it over). A node taking over sets itself as owner by
+ * compare-and-set, so one node only runs it.
+ */
+export interface RolloutEntry {
+  uri: string
+  owner: { node: string; incarnation: string } | null
+  /** The node that ran it before (handed over, or down), until another takes it. */
+  from?: string
+  running: RolloutRecord | null
+  /** Finished rollouts, newest first (HISTORY_PER_URI at most). */
+  history: RolloutRecord[]
 }

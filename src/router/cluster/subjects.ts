@@ -29,6 +29,11 @@ export class Subjects {
     return `${this.cluster}.tick.${token(realm)}`
   }
 
+  /** wampctl.rollout.on_update of the rollouts a node runs in `realm`, to every node (each publishes to its own subscribers). */
+  rollouts(realm: string): string {
+    return `${this.cluster}.rollout.${token(realm)}`
+  }
+
   /** Publications in `realm`, to every node. */
   publications(realm: string): string {
     return `${this.cluster}.pub.${token(realm)}`

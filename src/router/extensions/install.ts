@@ -27,7 +27,7 @@ export function installExtensions(realm: Realm, options: { statsIntervalMs: numb
   const stopTicker = startTicker(realm, options.statsIntervalMs)
   return () => {
     stopTicker()
-    rollouts.dispose()
+    void rollouts.dispose()
   }
 }
 

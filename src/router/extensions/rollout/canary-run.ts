@@ -20,7 +20,6 @@ const CANARY_POLL_MS = 100
  * back once the failure limit is reached. Every transition is published on on_update.
  */
 export class CanaryRun extends RolloutRun {
-  private readonly started = Date.now()
   /** Weights change through the dealer, the one writer of callee state (on a cluster node, through the registry too). */
   private get control(): CalleeControl {
     return calleeControl(this.realm)
@@ -76,6 +75,7 @@ export class CanaryRun extends RolloutRun {
 
   protected async run(): Promise<void> {
     try {
+      if (this.resumed && this.record.canary !== null) return await this.takeOver()
       if (this.record.canary === null) await this.waitForCanary()
       const canary = this.record.canary!
       this.record.status = 'running'
@@ -91,6 +91,27 @@ export class CanaryRun extends RolloutRun {
     } catch (err) {
       await this.failed(err)
     }
+  }
+
+  /**
+   * Taken over from its record (docs/rollout.md, "On a cluster"): a rollback under way is done
+   * again (restoring is idempotent); retiring goes on with the old callees still registered; a
+   * canary that is gone (its node died with it) rolls back; otherwise the current step goes on
+   * where it was — its weights are not applied twice (only a step the record does not show as
+   * applied is applied, with the same weights), its check window starts afresh.
+   */
+  private async takeOver(): Promise<void> {
+    const r = this.record
+    this.touched = r.steps.length > 0 || r.status === 'promoting' || r.status === 'rolling_back'
+    if (r.status === 'rolling_back') throw new Stop('breach', 'the rollback was under way when the node running it stopped')
+    if (r.status === 'retiring') return await this.promoted()
+    this.canaryCallee(this.reg())
+    if (r.status === 'promoting') r.status = 'running'
+    const index = Math.max(0, (r.step ?? 1) - 1)
+    const step = this.spec.steps[index]
+    const applied = step !== undefined && ('pause_ms' in step || r.steps.at(-1)?.step === r.step)
+    await this.walk(index, applied)
+    await this.promoted()
   }
 
   private async waitForCanary(): Promise<void> {
@@ -124,13 +145,16 @@ export class CanaryRun extends RolloutRun {
     }
   }
 
-  private async walk(): Promise<void> {
+  /** The steps from `from` on (`applied`: its weights are set already, or its pause began: only its checks are left). */
+  private async walk(from = 0, applied = false): Promise<void> {
     const steps = this.spec.steps
     const last = steps.length - 1
-    for (let i = 0; i < steps.length; i++) {
+    for (let i = from; i < steps.length; i++) {
       const s = steps[i]!
       this.record.step = i + 1
-      if ('pause_ms' in s) {
+      if (i === from && applied) {
+        await this.checks(i, 'pause_ms' in s ? null : (this.record.steps.at(-1) ?? null))
+      } else if ('pause_ms' in s) {
         this.setPaused(
           'step',
           s.pause_ms === null ? null : Date.now() + s.pause_ms,
@@ -166,6 +190,7 @@ export class CanaryRun extends RolloutRun {
       // at every moment some callee takes calls.
       this.record.status = 'promoting'
       this.touched = true
+      this.save()
       for (const [, c] of old) if (c.weight !== 0) this.control.setCalleeWeight(c, 0)
       weight = 1
       this.control.setCalleeWeight(canary, 1)
@@ -318,6 +343,7 @@ export class CanaryRun extends RolloutRun {
 
   /** Whatever stopped the run: roll back where weights changed, then end with the outcome. */
   private async failed(err: unknown): Promise<void> {
+    if (this.released) return
     const stop = err instanceof Stop ? err : new Stop('failed', `error: ${(err as Error).message}`)
     if (this.abortedBy === 'router shutdown') return this.end('aborted', stop.message)
     if (this.record.status === 'retiring') {

@@ -1,6 +1,6 @@
-import { RolloutUri } from '../../../protocol/rollout.js'
+import { RolloutUri, type RolloutRecord } from '../../../protocol/rollout.js'
 import { InvalidArgumentError } from '../../errors.js'
-import { result, type MetaProcedure } from '../../meta-procedure.js'
+import { result, type MetaProcedure, type MetaResult } from '../../meta-procedure.js'
 import { optionalDict, stringArg } from '../../meta/arguments.js'
 import type { RolloutController } from './controller.js'
 import { parseSpec } from './spec.js'
@@ -10,6 +10,11 @@ import { parseSpec } from './spec.js'
  * realm before the handler runs, so a refused caller changes nothing), read them (the role's URI
  * rules, like any read-only meta procedure).
  */
+/** A record now (this node runs it), or later (a cluster node asks the one that does). */
+function answer(r: RolloutRecord | Promise<RolloutRecord>): MetaResult | Promise<MetaResult> {
+  return r instanceof Promise ? r.then(result) : result(r)
+}
+
 export function rolloutProcedures(rollouts: RolloutController): Record<string, MetaProcedure> {
   const uriArg = (args: unknown[]): string => stringArg(args, 0, 'uri')
   return {
@@ -17,7 +22,7 @@ export function rolloutProcedures(rollouts: RolloutController): Record<string, M
       mutating: true,
       handler: ({ args, kwargs, caller }) => {
         const raw = { ...optionalDict(args, 0, 'spec'), ...kwargs }
-        return result(rollouts.start(parseSpec(raw), caller))
+        return answer(rollouts.start(parseSpec(raw), caller))
       },
     },
     [RolloutUri.status]: { mutating: false, handler: ({ args }) => result(rollouts.status(uriArg(args))) },
@@ -37,27 +42,17 @@ export function rolloutProcedures(rollouts: RolloutController): Record<string, M
     },
     [RolloutUri.pause]: {
       mutating: true,
-      handler: ({ args, caller }) => {
-        const run = rollouts.runningOf(uriArg(args))
-        run.pause(caller.authid)
-        return result(run.record)
-      },
+      handler: ({ args, caller }) => answer(rollouts.steer('pause', uriArg(args), caller)),
     },
     [RolloutUri.resume]: {
       mutating: true,
-      handler: ({ args, caller }) => {
-        const run = rollouts.runningOf(uriArg(args))
-        run.resume(caller.authid)
-        return result(run.record)
-      },
+      handler: ({ args, caller }) => answer(rollouts.steer('resume', uriArg(args), caller)),
     },
     [RolloutUri.promote]: {
       mutating: true,
       handler: ({ args, kwargs, caller }) => {
-        const run = rollouts.runningOf(uriArg(args))
         const full = { ...optionalDict(args, 1, 'options'), ...kwargs }.full === true
-        run.promote(caller.authid, full)
-        return result(run.record)
+        return answer(rollouts.steer('promote', uriArg(args), caller, full))
       },
     },
     [RolloutUri.undo]: {

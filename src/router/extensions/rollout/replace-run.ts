@@ -14,8 +14,6 @@ const POLL_MS = 100
  * It has no traffic steps: pause, resume and promote are refused.
  */
 export class ReplaceRun extends RolloutRun {
-  private readonly started = Date.now()
-
   private get spec(): ReplaceSpec {
     return this.record.spec as ReplaceSpec
   }
@@ -47,11 +45,13 @@ export class ReplaceRun extends RolloutRun {
   protected async run(): Promise<void> {
     const deadline = this.started + this.spec.timeout_ms
     try {
-      await this.waitForNew(deadline)
+      // Taken over while replacing (cluster): its new callees were counted already.
+      if (!(this.resumed && this.record.status === 'replacing')) await this.waitForNew(deadline)
       this.record.status = 'replacing'
       const old = this.record.old
       for (let i = 0; i < old.length; i++) {
         const c = old[i]!
+        if (this.record.retired.includes(c.session)) continue
         if (!(await this.waitForRoom(c.session, deadline))) continue // it left by itself
         const left = deadline - Date.now()
         const r = await retireOne(
@@ -73,6 +73,7 @@ export class ReplaceRun extends RolloutRun {
       }
       this.end('completed', `${this.record.retired.length} old callee(s) retired, ${this.record.new_sessions.length} new one(s) serving`)
     } catch (err) {
+      if (this.released) return
       const stop = err instanceof Stop ? err : new Stop('failed', `error: ${(err as Error).message}`)
       const progress = `${this.record.retired.length} of ${this.record.old.length} old callee(s) retired`
       this.end(stop.kind === 'timeout' ? 'timed_out' : stop.kind === 'aborted' ? 'aborted' : 'failed', `${stop.message}; ${progress}`)

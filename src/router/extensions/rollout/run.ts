@@ -13,6 +13,8 @@ export interface RunHost {
   wantsSamples(): boolean
   /** The run ended: move its record to the history. */
   finished(record: RolloutRecord): void
+  /** The record changed without an event worth publishing (a cluster node writes it for the others). */
+  saved(record: RolloutRecord): void
 }
 
 /** Why a run stopped before its end. */
@@ -35,12 +37,21 @@ export abstract class RolloutRun {
   protected readonly stop = new AbortController()
   protected readonly waker = new Waker()
   protected abortedBy: string | null = null
+  /** Another node runs it from here on (handed over, or taken over): this run neither acts nor reports any more. */
+  protected released = false
 
   constructor(
     protected readonly host: RunHost,
     readonly record: RolloutRecord,
+    /** A cluster node took it over from its record (the node running it went down or stopped): go on from where it was. */
+    protected readonly resumed = false,
   ) {
     this.done = Promise.resolve().then(() => this.run())
+  }
+
+  /** When it started (from the record: a run taken over keeps its start, and its --timeout). */
+  protected get started(): number {
+    return Date.parse(this.record.started_at)
   }
 
   protected abstract run(): Promise<void>
@@ -65,16 +76,34 @@ export abstract class RolloutRun {
     this.stop.abort(new Stop('aborted', 'the router shut down'))
   }
 
+  /**
+   * Another node runs it from here on (this one stops cleanly and hands it over, or another node
+   * took it over): stop at once, change nothing more, report nothing, record no ending.
+   */
+  release(): void {
+    this.released = true
+    this.abortedBy ??= 'handed over'
+    this.stop.abort(new Stop('aborted', 'handed over to another node'))
+    this.waker.kick()
+  }
+
   protected get realm(): Realm {
     return this.host.realm
   }
 
   protected emit(event: RolloutEvent): void {
+    if (this.released) return
     this.record.updated_at = new Date().toISOString()
     this.host.emit(this.record, event)
   }
 
+  /** The record changed with no event (a cluster node writes it, so that a node taking over knows). */
+  protected save(): void {
+    if (!this.released) this.host.saved(this.record)
+  }
+
   protected end(outcome: RolloutOutcome, reason: string | null): void {
+    if (this.released) return
     const r = this.record
     r.status = outcome
     r.outcome = outcome
