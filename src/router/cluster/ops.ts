@@ -35,6 +35,8 @@ export const OpsRequest = {
   drain: 'ops.drain',
   /** The asker's caller went away: stop the drain (the callees stay cordoned). */
   abandonDrain: 'ops.drain.abandon',
+  /** Answered once the asked node's replica has applied a revision of the realm's bucket (`applied`, below). */
+  applied: 'ops.applied',
 } as const
 
 /** A node's part of a snapshot (msgpack on the wire). */
@@ -81,8 +83,10 @@ interface DrainBody {
 export class ClusterOps implements CalleeControl {
   /** Drains this node runs for other nodes, by their progress inbox: how to abandon each. */
   private readonly drains = new Map<string, () => void>()
-  /** The last registry write of each callee (`registration:session`) this node made, to chain the next after it. */
-  private readonly writes = new Map<string, Promise<void>>()
+  /** The last registry write of each registration this node made, to chain the next after it. */
+  private readonly writes = new Map<number, Promise<void>>()
+  /** The bucket's revision of the last of those writes that went through, by registration. */
+  private readonly revisions = new Map<number, number>()
   /** wampctl.stats.on_tick for the whole realm: each node's part to the others, merged for local subscribers. */
   readonly ticks: ClusterTicks
 
@@ -96,6 +100,12 @@ export class ClusterOps implements CalleeControl {
     rc.requests.handle(realm, OpsRequest.snapshot, (body) => this.part(body as { registration?: number }))
     rc.requests.handle(realm, OpsRequest.drain, (body) => this.drainHere(body as DrainBody))
     rc.requests.handle(realm, OpsRequest.abandonDrain, (body) => void this.drains.get((body as { progress?: string }).progress ?? '')?.())
+    rc.requests.handle(realm, OpsRequest.applied, async (body) => {
+      const revision = (body as { revision?: unknown }).revision
+      if (typeof revision !== 'number') throw new InvalidArgumentError('ops.applied needs a revision')
+      await rc.replica.applied(revision)
+      return true
+    })
   }
 
   private get dealer() {
@@ -143,22 +153,49 @@ export class ClusterOps implements CalleeControl {
   }
 
   /**
-   * One callee's changes land in the order they were made: a drain that ends at once writes
-   * `draining` then `cordoned`, and two compare-and-sets racing could leave `draining` last.
+   * A registration's changes land in the order they were made (one record holds all its
+   * callees): a drain that ends at once writes `draining` then `cordoned`, and a rollback puts
+   * the old callees' weights back before the canary's goes to 0 — compare-and-sets racing could
+   * leave `draining` last, or every callee at weight 0 for a moment on the other nodes.
    */
   private write(callee: Callee, change: CalleeChange): void {
-    const key = `${callee.registration.id}:${callee.session.id}`
+    const key = callee.registration.id
     const prev = this.writes.get(key) ?? Promise.resolve()
     const next = prev
       .then(() => this.rc.registry.updateCallee(callee.registration.id, callee.session.id, change))
       .then(
-        () => undefined,
+        (written) => {
+          if (written !== undefined) this.revisions.set(key, written.revision)
+        },
         (err: unknown) => this.onError(err, `cluster: writing callee ${callee.session.id} of registration ${callee.registration.id}`),
       )
     this.writes.set(key, next)
     void next.then(() => {
       if (this.writes.get(key) === next) this.writes.delete(key)
     })
+  }
+
+  /**
+   * Resolves once every live node's replica has applied this node's changes of `reg` so far (each
+   * node bounded: one that does not answer in time is not waited for). A rollback restores the
+   * old callees' weights, waits for this, then takes the canary out: a node that applied the
+   * canary's weight 0 (its own node applies it at once) is never ahead of the others, which
+   * would still route to it alone with the old callees at their step weights of 0.
+   */
+  async everywhere(reg: Registration): Promise<void> {
+    await this.writes.get(reg.id)
+    const revision = this.revisions.get(reg.id)
+    if (revision === undefined) return
+    await this.rc.replica.applied(revision)
+    const others = this.rc.membership
+      .nodes()
+      .filter((v) => v.state === 'alive' && !v.self)
+      .map((v) => v.node)
+    await Promise.all(
+      others.map((node) =>
+        this.rc.requests.ask(node, this.rc.realm.name, OpsRequest.applied, { revision }, SNAPSHOT_PART_TIMEOUT_MS).catch(() => undefined),
+      ),
+    )
   }
 
   /** Revoke this node's callees (after a drain) and remove them from the registry; resolves once this node's replica has applied it. */

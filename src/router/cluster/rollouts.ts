@@ -65,7 +65,8 @@ export class ClusterRollouts implements RolloutStore, KeyHandler {
     })
     rc.onStart(() => {
       this.owner = rolloutOwnerOf(rc.realm)
-      this.scheduleAdopt()
+      // Before membership has heard the others, only what nobody can be running: handed over, or this node's previous life's.
+      this.adoptOrphans(true)
       return Promise.resolve()
     })
     rc.onClose(rc.membership.onNodeDown(() => this.scheduleAdopt()))
@@ -206,10 +207,11 @@ export class ClusterRollouts implements RolloutStore, KeyHandler {
    * from excepted. The claim is a compare-and-set on what was seen: if another node (or the
    * owner, back) wrote first, nothing happens here.
    */
-  private adoptOrphans(): void {
+  private adoptOrphans(starting = false): void {
     if (this.owner === undefined || !this.rc.link.connected) return
     for (const seen of this.entries.values()) {
       if (seen.running === null || !this.orphan(seen)) continue
+      if (starting && seen.owner !== null && seen.owner.node !== this.node) continue
       const from = seen.owner?.node ?? seen.from ?? null
       const candidates = this.rc.membership
         .nodes()
