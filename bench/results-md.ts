@@ -120,6 +120,7 @@ npm run bench                       # build, then ${DEFAULT_SETTINGS.rounds} rou
 npm run build && node dist/bench/run.js --rounds 5 --window 5000 --warmup 1500
 node dist/bench/run.js --quick      # 1 short round, does not write this file
 node dist/bench/run.js --cluster    # only the cluster scenario (needs nats-server), does not write this file
+node dist/bench/run.js --write-cluster  # the same, and replaces this file's "Router cluster" section
 node dist/bench/run.js --check      # exit 1 when a target is missed
 \`\`\`
 

@@ -4,7 +4,8 @@
  * bench/RESULTS.md. Exit 0 on success; 1 with one line on stderr when a measurement fails (or,
  * with --check, when a target is missed); 2 on a usage error; 130 on SIGINT.
  */
-import { availableParallelism } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { canPin, stopAllChildren } from './children.js'
@@ -18,7 +19,7 @@ import { PUBSUB_TARGETS, RPC_TARGETS } from './targets.js'
 import { transportTable } from './transport-report.js'
 import { routingPickCosts, type PickCost } from './routing-micro.js'
 import { ROUTING_SCENARIOS, runRouting, routingTable, SLOW_MS, type RoutingRow } from './routing.js'
-import { clusterExplanation, clusterTable, CLUSTER_RPC, runCluster, summarizeCluster } from './cluster.js'
+import { clusterExplanation, clusterTable, CLUSTER_PUBSUB, CLUSTER_RPC, runCluster, summarizeCluster } from './cluster.js'
 import { BenchNats } from './nats-server.js'
 
 const RPC = { kind: 'rpc' as const, rpc: { callees: 4, callers: 4, inflight: 32 } }
@@ -66,10 +67,10 @@ async function routingSection(settings: BenchSettings): Promise<string> {
 /** The NATS server of a cluster scenario in progress (stopped on SIGINT too). */
 let nats: BenchNats | undefined
 
-/** Runs the cluster scenario, prints its table, returns its RESULTS.md section (a note when nats-server cannot run). */
+/** Runs the cluster scenario, prints its tables, returns its RESULTS.md section (a note when nats-server cannot run). */
 async function clusterSection(settings: BenchSettings): Promise<string> {
   const timing = { warmupMs: settings.warmupMs, windowMs: settings.windowMs, pin: settings.pin && canPin }
-  const title = `Router cluster (issue 12): nats-server -js and 2 router nodes, ${CLUSTER_RPC.callees} callees, ${CLUSTER_RPC.callers} callers × ${CLUSTER_RPC.inflight} in flight`
+  const title = `Router cluster (issue 12): nats-server -js and 2 router nodes, ${CLUSTER_RPC.callees} callees, ${CLUSTER_RPC.callers} callers × ${CLUSTER_RPC.inflight} in flight; pub/sub ${CLUSTER_PUBSUB.publishers} publisher, ${CLUSTER_PUBSUB.subscribers} subscribers`
   try {
     nats = await BenchNats.start()
   } catch (err) {
@@ -78,18 +79,45 @@ async function clusterSection(settings: BenchSettings): Promise<string> {
     return `## ${title}\n\n${why}\n\n`
   }
   try {
-    console.log(`\nCluster: single router, 2 nodes local, 2 nodes across × json, msgpack × ${settings.rounds} round(s)`)
+    const startedAt = new Date()
+    const loadBefore = loadavg()[0]!
+    console.log(`\nCluster: rpc and pub/sub × single router, 2 nodes local, 2 nodes across × json, msgpack × ${settings.rounds} round(s)`)
     const rows = summarizeCluster(await runCluster(nats, ['json', 'msgpack'], timing, settings.rounds, (line) => console.log(line)))
-    const table = clusterTable(rows)
+    const loadAfter = loadavg()[0]!
+    const rpc = clusterTable(rows, 'rpc')
+    const pubsub = clusterTable(rows, 'pubsub')
     const explanation = clusterExplanation(rows)
+    const when =
+      `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`node dist/bench/run.js --write-cluster\` ` +
+      `(${settings.rounds} round(s), warm-up ${settings.warmupMs} ms, window ${settings.windowMs} ms, ` +
+      `${timing.pin ? 'both nodes on CPU 0, load generator on CPU 1' : 'no pinning'}, nats-server unpinned); ` +
+      `1-minute load average ${num(loadBefore, 1)} at the start, ${num(loadAfter, 1)} at the end. ` +
+      `\`× single\` is node A's CPU ÷ the single router's for local work, A + B ÷ the single router's across nodes, ` +
+      `each within one round (medians of the rounds; every round in the next column). A target is met only when every round met it.`
     console.log(`\n${title} (median of ${settings.rounds}):\n`)
-    console.log(renderText(table))
+    console.log(renderText(rpc))
+    console.log(`\nPub/sub, CPU per EVENT delivered (publisher paced by its events, ${CLUSTER_PUBSUB.inflight} in flight):\n`)
+    console.log(renderText(pubsub))
     console.log(`\n${explanation}`)
-    return `## ${title}\n\n${renderMarkdown(table)}\n\n${explanation}\n\n`
+    return (
+      `## ${title}\n\n${when}\n\n${renderMarkdown(rpc)}\n\n` +
+      `Pub/sub: CPU per EVENT delivered to the ${CLUSTER_PUBSUB.subscribers} subscribers (the publisher keeps ${CLUSTER_PUBSUB.inflight} ` +
+      `publications whose event has not reached its first subscriber yet: on a cluster PUBLISHED comes before the other node delivers).\n\n` +
+      `${renderMarkdown(pubsub)}\n\n${explanation}\n\n`
+    )
   } finally {
     await nats.close()
     nats = undefined
   }
+}
+
+/** Put `section` into RESULTS.md in place of its "## Router cluster" section (before the next "## "), or before "## Targets". */
+function replaceClusterSection(path: string, section: string): void {
+  const md = readFileSync(path, 'utf8')
+  const start = md.indexOf('## Router cluster')
+  const end = start < 0 ? md.indexOf('## Targets') : md.indexOf('\n## ', start + 3) + 1
+  const at = start < 0 ? end : start
+  writeFileSync(path, md.slice(0, at) + section + md.slice(end > 0 ? end : md.length))
 }
 
 function pickTable(costs: readonly PickCost[]): Table {
@@ -112,7 +140,13 @@ async function main(): Promise<number> {
   )
   if (settings.routingOnly || settings.clusterOnly) {
     if (settings.routingOnly) await routingSection(settings)
-    if (settings.clusterOnly) await clusterSection(settings)
+    if (settings.clusterOnly) {
+      const section = await clusterSection(settings)
+      if (settings.writeCluster) {
+        replaceClusterSection(resultsPath, section)
+        console.log(`\nwrote the "Router cluster" section of ${resultsPath}`)
+      }
+    }
     console.log(`done in ${num((Date.now() - startedAt.getTime()) / 1000)} s`)
     return 0
   }

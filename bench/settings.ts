@@ -13,13 +13,15 @@ export interface BenchSettings {
   cluster: boolean
   /** Only the cluster scenario (--cluster). */
   clusterOnly: boolean
+  /** Only the cluster scenario, and put its section into RESULTS.md in place of the old one (--write-cluster). */
+  writeCluster: boolean
   /** Write bench/RESULTS.md. */
   write: boolean
   /** Exit 1 when a target is missed. */
   check: boolean
 }
 
-export const USAGE = `usage: node dist/bench/run.js [--rounds N] [--warmup MS] [--window MS] [--quick] [--no-pin] [--no-pubsub] [--routing | --no-routing] [--cluster | --no-cluster] [--no-write] [--check]`
+export const USAGE = `usage: node dist/bench/run.js [--rounds N] [--warmup MS] [--window MS] [--quick] [--no-pin] [--no-pubsub] [--routing | --no-routing] [--cluster | --write-cluster | --no-cluster] [--no-write] [--check]`
 
 export class UsageError extends Error {}
 
@@ -41,6 +43,7 @@ export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
   routingOnly: false,
   cluster: true,
   clusterOnly: false,
+  writeCluster: false,
   write: true,
   check: false,
 }
@@ -80,6 +83,9 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
         s.cluster = true
         s.clusterOnly = true
         s.write = false
+        break
+      case '--write-cluster':
+        Object.assign(s, { cluster: true, clusterOnly: true, write: false, writeCluster: true })
         break
       case '--no-cluster':
         s.cluster = false

@@ -18,7 +18,10 @@ function tell(m: LoadMessage): void {
 async function main(): Promise<void> {
   const plan = JSON.parse(process.argv[2] ?? '') as LoadPlan
   const codec = codecFor(plan.serializer)
-  const load = plan.kind === 'rpc' ? new RpcLoad(plan.url, codec, plan.rpc, plan.calleeUrl) : new PubSubLoad(plan.url, codec, plan.pubsub)
+  const load =
+    plan.kind === 'rpc'
+      ? new RpcLoad(plan.url, codec, plan.rpc, plan.calleeUrl)
+      : new PubSubLoad(plan.url, codec, plan.pubsub, plan.subscriberUrl)
   await load.setUp(plan.realm)
   tell({ type: 'ready' })
   load.start()

@@ -7,6 +7,8 @@ export type LoadPlan = {
   url: string
   /** Where the RPC callees connect (another node of a router cluster, bench/cluster.ts); default `url`. */
   calleeUrl?: string
+  /** Where the pub/sub subscribers connect (another node of a router cluster, bench/cluster.ts); default `url`. */
+  subscriberUrl?: string
   realm: string
   serializer: BenchSerializer
   warmupMs: number

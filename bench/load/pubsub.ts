@@ -7,6 +7,14 @@ export interface PubSubShape {
   publishers: number
   /** Acknowledged PUBLISHes each publisher keeps in flight. */
   inflight: number
+  /**
+   * Pace by the events instead of the acknowledgements: each publisher keeps `inflight` PUBLISHes
+   * (not acknowledged) whose EVENT the first subscriber has not received yet. On a router cluster
+   * the publisher's node acknowledges at once, before the other nodes deliver, so only the events
+   * keep a publisher from running ahead of subscribers on another node (bench/cluster.ts). The
+   * latency is then PUBLISH sent → the first subscriber's EVENT.
+   */
+  paceByEvents?: boolean
 }
 
 export interface PubSubWindow {
@@ -43,20 +51,27 @@ export class PubSubLoad {
   private windowStart = 0
   private firstError: string | undefined
 
+  /** Paced by events: per publisher, its PUBLISHes in flight by sequence number → when sent. */
+  private readonly paced: Array<{ sentAt: Map<number, number>; publishNext: () => void }> = []
+
   constructor(
     private readonly url: string,
     private readonly codec: Codec,
     private readonly shape: PubSubShape,
+    /** Where the subscribers connect (another node of a router cluster, bench/cluster.ts); default `url`. */
+    private readonly subscriberUrl = url,
   ) {}
 
   async setUp(realm: string): Promise<void> {
     for (let i = 0; i < this.shape.subscribers; i++) {
-      const p = await Peer.connect(this.url, this.codec, realm)
+      const p = await Peer.connect(this.subscriberUrl, this.codec, realm)
       await p.request([W.SUBSCRIBE, 1, {}, TOPIC], W.SUBSCRIBED)
       const index = i
       this.received.push(0)
       p.onMessage = (m) => {
-        if (m[0] === W.EVENT) this.received[index]!++
+        if (m[0] !== W.EVENT) return
+        this.received[index]!++
+        if (index === 0 && this.shape.paceByEvents === true) this.delivered(m[4] as [string, number, number])
       }
       this.subscribers.push(p)
     }
@@ -65,6 +80,7 @@ export class PubSubLoad {
 
   start(): void {
     this.running = true
+    if (this.shape.paceByEvents === true) return this.startPacedByEvents()
     for (const p of this.publishers) {
       const sentAt = new Map<number, number>()
       let nextRequest = 1
@@ -93,6 +109,33 @@ export class PubSubLoad {
       }
       for (let i = 0; i < this.shape.inflight; i++) publishNext()
     }
+  }
+
+  private startPacedByEvents(): void {
+    this.publishers.forEach((p, index) => {
+      const sentAt = new Map<number, number>()
+      let seq = 0
+      const publishNext = (): void => {
+        seq++
+        sentAt.set(seq, performance.now())
+        this.outstanding++
+        p.send([W.PUBLISH, seq, {}, TOPIC, ['bench', index, seq]])
+      }
+      this.paced.push({ sentAt, publishNext })
+      for (let i = 0; i < this.shape.inflight; i++) publishNext()
+    })
+  }
+
+  /** The first subscriber got publisher `index`'s publication `seq`: it is done; the next one goes. */
+  private delivered([, index, seq]: [string, number, number]): void {
+    const pub = this.paced[index]
+    const t0 = pub?.sentAt.get(seq)
+    if (pub === undefined || t0 === undefined) return
+    pub.sentAt.delete(seq)
+    this.outstanding--
+    this.publishes++
+    this.latency.record(performance.now() - t0)
+    if (this.running) pub.publishNext()
   }
 
   markWindowStart(): void {
