@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { WampClient } from '../../src/client/connection.js'
 import { MetaClient } from '../../src/client/meta-client.js'
 import { RolloutClient } from '../../src/client/rollout-client.js'
@@ -11,7 +11,8 @@ import {
   type RouterSnapshot,
   type StatsTick,
 } from '../../src/protocol/extensions.js'
-import { connFlags, runCli } from '../support/cli.js'
+import { connFlags, runCli, tempConfigDir } from '../support/cli.js'
+import { TmuxScreen, wampctlArgv } from '../ui/tmux.js'
 import { eventually, TestCluster } from '../support/cluster.js'
 import { tableRows } from '../commands/read-fixtures.js'
 import { canarySpec, startCallee, startLoad, until, type TestCallee } from '../ops/rollout-fixture.js'
@@ -344,6 +345,49 @@ describe('the CLI against a node', () => {
       await eventually(async () => expect((await m.describe(regId)).callees.map((c) => c.session)).toEqual([sessions.a, sessions.b]))
     }
   })
+})
+
+describe('live views and sessions show against a node', () => {
+  let screen: TmuxScreen | undefined
+  afterEach(() => {
+    screen?.kill()
+    screen = undefined
+  })
+  /** The live view `args` in tmux against node a (anonymous is admin on test nodes). */
+  function live(name: string, args: string[]): TmuxScreen {
+    const s = (screen = new TmuxScreen(name))
+    s.start([...wampctlArgv(args), ...connFlags(cluster.url('a'))], { WAMPCTL_CONFIG_DIR: tempConfigDir(), NCURSES_NO_UTF8_ACS: '1' })
+    return s
+  }
+  // Each callee's row: its session, then its node.
+  const rowOf = (session: number, node: string): RegExp => new RegExp(`\\b${session}\\s+${node}\\s`)
+
+  it('top and dashboard on node a name the node of each callee; sessions show names the node of a session on c', async () => {
+    // First in URI order (the dashboard selects the first registration).
+    const uri = 'a.ops.live'
+    const sessions = await calleesOnEveryNode(uri)
+    expect(await callFrom('b', uri, 6)).toEqual({ a: 2, b: 2, c: 2 })
+
+    const top = live('cluster-top', ['top', '--filter', uri])
+    await top.waitForScreen((s) => new RegExp(`${uri.replace(/\./g, '\\.')}\\s+roundrobin\\s+3\\s`).test(s), 'the registration')
+    top.keys('Enter')
+    await top.waitForScreen((s) => NODES.every((n) => rowOf(sessions[n], n).test(s)), 'the callees with their nodes')
+    top.keys('q')
+    expect(await top.waitForExit()).toBe(0)
+
+    const dash = live('cluster-dashboard', ['dashboard'])
+    await dash.waitForScreen(
+      (s) => s.includes(`callees of ${uri}`) && NODES.every((n) => rowOf(sessions[n], n).test(s)),
+      'the callees with their nodes',
+    )
+    dash.keys('q')
+    expect(await dash.waitForExit()).toBe(0)
+
+    const show = await runCli(['sessions', 'show', String(sessions.c), ...connFlags(cluster.url('a'))])
+    expect(show.code, show.stderr).toBe(0)
+    expect(show.stdout).toMatch(/^node:\s+c$/m)
+    expect(show.stdout).toContain(uri)
+  }, 60_000)
 })
 
 // Last in the file: node c stays stopped (the others declare it down); afterAll kills it by its PID.
