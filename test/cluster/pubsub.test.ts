@@ -266,6 +266,24 @@ describe('cluster pub/sub: publications cross nodes once, subscriptions are one 
     expect(json.events[0]!.args[0]).toBe(AS_JSON)
   })
 
+  it('a burst of publications, some of them large, reaches a subscriber on another node in order, each once', async () => {
+    const count = 60
+    // Every 20th carries 300 kB: the turn's publications span several NATS messages (max_payload 1 MiB).
+    const payload = (i: number): unknown => (i % 20 === 0 ? Buffer.alloc(300_000, i) : i)
+    const sub = await peer('b', 'autobahn', 'msgpack')
+    const { inbox: box } = await inbox(sub, 'com.burst.t1')
+    const pub = await peer('a', 'autobahn', 'msgpack')
+    await seen(pub, 'com.burst.t1', 1)
+    await Promise.all(Array.from({ length: count }, (_, i) => pub.publish('com.burst.t1', [i, payload(i)])))
+    await box.atLeast(count)
+    expect(box.args()).toEqual(Array.from({ length: count }, (_, i) => i))
+    for (const e of box.events) {
+      const [i, p] = e.args as [number, unknown]
+      if (i % 20 === 0) expect(Buffer.from(p as Uint8Array).equals(Buffer.alloc(300_000, i))).toBe(true)
+      else expect(p).toBe(i)
+    }
+  })
+
   it('a testament of a session on one node reaches subscribers on the others', async () => {
     const topic = 'com.t6.will'
     const heir = (await inbox(await peer('b', 'wampy', 'json'), topic)).inbox
@@ -328,7 +346,8 @@ describe('cluster pub/sub: publications cross nodes once, subscriptions are one 
     const natsSub = nats.subscribe(subject, {
       callback: (err, msg) => {
         if (err !== null) return
-        onNats.push(unpack<{ topic: string }>(msg.data))
+        // One NATS message carries the publications of one turn, each a frame [publication].
+        for (const [p] of unpack<Array<[{ topic: string }]>>(msg.data)) onNats.push(p)
         natsBox.push({ args: [], kwargs: {}, details: {} })
       },
     })

@@ -3,8 +3,15 @@ import type { Publisher } from '../broker.js'
 import type { Args, Dict, Kwargs } from '../inbound.js'
 import type { Realm } from '../realm.js'
 import type { ClusterLink } from './link.js'
+import { Outbox, type Undelivered } from './outbox.js'
 import type { SubscriptionsReplica } from './subscriptions-replica.js'
 import { pack, unpack } from './wire.js'
+
+/** NATS's default max_payload, until the server's INFO says otherwise. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024
+
+/** A frame of publications is the publication alone. */
+const NO_ITEMS: readonly never[] = []
 
 /** A publication on its way from the publisher's node to the others (`<name>.pub.<realm>`). */
 interface PublicationMessage {
@@ -26,6 +33,9 @@ interface PublicationMessage {
  * the realm's subject when another node has a matching subscriber, never waiting on NATS, and each
  * node delivers those of the others to its own subscribers. Router meta events never come here:
  * every node derives its own from the KV changes it watches.
+ *
+ * The publications of one turn of the event loop go as one NATS message (outbox.ts: a msgpack
+ * array of frames `[PublicationMessage]`, split under max_payload), in the order they were made.
  */
 export class Publications {
   /** Publications sent to the other nodes. */
@@ -36,6 +46,15 @@ export class Publications {
   received = 0
   private readonly subject: string
   private readonly sub: NatsSubscription
+  private readonly outbox: Outbox
+  /** NATS refused a message of publications: they were not sent after all. */
+  private readonly refused: Undelivered = {
+    undelivered: (why) => {
+      this.sent--
+      this.unsent++
+      this.onError(new Error(why), 'cluster: forwarding a publication')
+    },
+  }
 
   constructor(
     private readonly realm: Realm,
@@ -44,6 +63,10 @@ export class Publications {
     private readonly onError: (err: unknown, context: string) => void,
   ) {
     this.subject = link.subjects.publications(realm.name)
+    this.outbox = new Outbox(
+      (subject, data) => link.nc.publish(subject, data),
+      () => link.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+    )
     this.sub = link.nc.subscribe(this.subject, { callback: (err, msg) => void (err === null && this.receive(msg)) })
   }
 
@@ -63,28 +86,38 @@ export class Publications {
       options,
       publisher: { id: publisher.id, authid: publisher.authid, authrole: publisher.authrole },
     }
+    let encoded: Buffer
     try {
-      this.link.nc.publish(this.subject, pack(message))
-      this.sent++
+      encoded = pack(message)
     } catch (err) {
       this.unsent++
-      this.onError(err, `cluster: forwarding a publication to '${topic}'`)
+      return this.onError(err, `cluster: forwarding a publication to '${topic}'`)
     }
+    this.sent++
+    this.outbox.add(this.subject, NO_ITEMS, encoded, this.refused)
   }
 
   close(): void {
+    this.outbox.flush()
     this.sub.unsubscribe()
   }
 
   private receive(msg: Msg): void {
-    let p: PublicationMessage
+    let frames: Array<[PublicationMessage]>
     try {
-      p = unpack<PublicationMessage>(msg.data)
+      frames = unpack<Array<[PublicationMessage]>>(msg.data)
+      if (!Array.isArray(frames)) throw new Error('a message of publications must be a msgpack array')
     } catch (err) {
       return this.onError(err, 'cluster: a publication from another node could not be read')
     }
-    if (p.from === this.link.node) return
-    this.received++
-    this.realm.broker.deliverForwarded(p.topic, p.args ?? undefined, p.kwargs ?? undefined, p.options ?? {}, p.publisher, p.publication)
+    for (const [p] of frames) {
+      if (p.from === this.link.node) return // all of this message is this node's own
+      this.received++
+      try {
+        this.realm.broker.deliverForwarded(p.topic, p.args ?? undefined, p.kwargs ?? undefined, p.options ?? {}, p.publisher, p.publication)
+      } catch (err) {
+        this.onError(err, `cluster: delivering a publication to '${p.topic}' from node ${p.from}`)
+      }
+    }
   }
 }
