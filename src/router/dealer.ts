@@ -184,7 +184,7 @@ export class Dealer {
    * A cluster node's replica of the registry adds a callee (of this node or a proxy of another's)
    * to its registration, which joins the dealer with its first callee. Not used by a single router.
    */
-  adoptCallee(callee: Callee, state: CalleeState, weight: number): void {
+  adoptCallee(callee: Callee, state: CalleeState, weight: number, at?: number): void {
     const reg = callee.registration
     if (this.byId.get(reg.id) !== reg) {
       this.index.add(reg)
@@ -192,7 +192,7 @@ export class Dealer {
     }
     if (weight !== 1) reg.setWeight(callee, weight)
     callee.state = state
-    reg.add(callee)
+    reg.add(callee, at)
     callee.session.callees.add(callee)
     this.serveQueue(reg)
   }

@@ -118,8 +118,14 @@ export class Registration {
     return undefined
   }
 
-  add(callee: Callee): void {
-    this.callees.push(callee)
+  /** Append `callee`, or put it at index `at` (a cluster node re-attaching a callee in its registry order). */
+  add(callee: Callee, at = this.callees.length): void {
+    if (at >= this.callees.length) this.callees.push(callee)
+    else {
+      this.callees.splice(at, 0, callee)
+      // Keep round-robin pointing at the same next callee: one inserted before it shifts it right.
+      if (at <= this.rrNext) this.rrNext++
+    }
     this.ladder?.refresh(callee, callee.eligible)
   }
 

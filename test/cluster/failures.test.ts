@@ -33,6 +33,34 @@ async function calleesOf(peer: Peer, uri: string): Promise<number[]> {
   return ((await peer.call(RegistrationMeta.listCallees, [id])).args[0] as number[]).sort((x, y) => x - y)
 }
 
+/** Callees of `uri` as `peer`'s node sees them, in the registration's order (not sorted). */
+async function calleeOrder(peer: Peer, uri: string): Promise<number[]> {
+  const id = (await peer.call(RegistrationMeta.lookup, [uri])).args[0] as number | null
+  if (id === null) return []
+  return (await peer.call(RegistrationMeta.listCallees, [id])).args[0] as number[]
+}
+
+/** Subscribers of `topic` (`match`) as `peer`'s node sees them, sorted; [] when there is no such subscription. */
+async function subscribersOf(peer: Peer, topic: string, match = 'exact'): Promise<number[]> {
+  const id = (await peer.call(SubscriptionMeta.lookup, [topic, { match }])).args[0] as number | null
+  if (id === null) return []
+  return ((await peer.call(SubscriptionMeta.listSubscribers, [id])).args[0] as number[]).sort((x, y) => x - y)
+}
+
+/**
+ * The meta events `m` recorded about the sessions `ids`, as strings (`on_join 12`, `on_register 12`…),
+ * in the order they came: compared across nodes, and checked for a consistent story.
+ */
+function storyOf(m: MetaRecorder, ids: number[]): string[] {
+  const short = (topic: string): string => topic.slice(topic.lastIndexOf('.') + 1)
+  const out: string[] = []
+  for (const e of m.events) {
+    const session = e.topic === SessionMeta.onJoin ? (e.args[0] as { session: number }).session : (e.args[0] as number)
+    if (ids.includes(session)) out.push(`${short(e.topic)} ${session}`)
+  }
+  return out
+}
+
 /** Calls `uri` from `caller`, `lanes` calls at a time, until stopped (at most 20 000 calls): every answer and failure is kept. */
 function loadOn(caller: Peer, uri: string, lanes = 4): { answers: unknown[]; failures: string[]; stop: () => Promise<void> } {
   const answers: unknown[] = []
@@ -255,6 +283,135 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     for (const f of load.failures) expect(f).toBe('wamp.error.canceled')
     // No live session left the realm on the way.
     for (const p of [...callees, onlyC, caller]) expect(monitor.of(SessionMeta.onLeave).filter((e) => e.args[0] === p.id)).toEqual([])
+  }, 180_000)
+
+  it('a node held up (SIGSTOP) past the node timeout is declared dead, then resumes: its sessions, callees and subscribers come back everywhere, its clients stay connected', async () => {
+    const monitors = {
+      a: await MetaRecorder.start(await openPeer('autobahn', cluster.url('a'), 'json'), ALL_META_EVENTS),
+      b: await MetaRecorder.start(await openPeer('wampy', cluster.url('b'), 'msgpack'), ALL_META_EVENTS),
+    }
+    // c's callee registers first: once c is back it comes last (a callee put back is appended).
+    const workC = await openPeer('autobahn', cluster.url('c'), 'msgpack')
+    await workC.register('com.stop.work', () => ({ args: ['c'] }), { invoke: 'roundrobin' })
+    const workA = await openPeer('autobahn', cluster.url('a'), 'json')
+    await workA.register('com.stop.work', () => ({ args: ['a'] }), { invoke: 'roundrobin' })
+    const workB = await openPeer('wampy', cluster.url('b'), 'cbor')
+    await workB.register('com.stop.work', () => ({ args: ['b'] }), { invoke: 'roundrobin' })
+    const onlyC = await openPeer('wampy', cluster.url('c'), 'json')
+    const onlyReg = await onlyC.register('com.stop.only_c', () => ({ args: ['only c'] }))
+    const events: Record<string, unknown[]> = { subC: [], subPrefixC: [], subA: [] }
+    const subC = await openPeer('autobahn', cluster.url('c'), 'json')
+    await subC.subscribe('com.stop.topic', (e) => void events.subC!.push(e.args[0]))
+    const subPrefixC = await openPeer('wampy', cluster.url('c'), 'msgpack')
+    await subPrefixC.subscribe('com.stop', (e) => void events.subPrefixC!.push(e.args[0]), { match: 'prefix' })
+    const subA = await openPeer('autobahn', cluster.url('a'), 'cbor')
+    await subA.subscribe('com.stop.topic', (e) => void events.subA!.push(e.args[0]))
+    const ofC = [workC, onlyC, subC, subPrefixC]
+    const idsOfC = ofC.map((p) => p.id)
+    const caller = await openPeer('autobahn', cluster.url('b'), 'json')
+    const publisher = await openPeer('wampy', cluster.url('a'), 'json')
+    const views = { a: monitors.a.monitor, b: monitors.b.monitor, c: await openPeer('autobahn', cluster.url('c'), 'cbor') }
+    for (const view of Object.values(views)) {
+      await eventually(async () => expect(await calleeOrder(view, 'com.stop.work')).toEqual([workC.id, workA.id, workB.id]))
+      await eventually(async () => expect(await calleesOf(view, 'com.stop.only_c')).toEqual([onlyC.id]))
+      await eventually(async () => expect(await subscribersOf(view, 'com.stop.topic')).toEqual([subC.id, subA.id].sort((x, y) => x - y)))
+      await eventually(async () => expect(await subscribersOf(view, 'com.stop', 'prefix')).toEqual([subPrefixC.id]))
+    }
+    // A call made on c, held by a callee on b: b gives it up when it declares c dead, and so does c once it hears that.
+    const holdB = await openPeer('autobahn', cluster.url('b'), 'msgpack')
+    const { callee: held } = await HeldCallee.register(holdB, 'b', 'com.stop.hold', {})
+    const callerC = await openPeer('wampy', cluster.url('c'), 'cbor')
+    await eventually(async () => expect(await calleesOf(views.c, 'com.stop.hold')).toEqual([holdB.id]))
+    const heldCall = callerC.call('com.stop.hold', [1]).then(
+      () => 'answered',
+      (err: unknown) => asFailure(err).uri,
+    )
+    await held.until(() => held.holding === 1, 'the call from c held on b')
+    const incarnation = byName(await status(cluster.url('a'))).c!.incarnation
+    const load = loadOn(caller, 'com.stop.work')
+    await waitUntil(() => ['a', 'b', 'c'].every((n) => load.answers.includes(n)), 'calls answered on every node')
+
+    process.kill(cluster.node('c').pid, 'SIGSTOP')
+    try {
+      // a and b declare c dead and remove its entries: wait for it (bounded), c still held.
+      for (const m of Object.values(monitors)) for (const id of idsOfC) await m.waitForTopic(SessionMeta.onLeave, 0, id)
+      for (const name of ['a', 'b'] as const) {
+        await eventually(async () => expect(byName(await status(cluster.url(name))).c!.state).toBe('dead'), 20_000)
+        await eventually(async () => expect(await calleeOrder(views[name], 'com.stop.work')).toEqual([workA.id, workB.id]), 20_000)
+        await eventually(async () => expect(await calleesOf(views[name], 'com.stop.only_c')).toEqual([]), 20_000)
+        await eventually(async () => expect(await subscribersOf(views[name], 'com.stop.topic')).toEqual([subA.id]), 20_000)
+      }
+      await eventually(async () => expect(await entriesOf(cluster.nats.url, 'c')).toEqual([]), 20_000)
+    } finally {
+      process.kill(cluster.node('c').pid, 'SIGCONT')
+    }
+
+    // c is back with the same life: everything of its live sessions is back on every node.
+    for (const [name, view] of Object.entries(views)) {
+      await eventually(async () => {
+        const c = byName(await status(cluster.url(name))).c!
+        expect(c.state).toBe('alive')
+        expect(c.incarnation).toBe(incarnation)
+      }, 20_000)
+      await eventually(async () => expect(await calleeOrder(view, 'com.stop.work')).toEqual([workA.id, workB.id, workC.id]), 20_000)
+      await eventually(async () => expect(await calleesOf(view, 'com.stop.only_c')).toEqual([onlyC.id]), 20_000)
+      expect((await view.call(RegistrationMeta.lookup, ['com.stop.only_c'])).args[0]).toBe(onlyReg)
+      await eventually(
+        async () => expect(await subscribersOf(view, 'com.stop.topic')).toEqual([subC.id, subA.id].sort((x, y) => x - y)),
+        20_000,
+      )
+      await eventually(async () => expect(await subscribersOf(view, 'com.stop', 'prefix')).toEqual([subPrefixC.id]), 20_000)
+      await eventually(async () => {
+        const sessions = (await view.call(SessionMeta.list, [])).args[0] as number[]
+        for (const id of idsOfC) expect(sessions).toContain(id)
+      }, 20_000)
+      for (const id of idsOfC) expect(((await view.call(SessionMeta.get, [id])).args[0] as { node: string }).node).toBe('c')
+    }
+    // Calls from b reach c's callees again, c's subscribers get a's publications.
+    await eventually(async () => expect((await caller.call('com.stop.only_c', [])).args[0]).toBe('only c'), 20_000)
+    const after = load.answers.length
+    await waitUntil(() => load.answers.slice(after).includes('c'), 'calls from b answered by c again', 20_000)
+    await settlesWithin(load.stop(), 20_000, 'the load')
+    // Only the calls in flight to c when it was declared dead failed.
+    for (const f of load.failures) expect(f).toBe('wamp.error.canceled')
+    await eventually(async () => {
+      await publisher.publish('com.stop.topic', ['back'])
+      expect(events.subC).toContain('back')
+      expect(events.subPrefixC).toContain('back')
+    }, 20_000)
+    // The call c's caller had in flight to b is answered (canceled), not left hanging.
+    expect(await settlesWithin(heldCall, 20_000, 'the call from c held on b')).toBe('wamp.error.canceled')
+    held.answerAtOnce()
+    // Its clients were never disconnected: each session answers, with the same id.
+    for (const p of [...ofC, callerC]) expect(((await p.call(SessionMeta.get, [p.id])).args[0] as { session: number }).session).toBe(p.id)
+
+    // Meta events: every node tells the same story, once each: c's sessions left (declared dead), then joined again.
+    const marker = await openPeer('autobahn', cluster.url('c'), 'json')
+    await marker.leave()
+    for (const m of Object.values(monitors)) await m.waitForTopic(SessionMeta.onLeave, 0, marker.id)
+    const story = storyOf(monitors.a, idsOfC)
+    expect(storyOf(monitors.b, idsOfC)).toEqual(story)
+    for (const id of idsOfC) {
+      const ofSession = story.filter((e) => e.endsWith(` ${id}`) && /^on_(join|leave) /.test(e))
+      expect(ofSession).toEqual([`on_join ${id}`, `on_leave ${id}`, `on_join ${id}`])
+    }
+    // As for a session that leaves: its callee and subscriber leave before it does, and come back after it joined again.
+    const at = (e: string, from = 0): number => story.indexOf(e, from)
+    expect(at(`on_unregister ${workC.id}`)).toBeLessThan(at(`on_leave ${workC.id}`))
+    expect(at(`on_unsubscribe ${subC.id}`)).toBeLessThan(at(`on_leave ${subC.id}`))
+    expect(story.lastIndexOf(`on_register ${workC.id}`)).toBeGreaterThan(at(`on_join ${workC.id}`, at(`on_leave ${workC.id}`)))
+    expect(story.lastIndexOf(`on_subscribe ${subC.id}`)).toBeGreaterThan(at(`on_join ${subC.id}`, at(`on_leave ${subC.id}`)))
+    // Registration and subscription events of each of c's sessions alternate and end registered/subscribed.
+    for (const [id, on, off] of [
+      [workC.id, 'on_register', 'on_unregister'],
+      [onlyC.id, 'on_register', 'on_unregister'],
+      [subC.id, 'on_subscribe', 'on_unsubscribe'],
+      [subPrefixC.id, 'on_subscribe', 'on_unsubscribe'],
+    ] as const) {
+      const seq = story.filter((e) => e === `${on} ${id}` || e === `${off} ${id}`)
+      expect(seq.length % 2).toBe(1)
+      seq.forEach((e, i) => expect(e).toBe(i % 2 === 0 ? `${on} ${id}` : `${off} ${id}`))
+    }
   }, 180_000)
 
   it('SIGTERM: the node removes its sessions, callees and subscribers before it exits, and the others drop it at once', async () => {

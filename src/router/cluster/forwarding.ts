@@ -99,6 +99,24 @@ export class CallForwarding implements AnswerSink, CallSink {
     this.dropCallers(calling)
   }
 
+  /**
+   * Node `node` declared this node dead (it was held up or cut off past the node timeout) and gave
+   * up every call between them: its proxies here dropped this node's callers' calls, and it
+   * dropped the calls this node's callers had in flight to its callees, whose answers will never
+   * come. Both are given up here too, as when the link drops: callers here get `canceled`, the
+   * callees here an INTERRUPT. Calls made since are served as usual.
+   */
+  declaredDownBy(node: string): void {
+    for (const proxy of this.proxies.ofNode(node)) {
+      for (const id of [...proxy.invocations.keys()])
+        this.realm.dealer.invocationError(proxy, id, ErrorUri.canceled, [`node ${node} took this node for dead`], undefined)
+    }
+    const calling = this.callingNodes.get(node)
+    if (calling === undefined) return
+    this.callingNodes.delete(node)
+    this.dropCallers(calling)
+  }
+
   close(): void {
     clearInterval(this.sweep)
     this.stopWatchingLink()

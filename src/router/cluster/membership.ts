@@ -108,6 +108,7 @@ export class Membership {
   private readonly downListeners = new Set<NodeListener>()
   private readonly upListeners = new Set<NodeListener>()
   private readonly rejoinHooks = new Set<() => void | Promise<void>>()
+  private readonly declaredDownListeners = new Set<(by: string) => void>()
   private sub: Subscription | undefined
   private beatTimer: NodeJS.Timeout | undefined
   private sweepTimer: NodeJS.Timeout | undefined
@@ -187,6 +188,15 @@ export class Membership {
   onRejoin(hook: () => void | Promise<void>): () => void {
     this.rejoinHooks.add(hook)
     return () => this.rejoinHooks.delete(hook)
+  }
+
+  /**
+   * Another node (`by`) declared this one dead and has cleaned up after it: it gave up every call
+   * between the two. Called before the rejoin it causes.
+   */
+  onDeclaredDown(listener: (by: string) => void): () => void {
+    this.declaredDownListeners.add(listener)
+    return () => this.declaredDownListeners.delete(listener)
   }
 
   /**
@@ -340,6 +350,13 @@ export class Membership {
           node: this.node,
           by: m.by,
         })
+        for (const l of this.declaredDownListeners) {
+          try {
+            l(m.by)
+          } catch (err) {
+            this.host.onError(err, 'cluster: declared down')
+          }
+        }
         this.rejoin()
       }
       return
@@ -498,7 +515,12 @@ export class Membership {
     }
   }
 
-  private rejoin(): void {
+  /**
+   * Re-assert this node's entries now (the rejoin hooks, in order: sessions, subscribers, callees):
+   * after a reconnection, a DownNotice, or when a part sees another node remove a live entry of
+   * this one. Coalesced: a request during a run makes one more run after it.
+   */
+  rejoin(): void {
     if (this.rejoining !== undefined) {
       this.rejoinAgain = true
       return

@@ -9,8 +9,9 @@ import { KeyPrefix } from './keys.js'
 import { Publications } from './publications.js'
 import type { RealmCluster } from './realm-cluster.js'
 import type { SubscriberRecord, SubscriptionRecord } from './records.js'
-import { keyOf, markedQuiet, reconciled, SubscriptionWriter, withSubscriber, without } from './subscription-writes.js'
+import { keyOf, markedQuiet, reconciled, SubscriptionWriter, unchanged, withSubscriber, without } from './subscription-writes.js'
 import { SubscriptionsReplica } from './subscriptions-replica.js'
+import { natsTrouble } from './write-retry.js'
 
 /** A failed write of this node's subscribers is made right this long after, while NATS is there. */
 const RETRY_MS = 1000
@@ -40,11 +41,6 @@ export class ClusterPubSub {
     rc.onStart(() => this.reconcile())
     // NATS is back, or another node took this one for dead: this node's subscribers go back in.
     rc.onRejoin(() => this.reconcile())
-    rc.membership.onNodeDown((node) => {
-      // A new life of it already beats: that life's own start removed its previous life's subscribers.
-      if (rc.membership.alive(node) || !rc.link.connected) return
-      return this.removeNode(node)
-    })
     rc.onClose(() => this.close())
   }
 
@@ -90,6 +86,13 @@ export class ClusterPubSub {
     this.publications.forward(topic, args, kwargs, options, publisher, publication)
   }
 
+  /** `node` is down (RealmCluster's node-down): its subscribers leave the records, unless a new life of it already beats. */
+  nodeDown(node: string): Promise<void> {
+    // A new life of it already beats: that life's own start removed its previous life's subscribers.
+    if (this.rc.membership.alive(node) || !this.rc.link.connected) return Promise.resolve()
+    return this.removeNode(node)
+  }
+
   /** `node` is down: its subscribers leave every record (every survivor does it; compare-and-set makes it once). */
   async removeNode(node: string): Promise<void> {
     await Promise.all(
@@ -97,10 +100,8 @@ export class ClusterPubSub {
         const key = keyOf(s.uri, s.match)
         return this.writer
           .serial(key, () =>
-            this.writer.change(
-              key,
-              without((x) => x.node === node),
-            ),
+            // Heard again meanwhile (held up, not dead; or a new life): it puts back its own.
+            this.writer.change(key, (cur) => (this.rc.membership.alive(node) ? unchanged : without((x) => x.node === node)(cur))),
           )
           .catch((err: unknown) => {
             this.rc.onError(err, `cluster: removing node ${node}'s subscribers of '${s.uri}'`)
@@ -125,32 +126,37 @@ export class ClusterPubSub {
     await Promise.all([...targets].map(([key, { uri, match }]) => this.reconcileKey(key, uri, match)))
   }
 
-  /** This node's subscribers in the record of (uri, match) become exactly its live subscribers of it. */
+  /** This node's subscribers of (`uri`, `match`) in its record made exactly its live sessions' subscriptions there. */
   private reconcileKey(key: string, uri: string, match: MatchPolicy): Promise<void> {
+    const node = this.rc.node
     const broker = this.rc.realm.broker
     return this.writer
-      .serial(key, () => {
+      .serial(key, async () => {
         const local = broker.index.get(uri, match)
         const live = local === undefined ? [] : [...local.subscribers].filter((s) => !s.closed).map((s) => s.id)
-        return this.writer.change(
+        await this.writer.change(
           key,
-          reconciled(this.rc.node, live, uri, match, () => local?.id ?? this.writer.freshId()),
+          reconciled(node, live, uri, match, () => local?.id ?? this.writer.freshId()),
         )
       })
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          this.reconcileLater()
-          this.rc.onError(err, `cluster: reconciling this node's subscribers of '${uri}'`)
-        },
-      )
+      .catch((err: unknown) => {
+        // NATS trouble (a JetStream timeout right after a NATS restart): tried again in a moment while NATS is up, else at rejoin.
+        this.reconcileLater()
+        if (!natsTrouble(err)) this.rc.onError(err, `cluster: reconciling this node's subscribers of '${uri}'`)
+        else if (this.rc.link.connected)
+          this.rc.link.log.warn(`cluster: writing this node's subscribers of '${uri}' did not land; retrying in ${RETRY_MS} ms`, {
+            node: this.rc.node,
+            realm: this.rc.realm.name,
+            error: `${(err as Error).name}: ${(err as Error).message}`,
+          })
+      })
   }
 
   /**
    * A record was applied here: if it left out a live subscriber of this node (another node took
-   * this one for dead and removed it, or made the record again over it), the subscriber goes back
-   * in at once, keeping the subscription id its session was given. This node's own removals take
-   * the session out of the broker first, so they never look like a loss.
+   * this one for dead and removed it, or made the record again over it), this node re-asserts its
+   * entries at once: the subscriber goes back in, keeping the subscription id its session was
+   * given. This node's own removals take the session out of the broker first, so they never look like a loss.
    */
   private check(uri: string, match: MatchPolicy, record: SubscriptionRecord | undefined): void {
     const local = this.rc.realm.broker.index.get(uri, match)
@@ -159,9 +165,16 @@ export class ClusterPubSub {
     const inRecord = (session: number): boolean => record?.subscribers.some((s) => s.node === node && s.session === session) === true
     for (const s of local.subscribers) {
       if (s.closed || inRecord(s.id)) continue
-      if (this.rc.link.connected) void this.reconcileKey(keyOf(uri, match), uri, match)
-      else this.reconcileLater()
-      return
+      if (!this.rc.link.connected) return this.reconcileLater()
+      this.rc.link.log.warn('cluster: a live subscriber was left out of its subscription record by another node; re-asserting this node', {
+        node,
+        realm: this.rc.realm.name,
+        topic: uri,
+        session: s.id,
+      })
+      // The whole re-assertion, in order (sessions, subscribers, callees): its session's key may be
+      // gone too (this node was taken for dead) and goes back first, so every node sees on_join before on_subscribe.
+      return this.rc.membership.rejoin()
     }
   }
 
@@ -190,7 +203,14 @@ export class ClusterPubSub {
   private refuse(session: Session, type: number, request: number, err: unknown): void {
     if (session.closed) return
     // A NATS failure (a timeout, a refused write) is the cluster being unavailable for now; a RouterError says what it is.
-    if (!(err instanceof RouterError)) this.rc.onError(err, 'cluster: writing a subscription')
+    if (!natsTrouble(err)) {
+      if (!(err instanceof RouterError)) this.rc.onError(err, 'cluster: writing a subscription')
+    } else if (!(err instanceof RouterError))
+      this.rc.link.log.warn('cluster: SUBSCRIBE refused, its record could not be written', {
+        node: this.rc.node,
+        realm: this.rc.realm.name,
+        error: `${(err as Error).name}: ${(err as Error).message}`,
+      })
     const e = err instanceof RouterError ? err : new ClusterUnavailableError(`cannot subscribe: ${(err as Error).message}`)
     session.send([MessageCode.ERROR, type, request, {}, e.uri, [e.message]])
   }

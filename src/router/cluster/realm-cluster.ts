@@ -71,7 +71,7 @@ export class RealmCluster {
     this.onStart(() => this.sessions.reassert())
     this.forwarding = new CallForwarding(realm, link, this.remoteSessions, membership, onError)
     this.remoteTransport = (node, sessionId) => this.forwarding.transport(node, sessionId)
-    this.onClose(membership.onNodeDown((node, incarnation) => this.forwarding.nodeDown(node, incarnation)))
+    this.onClose(membership.onDeclaredDown((by) => this.forwarding.declaredDownBy(by)))
     this.onClose(() => this.forwarding.close())
     this.pubsub = new ClusterPubSub(this)
     this.registry = new Registry(kv, link, (id) => this.registrations.replica.keyOf(id))
@@ -84,11 +84,12 @@ export class RealmCluster {
       this.remoteSessions,
       link.log,
       onError,
+      () => membership.rejoin(),
     )
     // Callees of this node's previous life (it restarted within the node timeout) are gone.
     this.onStart(() => this.registrations.removeEarlierLives())
     this.onRejoin(() => this.registrations.rejoined())
-    membership.onNodeDown((node, incarnation) => this.registrations.nodeDown(node, incarnation))
+    this.onClose(membership.onNodeDown((node, incarnation) => this.nodeDown(node, incarnation)))
     this.onClose(() => this.registrations.close())
     this.onClose(sweepDeleteMarkers(kv, link, link.log, realm.name))
     this.ops = new ClusterOps(this, onError)
@@ -99,6 +100,22 @@ export class RealmCluster {
 
   get node(): string {
     return this.link.node
+  }
+
+  /**
+   * `node` (its life `incarnation`) is down: its calls here end at once (callers get canceled,
+   * callees an INTERRUPT), then its callees and subscribers leave the records, then its sessions'
+   * keys go: every node derives on_unregister/on_unsubscribe before on_leave, as for a session
+   * that leaves. Every survivor does this (compare-and-set: one write wins for each entry).
+   */
+  private async nodeDown(node: string, incarnation: string): Promise<void> {
+    // The session keys as seen now: one that node puts back meanwhile (it was only held up) is left alone.
+    const sessions = this.sessions.entriesOf(node, incarnation)
+    // Heard again with the same life: it re-asserts what it has; nothing more of it is removed.
+    const stillDown = (): boolean => !(this.membership.alive(node) && this.membership.incarnationOf(node) === incarnation)
+    this.forwarding.nodeDown(node, incarnation)
+    await Promise.all([this.registrations.nodeDown(node, incarnation, stillDown), this.pubsub.nodeDown(node)])
+    await this.sessions.remove(sessions)
   }
 
   /** `starter` runs at start, once the replica has caught up: e.g. remove this node's previous life's entries. */

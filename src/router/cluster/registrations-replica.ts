@@ -58,6 +58,8 @@ interface Applied {
 export class RegistrationsReplica implements KeyHandler {
   private readonly applied = new Map<string, Applied>()
   private readonly keyById = new Map<number, string>()
+  /** Keys of the records naming each other node's session: what revive() looks at. */
+  private readonly remoteKeys = new Map<number, Set<string>>()
 
   constructor(
     private readonly realm: Realm,
@@ -87,6 +89,28 @@ export class RegistrationsReplica implements KeyHandler {
   /** The Callee this node made for `session`'s callee record at `key`. */
   callee(key: string, session: number): Callee | undefined {
     return this.applied.get(key)?.callees.get(session)
+  }
+
+  /**
+   * Session `id` of another node is known again (its key came back): its callees that the records
+   * still name but whose proxy was dropped meanwhile (its key went while its node re-asserted
+   * them) are attached again with a fresh proxy. No meta events: the records did not change.
+   */
+  revive(id: number): void {
+    const keys = this.remoteKeys.get(id)
+    if (keys === undefined) return
+    for (const key of [...keys]) {
+      const a = this.applied.get(key)
+      const c = a?.record.callees.find((x) => x.session === id)
+      if (a === undefined || c === undefined || a.callees.get(id)?.attached === true) continue
+      // Where the record has it, among the callees attached here: the dealer keeps the registry's order.
+      let at = 0
+      for (const x of a.record.callees) {
+        if (x.session === id) break
+        if (a.callees.get(x.session)?.attached === true) at++
+      }
+      this.add(key, a, c, at)
+    }
   }
 
   apply(key: string, value: Uint8Array | undefined, _revision: number): void {
@@ -143,7 +167,7 @@ export class RegistrationsReplica implements KeyHandler {
     this.realm.publishMeta(RegistrationMeta.onDelete, [last?.session ?? 0, record.id])
   }
 
-  private add(key: string, a: Applied, c: CalleeRecord): void {
+  private add(key: string, a: Applied, c: CalleeRecord, at?: number): void {
     let callee: Callee
     if (c.node === this.node) {
       const want = this.local.wanted(key, c.session)
@@ -160,14 +184,19 @@ export class RegistrationsReplica implements KeyHandler {
         authprovider: '',
       })
       callee = new Callee(a.reg, proxy, false, c.deadlineMs ?? 0, c.concurrency ?? UNLIMITED)
+      let keys = this.remoteKeys.get(c.session)
+      if (keys === undefined) this.remoteKeys.set(c.session, (keys = new Set()))
+      keys.add(key)
     }
     a.callees.set(c.session, callee)
-    this.realm.dealer.adoptCallee(callee, c.state, c.weight)
+    this.realm.dealer.adoptCallee(callee, c.state, c.weight, at)
   }
 
   private remove(key: string, a: Applied, c: CalleeRecord): void {
     const callee = a.callees.get(c.session)
     a.callees.delete(c.session)
+    const keys = this.remoteKeys.get(c.session)
+    if (keys?.delete(key) === true && keys.size === 0) this.remoteKeys.delete(c.session)
     // Already gone here when its session left (or its node went down) before the registry said so.
     if (callee?.attached === true) this.realm.dealer.removeCallee(callee)
     if (c.node === this.node && this.local.wanted(key, c.session) !== undefined) this.local.lost(key, c)

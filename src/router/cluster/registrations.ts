@@ -13,6 +13,7 @@ import { isNodeCallee, type NodeCallees, type Registry } from './registry.js'
 import type { RealmReplica } from './replica.js'
 import type { RemoteSessions } from './remote-session.js'
 import { NodeRequestError, type NodeRequests } from './requests.js'
+import { ClusterWriteError, withRetries } from './write-retry.js'
 
 /** Longest a REGISTER/UNREGISTER waits for this node's replica to apply its write. */
 const APPLIED_WAIT_MS = 5000
@@ -57,6 +58,8 @@ export class ClusterRegistrations implements LocalCallees {
     private readonly remoteSessions: RemoteSessions,
     private readonly log: { warn(message: string, fields?: Record<string, unknown>): void },
     private readonly onError: (err: unknown, context: string) => void,
+    /** Re-assert everything this node has (Membership.rejoin): sessions, subscribers, then callees. */
+    private readonly rejoin: () => void,
   ) {
     this.replica = new RegistrationsReplica(realm, link.node, remoteSessions, this)
     replicaOfBucket.handle('reg', this.replica)
@@ -164,9 +167,11 @@ export class ClusterRegistrations implements LocalCallees {
     this.cleanUp(key, callee.session)
   }
 
-  lost(key: string, callee: CalleeRecord): void {
-    if (this.link.connected) this.reassert(key, callee.session)
-    // else: re-asserted with everything else when NATS is back (rejoined)
+  lost(_key: string, callee: CalleeRecord): void {
+    if (!this.link.connected) return // re-asserted with everything else when NATS is back (rejoined)
+    this.warn(`the callee of live session ${callee.session} was removed by another node; re-asserting this node`)
+    // The whole re-assertion, in order: its session's key may be gone too, and goes back first (on_join before on_register).
+    this.rejoin()
   }
 
   /** Remove `session`'s callee at `key` from the registry, in the background. */
@@ -175,7 +180,9 @@ export class ClusterRegistrations implements LocalCallees {
     if (this.repairing.has(id) || !this.link.connected) return
     this.repairing.add(id)
     this.inBackground(
-      this.registry.removeCallee(key, session).finally(() => this.repairing.delete(id)),
+      withRetries(this.link, `removing the callee of session ${session} from ${key}`, () =>
+        this.registry.removeCallee(key, session),
+      ).finally(() => this.repairing.delete(id)),
       `removing a callee of '${key}'`,
     )
   }
@@ -195,8 +202,9 @@ export class ClusterRegistrations implements LocalCallees {
     const live = callee?.attached === true ? callee : undefined
     const record = this.calleeRecord(want.session, live?.weight ?? want.weight, want.concurrency, want.deadlineMs, live?.state)
     this.repairing.add(id)
-    const write = this.registry
-      .ensureCallee(want.procedure, want.match, want.invoke, record, want.registration)
+    const write = withRetries(this.link, `registering the callee of session ${session} for '${want.procedure}' again`, () =>
+      this.registry.ensureCallee(want.procedure, want.match, want.invoke, record, want.registration),
+    )
       // Applied here before it ends, so that a removal seen after it is seen as undoing it.
       .then((written) => (written === undefined ? undefined : this.replicaOfBucket.applied(written.revision)))
       .catch((err: unknown) => {
@@ -233,12 +241,12 @@ export class ClusterRegistrations implements LocalCallees {
    * callees are detached here at once (callers of their calls in flight get canceled), and its
    * callees are removed from the registry (every survivor does this; compare-and-set makes it once).
    */
-  nodeDown(node: string, incarnation?: string): Promise<void> {
+  nodeDown(node: string, incarnation?: string, stillDown?: () => boolean): Promise<void> {
     const which = incarnation === undefined ? {} : { incarnation }
     const keys = this.keysNaming(node, which)
     for (const key of keys)
       for (const c of this.replica.record(key)!.callees) if (isNodeCallee(c, node, which)) this.remoteSessions.drop(c.session)
-    return this.inBackground(this.registry.removeNode(node, which, keys), `removing node ${node}'s callees`)
+    return this.inBackground(this.registry.removeNode(node, which, keys, stillDown), `removing node ${node}'s callees`)
   }
 
   /** At start, before serving (the replica has caught up): callees of this node's earlier lives leave the registry. */
@@ -345,7 +353,8 @@ export class ClusterRegistrations implements LocalCallees {
   private inBackground(p: Promise<unknown>, what: string): Promise<void> {
     const tracked = p.then(
       () => undefined,
-      (err: unknown) => this.warn(`${what}: ${(err as Error).message}`),
+      // A ClusterWriteError was logged where it gave up (or NATS is away: the rejoin repairs it).
+      (err: unknown) => void (err instanceof ClusterWriteError || this.warn(`${what}: ${(err as Error).message}`)),
     )
     this.background.add(tracked)
     void tracked.finally(() => this.background.delete(tracked))

@@ -136,9 +136,11 @@ export class Registry {
    * Remove `node`'s callees from every registration: a dead node's (every survivor may run this:
    * compare-and-set makes it idempotent), or, with `sparing`, a node's earlier lives (its own at
    * start). `incarnation` limits it to one life of the node. `keys`: where to look (the replica's
-   * records naming the node), else every registration key in the bucket.
+   * records naming the node), else every registration key in the bucket. `stillDown`, asked
+   * before each write: false once the node is heard again (it was held up, not dead: it puts back
+   * what it still has, so nothing more is removed).
    */
-  async removeNode(node: string, which: NodeCallees = {}, keys?: string[]): Promise<void> {
+  async removeNode(node: string, which: NodeCallees = {}, keys?: string[], stillDown: () => boolean = () => true): Promise<void> {
     const gone = (c: CalleeRecord): boolean => isNodeCallee(c, node, which)
     if (keys === undefined) {
       keys = []
@@ -150,7 +152,9 @@ export class Registry {
     }
     for (let i = 0; i < keys.length; i += SWEEP_BATCH) {
       await Promise.all(
-        keys.slice(i, i + SWEEP_BATCH).map((k) => this.change(k, `remove node ${node}'s callees`, (rec) => withoutCallees(rec, gone))),
+        keys
+          .slice(i, i + SWEEP_BATCH)
+          .map((k) => this.change(k, `remove node ${node}'s callees`, (rec) => (stillDown() ? withoutCallees(rec, gone) : rec))),
       )
     }
   }

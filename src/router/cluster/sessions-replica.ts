@@ -37,6 +37,13 @@ export class SessionsReplica implements KeyHandler {
     private readonly node: string,
     /** A remote session is gone: its proxy here goes too (registrations, subscriptions, calls in flight). */
     private readonly onGone: (id: number, node: string) => void,
+    /**
+     * A remote session's key is there again after it went (its node was declared dead while alive,
+     * then re-asserted it): whatever the records still name of it is attached again.
+     */
+    private readonly onBack: (id: number, node: string) => void,
+    /** A key of this node was deleted (by a survivor that took this node for dead, or by this node itself). */
+    private readonly onOwnGone: (id: number) => void,
   ) {}
 
   get(id: number): RemoteSessionEntry | undefined {
@@ -89,10 +96,12 @@ export class SessionsReplica implements KeyHandler {
     ids.add(id)
     // First seen already leaving quietly (joined and killed by kill_all at once): no events at all.
     if (!entry.quiet) this.realm.publishMeta(SessionMeta.onJoin, [record.details])
+    // Its callees the records kept while its key was away get their proxy back (after on_join: the spec's order).
+    this.onBack(id, record.node)
   }
 
   private removed(id: number): void {
-    this.own.delete(id)
+    if (this.own.delete(id)) this.onOwnGone(id)
     const had = this.remote.get(id)
     if (had === undefined) return
     this.remote.delete(id)

@@ -7,8 +7,9 @@ import { KeyPrefix, sessionKey } from './keys.js'
 import type { RealmCluster } from './realm-cluster.js'
 import type { SessionRecord } from './records.js'
 import { NodeRequestError } from './requests.js'
-import { SessionsReplica } from './sessions-replica.js'
+import { SessionsReplica, type RemoteSessionEntry } from './sessions-replica.js'
 import { pack } from './wire.js'
+import { ClusterWriteError, withRetries } from './write-retry.js'
 
 /** The kind of NodeRequests that closes sessions on their node. */
 export const KILL_REQUEST = 'kill'
@@ -41,16 +42,19 @@ export class ClusterSessions {
 
   constructor(private readonly rc: RealmCluster) {
     // A remote session's key is gone: its proxy goes too (its callees and subscriptions here, its calls in flight canceled).
-    this.replica = new SessionsReplica(rc.realm, rc.node, (id) => rc.remoteSessions.drop(id))
+    this.replica = new SessionsReplica(
+      rc.realm,
+      rc.node,
+      (id) => rc.remoteSessions.drop(id),
+      (id) => rc.registrations.replica.revive(id),
+      (id) => this.ownKeyGone(id),
+    )
     rc.replica.handle(KeyPrefix.session, this.replica)
     rc.requests.handle(rc.realm.name, KILL_REQUEST, (body) => this.serveKill(body as KillRequest))
     // Cut off from the others (NATS away, or declared down by another node): say again what this node has.
     const offRejoin = rc.onRejoin(() => this.reassert())
-    // A dead node's sessions leave the bucket (every survivor tries; one compare-and-set wins).
-    const offDown = rc.membership.onNodeDown((node, incarnation) => this.removeNode(node, incarnation))
     rc.onClose(async () => {
       offRejoin()
-      offDown()
       // The sessions have left (a SIGTERM): their keys go before the connection closes.
       await Promise.all([...this.writes.values()])
     })
@@ -107,6 +111,23 @@ export class ClusterSessions {
   }
 
   /**
+   * A key of this node was deleted. When its session is still here, another node took this one
+   * for dead and removed it (possibly after this node had put it back): this node re-asserts its
+   * entries at once (sessions first, so every node sees on_join before on_register/on_subscribe),
+   * whichever write came last. A session that left has left `realm.sessions` before its delete.
+   */
+  private ownKeyGone(id: number): void {
+    const session = this.rc.realm.sessions.get(id)
+    if (session === undefined || session.closed || !this.rc.link.connected) return
+    this.rc.link.log.warn('cluster: a live session was removed from the cluster by another node; re-asserting this node', {
+      node: this.rc.node,
+      realm: this.rc.realm.name,
+      session: id,
+    })
+    this.rc.membership.rejoin()
+  }
+
+  /**
    * Make the bucket say what this node has: its live sessions' keys written, any other key with
    * its name (a previous life's, or a leave whose delete NATS never got) removed. Run at start and
    * after NATS comes back; resolves once done.
@@ -125,13 +146,21 @@ export class ClusterSessions {
   }
 
   /**
-   * `node` is down (its incarnation `incarnation`, or any when undefined): its sessions' keys go.
-   * Every survivor does it; each delete is a compare-and-set on the revision seen, so one wins
-   * and the rest change nothing (a restarted node's new sessions are never touched).
+   * The keys of `node`'s sessions (of its life `incarnation`) as this node sees them now, with
+   * their revisions. When `node` is down every survivor takes these at once and deletes them
+   * (remove), each by compare-and-set on the revision it saw: one delete wins and the rest change
+   * nothing (a restarted node's new sessions, and keys a held-up node put back, are never touched).
    */
-  async removeNode(node: string, incarnation?: string): Promise<void> {
-    const gone = this.replica.ofNode(node).filter((e) => incarnation === undefined || e.incarnation === incarnation)
-    await Promise.all(gone.map((e) => this.deleteIfUnchanged(sessionKey(e.id), e.revision)))
+  entriesOf(node: string, incarnation?: string): RemoteSessionEntry[] {
+    return this.replica.ofNode(node).filter((e) => incarnation === undefined || e.incarnation === incarnation)
+  }
+
+  /**
+   * Delete these keys, each only if unchanged since it was seen: a key its node put back since
+   * (it was held up, not dead) stays, whatever the order of the writes.
+   */
+  async remove(entries: RemoteSessionEntry[]): Promise<void> {
+    await Promise.all(entries.map((e) => this.deleteIfUnchanged(sessionKey(e.id), e.revision)))
   }
 
   /**
@@ -194,16 +223,20 @@ export class ClusterSessions {
     }
   }
 
-  /** Run `op` after the session's previous write; a failure is reported unless NATS is away. */
+  /**
+   * Run `op` after the session's previous write, retried while NATS is up but not answering (right
+   * after a NATS restart: warnings, bounded); while NATS is away the rejoin's reassert() repairs it.
+   */
   private write(id: number, op: () => Promise<unknown>): Promise<void> {
     const previous = this.writes.get(id) ?? Promise.resolve()
-    const next = previous.then(op).then(
-      () => undefined,
-      (err: unknown) => {
-        // While NATS is away the rejoin's reassert() repairs it.
-        if (this.rc.link.connected) this.rc.onError(err, `cluster: writing session ${id}`)
-      },
-    )
+    const next = previous
+      .then(() => withRetries(this.rc.link, `writing session ${id}`, op, { realm: this.rc.realm.name }))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (!(err instanceof ClusterWriteError)) this.rc.onError(err, `cluster: writing session ${id}`)
+        },
+      )
     this.writes.set(id, next)
     void next.then(() => {
       if (this.writes.get(id) === next) this.writes.delete(id)
