@@ -47,7 +47,7 @@ const MIX: Array<[ClientKind, SerializerName]> = [
   ['autobahn', 'cbor'],
 ]
 
-const cluster = TestCluster.forFile([...NODES], { config: CONFIG })
+const cluster = TestCluster.forFile([...NODES], { config: CONFIG, args: ['--admin', '127.0.0.1:0'] })
 
 /** A client on each node (anonymous, so admin), of each kind and serializer. */
 async function callers(): Promise<Record<string, Peer>> {
@@ -294,6 +294,41 @@ describe("a caller's node lost with calls in flight", () => {
     expect((await observer.call(uri)).args).toEqual(['next'])
     expect(await inflight()).toBe(0)
   }, 60_000)
+})
+
+describe('callers of other nodes on a callee’s node', () => {
+  /** `wampctl_cluster_remote_callers` of realm1 on `node` (its admin listener's /metrics). */
+  async function remoteCallers(node: string): Promise<number> {
+    const admin = /admin listener on (http:\/\/\S+)/.exec(cluster.node(node).stdout)![1]!
+    const text = await (await fetch(`${admin}/metrics`)).text()
+    return Number(/^wampctl_cluster_remote_callers\{realm="realm1"\} (\d+)$/m.exec(text)?.[1] ?? NaN)
+  }
+
+  it('are held while their calls are in flight and forgotten once idle; a forgotten caller calls again', async () => {
+    const uri = 'com.sem.idle_callers'
+    const callee = await RawPeer.joined(cluster.url('b'), 'cbor')
+    expect((await callee.register(uri))[0]).toBe(65)
+    await calleesSeen(cluster, 'a', uri, 1)
+    await calleesSeen(cluster, 'c', uri, 1)
+    const callers = [
+      await RawPeer.joined(cluster.url('a')),
+      await RawPeer.joined(cluster.url('a'), 'msgpack'),
+      await RawPeer.joined(cluster.url('c')),
+    ]
+    const requests = callers.map((c) => {
+      const r = c.nextRequest()
+      c.send([48, r, {}, uri])
+      return r
+    })
+    const invocations = [await callee.nextOf(68), await callee.nextOf(68), await callee.nextOf(68)]
+    expect(await remoteCallers('b')).toBeGreaterThanOrEqual(3)
+    for (const inv of invocations) callee.send([70, inv[1], {}, ['done']])
+    for (const [i, c] of callers.entries()) expect(await c.callReply(requests[i]!)).toEqual([50, requests[i], {}, ['done']])
+    // No call for a node timeout (2 s here) or two: node b forgets them all.
+    await eventually(async () => expect(await remoteCallers('b')).toBe(0), 20_000)
+    callee.serve((inv) => [70, inv[1], {}, ['again']])
+    expect((await callers[0]!.call(uri))[3]).toEqual(['again'])
+  }, 40_000)
 })
 
 describe('a node restarted under the same name', () => {

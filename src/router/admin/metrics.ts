@@ -185,6 +185,17 @@ export function routerMetrics(source: MetricsSource, options: { maxCalleeSeries:
       }
     },
   )
+  gauge(
+    'wampctl_cluster_remote_callers',
+    'Cluster nodes: callers of other nodes held here for the calls they make to this node’s callees (forgotten after a node timeout without a call), per realm.',
+    ['realm'],
+    (set) => {
+      for (const realm of source.realms.values()) {
+        const f = realm.cluster?.forwarding
+        if (f !== undefined) set(f.remoteCallers, { realm: realm.name })
+      }
+    },
+  )
   counter('wampctl_calls_rejected_total', 'CALLs the router answered wamp.error.no_available_callee, by reason.', ['reason'], (add) => {
     for (const reason of labelled(Object.values(CallRejectReason), c.callsRejected)) add(c.callsRejected.get(reason) ?? 0, { reason })
   })

@@ -20,8 +20,13 @@ import { RemoteCaller, type AnswerSink } from './remote-caller.js'
 /** NATS's default max_payload, until the server's INFO says otherwise. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024
 
-/** Remote callers with no call for this long are forgotten (they are made again on their next call). */
-const IDLE_CALLER_SWEEP_MS = 60_000
+/**
+ * How often remote callers with no call since the last sweep are forgotten (they are made again on
+ * their next call): a node timeout, the time the cluster already takes for "gone", at least 1 s.
+ */
+function idleCallerSweepMs(nodeTimeoutMs: number): number {
+  return Math.max(nodeTimeoutMs, 1000)
+}
 
 /** A call another node forwarded to a callee of this node, while it is in flight here. */
 interface InboundCall {
@@ -81,9 +86,16 @@ export class CallForwarding implements AnswerSink, CallSink {
     this.subscription = link.nc.subscribe(link.subjects.calls(link.node, realm.name), {
       callback: (err, msg) => void (err === null && this.received(msg)),
     })
-    this.sweep = setInterval(() => this.forgetIdleCallers(), IDLE_CALLER_SWEEP_MS)
+    this.sweep = setInterval(() => this.forgetIdleCallers(), idleCallerSweepMs(link.settings.nodeTimeoutMs))
     this.sweep.unref()
     this.stopWatchingLink = link.onState((state) => void (state !== 'connected' && this.linkLost()))
+  }
+
+  /** Callers of other nodes held here now, with calls in flight or recently used (metric wampctl_cluster_remote_callers). */
+  get remoteCallers(): number {
+    let n = 0
+    for (const calling of this.callingNodes.values()) n += calling.callers.size
+    return n
   }
 
   /** The transport of the proxy of session `session` of node `node` (RealmCluster.remoteTransport). */
