@@ -47,8 +47,8 @@ export interface ClusterStatus {
   cluster: string | null
   /** The node that answered; null for a single router. */
   node: string | null
-  /** The answering node's NATS link; null for a single router. */
-  nats: { servers: string[]; state: NatsLinkState } | null
+  /** The answering node's NATS link (`server`: the one it is connected to now, "host:port"); null for a single router. */
+  nats: { servers: string[]; state: NatsLinkState; server: string | null } | null
   /** Every node known, the answering one included, by name. */
   nodes: ClusterNodeStatus[]
 }

@@ -24,7 +24,8 @@ const NODE_COLUMNS: Column<ClusterNodeStatus>[] = [
  */
 export function renderClusterStatus(r: ClusterStatus, url: string): string {
   if (!isClustered(r)) return `the router at ${url} is not a cluster (a single router)`
-  const nats = r.nats === null ? 'NATS unknown' : `NATS ${r.nats.state} (${r.nats.servers.join(', ')})`
+  const via = r.nats?.server === null || r.nats?.server === undefined ? '' : ` via ${r.nats.server}`
+  const nats = r.nats === null ? 'NATS unknown' : `NATS ${r.nats.state}${via} (${r.nats.servers.join(', ')})`
   const alive = r.nodes.filter((n) => n.state === 'alive').length
   const head = `cluster ${r.cluster}: ${alive} of ${r.nodes.length} nodes alive; answered by node ${r.node}, ${nats}`
   return [head, renderTable(NODE_COLUMNS, r.nodes), ...configWarning(r)].join('\n')

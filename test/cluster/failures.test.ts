@@ -103,7 +103,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       })
       expect(st.cluster).toBe('wampctl')
       expect(st.node).toBe(name)
-      expect(st.nats).toEqual({ servers: [cluster.nats.url], state: 'connected' })
+      expect(st.nats).toEqual({ servers: [cluster.nats.url], state: 'connected', server: `127.0.0.1:${cluster.nats.port}` })
       const nodes = byName(st)
       for (const n of ['a', 'b', 'c']) {
         expect(nodes[n]!.state).toBe('alive')

@@ -103,7 +103,16 @@ describe('cluster foundation: nodes join through a real nats-server', () => {
 
   it('a node started with another config file is flagged (a warning, not a refusal); once dead it is listed, then forgotten', async () => {
     const otherConfig = {
-      realms: [{ name: 'realm1', roles: { anonymous: { admin: true }, admin: { admin: true }, guest: { call: ['com.example.'] } } }],
+      realms: [
+        {
+          name: 'realm1',
+          roles: {
+            anonymous: { admin: true },
+            admin: { admin: true },
+            guest: { permissions: [{ uri: 'com.example.', match: 'prefix', allow: ['call'] }] },
+          },
+        },
+      ],
     }
     const e = await cluster.startNode('e', { config: otherConfig })
     const status = async (): Promise<ClusterStatus> => {
@@ -286,7 +295,7 @@ describe('cluster foundation: nodes authenticate to NATS', () => {
         const s = await autobahnSession(node.url)
         const status = (await s.call('wampctl.cluster.status', [])) as ClusterStatus
         expect(status.node).toBe('s1')
-        expect(status.nats).toEqual({ servers: [url], state: 'connected' })
+        expect(status.nats).toEqual({ servers: [url], state: 'connected', server: `127.0.0.1:${tlsNats.port}` })
       } finally {
         await node.kill9()
       }

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect } from '@nats-io/transport-node'
+import { Kvm } from '@nats-io/kv'
 
 /**
  * A real `nats-server` with JetStream on 127.0.0.1 (Debian package `nats-server`; .ci/run installs
@@ -53,6 +56,126 @@ export class NatsServer {
     await this.stop(true)
     rmSync(this.storeDir, { recursive: true, force: true })
   }
+}
+
+/**
+ * A NATS cluster of `size` real `nats-server`s with JetStream (clustered: server names n1…, one
+ * cluster name, routes between all of them, each its own temp store) on 127.0.0.1: the highly
+ * available backplane a production router cluster uses. Resolves once JetStream can place a stream
+ * with a replica on every server. `kill(i)` kills one by its PID; `close()` all, and removes the stores.
+ */
+export class NatsCluster {
+  private constructor(
+    readonly members: NatsMember[],
+    readonly dir: string,
+  ) {}
+
+  /** Client URLs, in member order. */
+  get urls(): string[] {
+    return this.members.map((m) => `nats://127.0.0.1:${m.port}`)
+  }
+
+  static async start(size = 3): Promise<NatsCluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'wampctl-natsc-'))
+    const ports = await freePorts(2 * size)
+    const routes = Array.from({ length: size }, (_, i) => `nats://127.0.0.1:${ports[size + i]!}`).join(',')
+    const members = Array.from({ length: size }, (_, i) => new NatsMember(`n${i + 1}`, ports[i]!, ports[size + i]!, join(dir, `n${i + 1}`)))
+    const cluster = new NatsCluster(members, dir)
+    try {
+      await Promise.all(members.map((m) => m.start(routes)))
+      await cluster.jetStreamReady(size)
+    } catch (err) {
+      await cluster.close()
+      throw err
+    }
+    return cluster
+  }
+
+  /** SIGKILL member `i` by its PID and wait for its exit. */
+  async kill(i: number): Promise<void> {
+    await this.members[i]!.stop(true)
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.stop(true)))
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+
+  /** The meta leader is elected and every server is a JetStream peer: a bucket with `size` replicas can be made. */
+  private async jetStreamReady(size: number): Promise<void> {
+    const nc = await connect({ servers: this.urls })
+    try {
+      const kvm = new Kvm(nc)
+      const deadline = Date.now() + 30_000
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const kv = await kvm.create('ready_probe', { replicas: size })
+          await kv.destroy()
+          return
+        } catch (err) {
+          if (Date.now() > deadline || attempt > 300)
+            throw new Error(`the NATS cluster's JetStream was not ready within 30 s: ${(err as Error).message}`, { cause: err })
+        }
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    } finally {
+      await nc.close()
+    }
+  }
+}
+
+class NatsMember {
+  private child: ChildProcess | undefined
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    readonly clusterPort: number,
+    readonly storeDir: string,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
+  async start(routes: string): Promise<void> {
+    const args = [
+      '--name',
+      this.name,
+      '--cluster_name',
+      'wampctl-test',
+      '--cluster',
+      `nats://127.0.0.1:${this.clusterPort}`,
+      '--routes',
+      routes,
+    ]
+    const { child } = await launch(this.port, this.storeDir, args)
+    this.child = child
+  }
+
+  async stop(hard: boolean): Promise<void> {
+    const child = this.child
+    if (child === undefined) return
+    this.child = undefined
+    await killAndWait(child, hard ? 'SIGKILL' : 'SIGTERM')
+  }
+}
+
+/** Ports free now (each bound once and released): nats-server's routes must be known before it starts. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const srv = createServer()
+          srv.once('error', reject)
+          srv.listen(0, '127.0.0.1', () => resolve(srv))
+        }),
+    ),
+  )
+  const ports = servers.map((s) => (s.address() as { port: number }).port)
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+  return ports
 }
 
 async function launch(port: number, storeDir: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {

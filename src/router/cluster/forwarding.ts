@@ -129,6 +129,18 @@ export class CallForwarding implements AnswerSink, CallSink {
     this.dropCallers(calling)
   }
 
+  /**
+   * Node `node` lost its NATS link and got it back (Membership.onNodeRelinked): it gave up the
+   * calls this node's callers had in flight there, and invocations sent to it while it was away
+   * were lost. Their callers get `canceled` now instead of waiting for answers that cannot come.
+   */
+  nodeRelinked(node: string): void {
+    for (const proxy of this.proxies.ofNode(node)) {
+      for (const id of [...proxy.invocations.keys()])
+        this.realm.dealer.invocationError(proxy, id, ErrorUri.canceled, [`node ${node} lost its connection to NATS`], undefined)
+    }
+  }
+
   close(): void {
     clearInterval(this.sweep)
     this.stopWatchingLink()

@@ -83,6 +83,8 @@ export class ClusterLink {
         pass: settings.pass,
         authenticator,
         tls: natsTls(settings),
+        // The servers in the order given: an operator lists each node's nearest NATS server first.
+        noRandomize: true,
         reconnect: true,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
@@ -106,6 +108,11 @@ export class ClusterLink {
 
   get connected(): boolean {
     return this.linkState === 'connected'
+  }
+
+  /** The NATS server this node is connected to now ("host:port"), null while it is away. */
+  get server(): string | null {
+    return this.connected ? this.nc.getServer() : null
   }
 
   onState(listener: (state: LinkState) => void): () => void {

@@ -27,6 +27,8 @@ export interface Heartbeat {
   realms: Record<string, RealmLoad>
   /** Fingerprint of its realms, roles and auth (config-fingerprint.ts): every node should have the same. */
   config?: string
+  /** How many times its NATS link came back (its link epoch): a change says what it held in flight was given up. */
+  link?: number
 }
 
 /** A node's last word on a clean stop: the others act on its departure at once, not after the timeout. */
@@ -78,6 +80,8 @@ export type NodeListener = (node: string, incarnation: string) => void | Promise
 
 /** A node in this node's table. */
 interface Entry extends NodeFacts {
+  /** Its link epoch, as its last heartbeat said. */
+  link: number
   /** Heard at least one heartbeat of this incarnation (else only known from the KV: see expect()). */
   heard: boolean
   /** performance.now() of its last heartbeat (or of when a silence started to count). */
@@ -107,6 +111,7 @@ export class Membership {
   private readonly table = new Map<string, Entry>()
   private readonly downListeners = new Set<NodeListener>()
   private readonly upListeners = new Set<NodeListener>()
+  private readonly relinkListeners = new Set<(node: string) => void>()
   private readonly rejoinHooks = new Set<() => void | Promise<void>>()
   private readonly declaredDownListeners = new Set<(by: string) => void>()
   private sub: Subscription | undefined
@@ -179,6 +184,16 @@ export class Membership {
   onNodeUp(listener: NodeListener): () => void {
     this.upListeners.add(listener)
     return () => this.upListeners.delete(listener)
+  }
+
+  /**
+   * `node` (the same life) lost its NATS link and got it back, maybe through another NATS server:
+   * it gave up the calls it had in flight from and to other nodes then (forwarding.ts), and what
+   * was sent to it meanwhile was lost. Said by its first heartbeat after it reconnected.
+   */
+  onNodeRelinked(listener: (node: string) => void): () => void {
+    this.relinkListeners.add(listener)
+    return () => this.relinkListeners.delete(listener)
   }
 
   /**
@@ -277,6 +292,7 @@ export class Membership {
       nats: 'closed',
       realms: {},
       config: null,
+      link: 0,
       state: 'alive',
       heard: false,
       lastHeard: performance.now(),
@@ -334,6 +350,7 @@ export class Membership {
       nats: this.link.state,
       realms: this.host.load(),
       config: this.host.config,
+      link: this.linkEpoch,
     }
     try {
       this.link.nc.publish(this.link.subjects.heartbeat, pack(hb))
@@ -393,7 +410,18 @@ export class Membership {
     }
     const wasDead = e.state === 'dead'
     const firstHeard = !e.heard
+    const relinked = e.heard && !wasDead && e.link !== (m.link ?? 0)
     Object.assign(e, this.entryOf(m))
+    if (relinked) {
+      this.host.log.info('cluster: node reconnected to NATS', { node: m.node, link_epoch: e.link })
+      for (const l of this.relinkListeners) {
+        try {
+          l(m.node)
+        } catch (err) {
+          this.host.onError(err, `cluster: node ${m.node} reconnected`)
+        }
+      }
+    }
     if (wasDead) {
       this.host.log.warn('cluster: node declared down is heard again: a new life of it', { node: m.node, incarnation: m.incarnation })
       this.up(m.node, m.incarnation)
@@ -432,6 +460,7 @@ export class Membership {
       nats: hb.nats,
       realms: hb.realms,
       config: hb.config ?? null,
+      link: hb.link ?? 0,
       state: 'alive',
       heard: true,
       lastHeard: performance.now(),

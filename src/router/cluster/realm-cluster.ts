@@ -9,6 +9,8 @@ import { realmLoad } from './realm-load.js'
 import { RemoteSessions, UnreachableTransport } from './remote-session.js'
 import { sweepDeleteMarkers } from './delete-markers.js'
 import { RealmReplica } from './replica.js'
+import { realmBucket } from './keys.js'
+import { bucketLeaderElected } from './subjects.js'
 import { ClusterPubSub } from './pubsub.js'
 import { ClusterRegistrations } from './registrations.js'
 import { Registry } from './registry.js'
@@ -65,6 +67,16 @@ export class RealmCluster {
     readonly onError: (err: unknown, context: string) => void,
   ) {
     this.replica = new RealmReplica(kv, onError)
+    // A NATS server gone (one of a NATS cluster) may have held the watch's consumer: watch again.
+    // First of the rejoin hooks: the others wait for their writes to come through the watch.
+    this.onRejoin(() => this.replica.rewatch())
+    this.onClose(membership.onNodeRelinked(() => void this.replica.rewatch()))
+    const elected = link.nc.subscribe(bucketLeaderElected(realmBucket(link.settings.name, realm.name)), {
+      callback: (err) => void (err === null && this.replica.rewatch()),
+    })
+    this.onClose(() => {
+      if (!link.nc.isClosed()) elected.unsubscribe()
+    })
     this.remoteSessions = new RemoteSessions(realm, (node, sessionId) => this.remoteTransport(node, sessionId))
     this.sessions = new ClusterSessions(this)
     // A previous life's sessions (this node restarted within the node timeout) are gone.
@@ -72,6 +84,7 @@ export class RealmCluster {
     this.forwarding = new CallForwarding(realm, link, this.remoteSessions, membership, onError)
     this.remoteTransport = (node, sessionId) => this.forwarding.transport(node, sessionId)
     this.onClose(membership.onDeclaredDown((by) => this.forwarding.declaredDownBy(by)))
+    this.onClose(membership.onNodeRelinked((node) => this.forwarding.nodeRelinked(node)))
     this.onClose(() => this.forwarding.close())
     this.pubsub = new ClusterPubSub(this)
     this.registry = new Registry(kv, link, (id) => this.registrations.replica.keyOf(id))

@@ -24,6 +24,8 @@ export class RealmReplica {
   private readonly handlers = new Map<string, KeyHandler>()
   private readonly waiters: Array<{ revision: number; resolve: () => void }> = []
   private watch: QueuedIterator<KvWatchEntry> | undefined
+  private stopped = false
+  private rewatching: Promise<void> | undefined
 
   constructor(
     private readonly kv: KV,
@@ -60,7 +62,34 @@ export class RealmReplica {
     })
   }
 
+  /**
+   * Start the watch again from the next revision. Its consumer lives on one NATS server (an
+   * ordered consumer has one replica): when that server dies the watch goes silent, and the client
+   * library notices only after two missed idle heartbeats (10 s or more). Called when a sign of a
+   * lost server comes (this node or another reconnected to NATS, the bucket's stream elected a new
+   * leader); harmless when the old watch was fine (changes already applied are skipped). Retries
+   * while the stream has no leader; resolves once the new watch runs (or the replica stopped).
+   */
+  rewatch(): Promise<void> {
+    this.rewatching ??= (async () => {
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          const watch = await this.kv.watch({ resumeFromRevision: this.revision + 1 })
+          if (this.stopped) return watch.stop()
+          this.watch?.stop()
+          this.watch = watch
+          void this.pump(watch)
+          return
+        } catch {
+          await new Promise((r) => setTimeout(r, Math.min(REWATCH_BACKOFF_MS * attempt, REWATCH_MAX_WAIT_MS)))
+        }
+      }
+    })().finally(() => (this.rewatching = undefined))
+    return this.rewatching
+  }
+
   stop(): void {
+    this.stopped = true
     this.watch?.stop()
     this.watch = undefined
     // Writes that will never be seen now: whoever waits on them goes on (the node is closing).
@@ -73,9 +102,13 @@ export class RealmReplica {
     } catch (err) {
       this.onError(err, 'cluster replica watch')
     }
+    // The library gave this watch up (its consumer could not be made again): a new one.
+    if (watch === this.watch && !this.stopped) void this.rewatch()
   }
 
   private apply(e: KvWatchEntry): void {
+    // Already applied: a watch started again from a revision the previous one had reached.
+    if (e.revision <= this.revision) return
     const dot = e.key.indexOf('.')
     const handler = this.handlers.get(dot < 0 ? e.key : e.key.slice(0, dot))
     if (handler !== undefined) {
@@ -85,7 +118,7 @@ export class RealmReplica {
         this.onError(err, `cluster replica: applying ${e.key}`)
       }
     }
-    if (e.revision > this.revision) this.revision = e.revision
+    this.revision = e.revision
     if (this.waiters.length > 0) {
       for (let i = this.waiters.length - 1; i >= 0; i--) {
         const w = this.waiters[i]!
@@ -97,3 +130,7 @@ export class RealmReplica {
     }
   }
 }
+
+/** A new watch while the bucket's stream has no leader fails: tried again after 250 ms, 500 ms, … at most 2 s apart. */
+const REWATCH_BACKOFF_MS = 250
+const REWATCH_MAX_WAIT_MS = 2000

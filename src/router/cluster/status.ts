@@ -23,5 +23,10 @@ export function clusterStatus(link: ClusterLink, membership: Membership, realm: 
     config: n.config,
     config_differs: n.config !== null && own !== null && n.config !== own,
   }))
-  return { cluster: link.settings.name, node: link.node, nats: { servers: link.settings.servers, state: link.state }, nodes }
+  return {
+    cluster: link.settings.name,
+    node: link.node,
+    nats: { servers: link.settings.servers, state: link.state, server: link.server },
+    nodes,
+  }
 }

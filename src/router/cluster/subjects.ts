@@ -39,3 +39,11 @@ export class Subjects {
     return `${this.cluster}.pub.${token(realm)}`
   }
 }
+
+/**
+ * JetStream's advisory that the stream behind KV bucket `bucket` elected a leader (a NATS server
+ * of a NATS cluster went away, or came back): the replicas' watches may have lost their consumer.
+ */
+export function bucketLeaderElected(bucket: string): string {
+  return `$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.KV_${bucket}`
+}

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect } from '@nats-io/transport-node'
+import { Kvm } from '@nats-io/kv'
+import { ClusterUri, type ClusterStatus } from '../../src/protocol/cluster.js'
+import { RegistrationMeta, SessionMeta } from '../../src/protocol/meta-uris.js'
+import { clusterBucket, realmBucket } from '../../src/router/cluster/keys.js'
+import { autobahnSession } from '../support/clients.js'
+import { eventually, RouterNode } from '../support/cluster.js'
+import { MetaRecorder, waitUntil } from '../support/meta.js'
+import { NatsCluster } from '../support/nats.js'
+import { asFailure, openPeer, type Peer } from '../support/peers.js'
+
+/**
+ * The backplane a production cluster runs on (docs/cluster.md, "A NATS cluster as the backplane"):
+ * three clustered nats-servers with JetStream, the buckets replicated on all three
+ * (`--cluster-replicas 3`), three router nodes each connected to its own NATS server and given all
+ * three URLs. One NATS server killed under call load must cost no registration, no node, and no
+ * call that waits for ever. Nodes time out after 2 s here.
+ */
+
+const NODES = ['a', 'b', 'c'] as const
+
+async function status(url: string): Promise<ClusterStatus> {
+  const s = await autobahnSession(url)
+  try {
+    return (await s.call(ClusterUri.status, [])) as ClusterStatus
+  } finally {
+    s.leave('wamp.close.normal', '')
+  }
+}
+
+/** Callees of `uri` as `peer`'s node sees them (session ids, sorted); [] when it has no such registration. */
+async function calleesOf(peer: Peer, uri: string): Promise<number[]> {
+  const id = (await peer.call(RegistrationMeta.lookup, [uri])).args[0] as number | null
+  if (id === null) return []
+  return ((await peer.call(RegistrationMeta.listCallees, [id])).args[0] as number[]).sort((x, y) => x - y)
+}
+
+/** `lanes` calls at a time from `caller` until stopped (bounded in count and time); answers and failures kept in order. */
+function loadOn(caller: Peer, uri: string, lanes = 4): { answers: unknown[]; failures: string[]; stop: () => Promise<void> } {
+  const answers: unknown[] = []
+  const failures: string[] = []
+  let stopped = false
+  let n = 0
+  const until = Date.now() + 150_000
+  const lane = async (): Promise<void> => {
+    while (!stopped && n < 2_000_000 && Date.now() < until) {
+      n++
+      try {
+        answers.push((await caller.call(uri, [n])).args[0])
+      } catch (err) {
+        failures.push(asFailure(err).uri)
+      }
+    }
+  }
+  const running = Promise.all(Array.from({ length: lanes }, lane))
+  return {
+    answers,
+    failures,
+    stop: async () => {
+      stopped = true
+      await running
+    },
+  }
+}
+
+/** Fails with `what` unless `p` settles within `ms`: a call that hangs is a clear failure, not a test timeout. */
+function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms)
+  })
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
+describe('the backplane: a NATS cluster of 3 with replicated buckets', () => {
+  let nats: NatsCluster
+  let dir: string
+  const nodes = new Map<string, RouterNode>()
+  const url = (name: string): string => nodes.get(name)!.url
+
+  beforeAll(async () => {
+    nats = await NatsCluster.start(3)
+    dir = mkdtempSync(join(tmpdir(), 'wampctl-backplane-'))
+    // Each node lists its own NATS server first, then the two others to fail over to.
+    for (const [i, name] of NODES.entries()) {
+      const servers = [...nats.urls.slice(i), ...nats.urls.slice(0, i)].join(',')
+      nodes.set(name, await RouterNode.start(name, servers, dir, { args: ['--cluster-replicas', '3'] }))
+    }
+  }, 120_000)
+
+  afterAll(async () => {
+    for (const n of nodes.values()) await n.kill9()
+    await nats?.close()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('each node is connected to its own NATS server, and the buckets have a replica on each of the three', async () => {
+    for (const [i, name] of NODES.entries()) {
+      const st = await status(url(name))
+      expect(st.node).toBe(name)
+      expect(st.nats?.server).toBe(`127.0.0.1:${nats.members[i]!.port}`)
+      expect(st.nats?.servers).toHaveLength(3)
+      await eventually(async () =>
+        expect((await status(url(name))).nodes.map((n) => [n.node, n.state])).toEqual(NODES.map((n) => [n, 'alive'])),
+      )
+    }
+    const nc = await connect({ servers: nats.urls })
+    try {
+      const kvm = new Kvm(nc)
+      for (const bucket of [realmBucket('wampctl', 'realm1'), clusterBucket('wampctl')]) {
+        const st = await (await kvm.open(bucket)).status()
+        expect(st.replicas, bucket).toBe(3)
+      }
+    } finally {
+      await nc.close()
+    }
+  })
+
+  it('calls and publications cross the nodes through the NATS cluster', async () => {
+    const callees: Peer[] = []
+    for (const name of NODES) {
+      const p = await openPeer(name === 'b' ? 'wampy' : 'autobahn', url(name), 'msgpack')
+      await p.register('com.bp.where', () => ({ args: [name] }), { invoke: 'roundrobin' })
+      callees.push(p)
+    }
+    const caller = await openPeer('autobahn', url('a'), 'json')
+    await eventually(async () => expect(await calleesOf(caller, 'com.bp.where')).toHaveLength(3))
+    const answers = new Set<unknown>()
+    for (let i = 0; i < 30 && answers.size < 3; i++) answers.add((await caller.call('com.bp.where')).args[0])
+    expect([...answers].sort()).toEqual(['a', 'b', 'c'])
+
+    const got: Record<string, unknown[]> = { a: [], c: [] }
+    for (const name of ['a', 'c']) {
+      const sub = await openPeer('autobahn', url(name), 'cbor')
+      await sub.subscribe('com.bp.topic', (e) => void got[name]!.push(e.args[0]))
+    }
+    const publisher = await openPeer('wampy', url('b'), 'json')
+    // The subscriptions reach b's replica through the bucket: publish until both have one event.
+    await eventually(async () => {
+      await publisher.publish('com.bp.topic', ['hello'])
+      expect(got.a!.length).toBeGreaterThan(0)
+      expect(got.c!.length).toBeGreaterThan(0)
+    }, 20_000)
+    for (const p of [...callees, caller, publisher]) await p.leave()
+  }, 60_000)
+
+  it('the NATS server holding the realm bucket’s leader killed under call load: nodes fail over, nobody is declared dead, nothing registered is lost, every call is answered', async () => {
+    const callees: Peer[] = []
+    for (const name of NODES) {
+      const p = await openPeer(name === 'b' ? 'wampy' : 'autobahn', url(name), 'msgpack')
+      await p.register('com.bp.work', () => ({ args: [name] }), { invoke: 'roundrobin' })
+      callees.push(p)
+    }
+    const ids = callees.map((p) => p.id).sort((x, y) => x - y)
+    const callers = new Map<string, Peer>()
+    for (const name of NODES) {
+      const caller = await openPeer('autobahn', url(name), 'cbor')
+      await eventually(async () => expect(await calleesOf(caller, 'com.bp.work')).toEqual(ids))
+      callers.set(name, caller)
+    }
+    const monitor = await MetaRecorder.start(await openPeer('autobahn', url('a'), 'json'), [SessionMeta.onLeave])
+    const before = await status(url('a'))
+    const incarnations = Object.fromEntries(before.nodes.map((n) => [n.node, n.incarnation]))
+
+    // The server to kill: the one leading the realm bucket's stream (its replicas elect another leader).
+    const nc = await connect({ servers: nats.urls })
+    let leader: string | undefined
+    try {
+      leader = (await (await new Kvm(nc).open(realmBucket('wampctl', 'realm1'))).status()).streamInfo.cluster?.leader
+    } finally {
+      await nc.close()
+    }
+    const victim = nats.members.findIndex((m) => m.name === leader)
+    expect(victim, `stream leader ${String(leader)}`).toBeGreaterThanOrEqual(0)
+    const cutOff = NODES[victim]!
+
+    const loads = new Map([...callers].map(([name, caller]) => [name, loadOn(caller, 'com.bp.work')]))
+    for (const [name, load] of loads)
+      await waitUntil(() => NODES.every((n) => load.answers.includes(n)), `calls from ${name} answered on every node`, 20_000)
+
+    await nats.kill(victim)
+    // Node `cutOff` was connected to it: it reconnects to another; everyone stays alive, as the same life.
+    for (const name of NODES) {
+      await eventually(async () => {
+        const st = await status(url(name))
+        expect(st.nats?.state).toBe('connected')
+        expect(st.nats?.server).not.toBe(`127.0.0.1:${nats.members[victim]!.port}`)
+        for (const n of st.nodes) {
+          expect([n.node, n.state, n.incarnation]).toEqual([n.node, 'alive', incarnations[n.node]])
+          expect(n.last_seen_ms).toBeLessThan(2000)
+        }
+      }, 20_000)
+    }
+    // Calls cross the nodes again, from every node to every node.
+    for (const [name, load] of loads) {
+      const from = load.answers.length
+      await waitUntil(
+        () => NODES.every((n) => load.answers.slice(from).includes(n)),
+        `calls from ${name} to every node after the kill`,
+        30_000,
+      )
+    }
+    // Every live callee is still registered, as every node sees it.
+    for (const [name, caller] of callers)
+      await eventually(async () => expect(await calleesOf(caller, 'com.bp.work'), name).toEqual(ids), 30_000)
+    // Every call was answered (a call lost with the server would hang its lane); the only failures are calls in flight across the cut.
+    for (const [name, load] of loads) await settlesWithin(load.stop(), 20_000, `the load from ${name}`)
+    for (const [, load] of loads) for (const f of load.failures) expect(f).toBe('wamp.error.canceled')
+    const total = [...loads.values()].reduce((n, l) => n + l.answers.length, 0)
+    expect(total).toBeGreaterThan(100)
+    // Nobody was declared dead, and no session left.
+    for (const name of NODES) expect(nodes.get(name)!.stderr, name).not.toContain('silent past the node timeout')
+    const live = new Set([...callees, ...callers.values()].map((p) => p.id))
+    expect(monitor.of(SessionMeta.onLeave).filter((e) => live.has(e.args[0] as number))).toEqual([])
+    // A REGISTER goes through once the bucket has its new leader: the bucket lives on the two servers left.
+    const late = await openPeer('autobahn', url(cutOff), 'json')
+    await eventually(() => late.register('com.bp.after', () => ({ args: ['late'] })), 30_000)
+    await eventually(async () => expect((await callers.get(NODES[(victim + 1) % 3]!)!.call('com.bp.after')).args[0]).toBe('late'), 20_000)
+  }, 180_000)
+})
