@@ -13,7 +13,7 @@ import {
 } from '../../src/protocol/extensions.js'
 import { connFlags, runCli, tempConfigDir } from '../support/cli.js'
 import { TmuxScreen, wampctlArgv } from '../ui/tmux.js'
-import { eventually, TestCluster } from '../support/cluster.js'
+import { eventually, tally, TestCluster } from '../support/cluster.js'
 import { tableRows } from '../commands/read-fixtures.js'
 import { canarySpec, startCallee, startLoad, until, type TestCallee } from '../ops/rollout-fixture.js'
 
@@ -68,12 +68,7 @@ async function calleesOnEveryNode(uri: string): Promise<Record<NodeName, number>
 /** `count` calls of `uri` from `node`; the answers (node names) counted. */
 async function callFrom(node: NodeName, uri: string, count: number): Promise<Record<string, number>> {
   const c = await client(node)
-  const seen: Record<string, number> = {}
-  for (let i = 0; i < count; i++) {
-    const v = String((await c.call(uri)).args[0])
-    seen[v] = (seen[v] ?? 0) + 1
-  }
-  return seen
+  return tally(count, async () => (await c.call(uri)).args[0])
 }
 
 describe('snapshot and describe across nodes', () => {

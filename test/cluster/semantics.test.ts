@@ -7,7 +7,7 @@ import { pack } from '../../src/router/cluster/wire.js'
 import { craSign } from '../support/admin.js'
 import { connFlags, runCli } from '../support/cli.js'
 import type { SerializerName } from '../support/clients.js'
-import { calleesSeen, entriesOf, eventually, settlesWithin, TestCluster, withRealmBucket } from '../support/cluster.js'
+import { calleesSeen, entriesOf, eventually, settlesWithin, tally, TestCluster, withRealmBucket } from '../support/cluster.js'
 import { failureOf, openPeer, type ClientKind, type Peer } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 
@@ -66,14 +66,8 @@ async function namedCallee(node: string, uri: string, options: Record<string, un
 }
 
 /** `count` calls of `uri` by `caller`: how many each node's callee answered. */
-async function answeredBy(caller: Peer, uri: string, count: number): Promise<Record<string, number>> {
-  const seen: Record<string, number> = {}
-  for (let i = 0; i < count; i++) {
-    const who = String((await caller.call(uri)).args[0])
-    seen[who] = (seen[who] ?? 0) + 1
-  }
-  return seen
-}
+const answeredBy = (caller: Peer, uri: string, count: number): Promise<Record<string, number>> =>
+  tally(count, async () => (await caller.call(uri)).args[0])
 
 describe('callee choice by the cluster-wide order and weights', () => {
   it.each(['first', 'last'] as const)(
@@ -153,6 +147,12 @@ describe('the conflict rules across nodes', () => {
     expect((await twice.register(shared, { invoke: 'roundrobin' }))[0]).toBe(65)
     const again = await twice.register(shared, { invoke: 'roundrobin' })
     expect([again[0], again[4]]).toEqual([8, 'wamp.error.procedure_already_exists'])
+    // And twice at once (the second REGISTER sent before the first is answered): one is refused.
+    const hasty = await RawPeer.joined(cluster.url('c'), 'msgpack')
+    const asks = [hasty.nextRequest(), hasty.nextRequest()]
+    for (const r of asks) hasty.send([64, r, { invoke: 'roundrobin' }, shared])
+    const answers = await Promise.all(asks.map((r) => hasty.next((m) => (m[0] === 65 && m[1] === r) || (m[0] === 8 && m[2] === r))))
+    expect(answers.map((m) => (m[0] === 65 ? 'registered' : m[4])).sort()).toEqual(['registered', 'wamp.error.procedure_already_exists'])
 
     // A second single, from another node than the first.
     const single = 'com.sem.conflict.single'
@@ -164,7 +164,12 @@ describe('the conflict rules across nodes', () => {
     // Every node: the same callees, in the order they came, and the single one alone.
     for (const n of NODES) {
       await eventually(async () =>
-        expect((await from[n]!.call(RegistrationMeta.listCallees, [id])).args[0]).toEqual([from.a!.id, from.c!.id, twice.sessionId]),
+        expect((await from[n]!.call(RegistrationMeta.listCallees, [id])).args[0]).toEqual([
+          from.a!.id,
+          from.c!.id,
+          twice.sessionId,
+          hasty.sessionId,
+        ]),
       )
       expect((await from[n]!.call(RegistrationMeta.listCallees, [only])).args[0]).toEqual([from.b!.id])
       expect((await from[n]!.call(single)).args).toEqual(['b'])

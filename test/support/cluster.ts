@@ -268,3 +268,13 @@ export async function withRealmBucket<T>(natsUrl: string, use: (kv: KV) => Promi
     await nc.close()
   }
 }
+
+/** `count` calls made by `call()` one after the other, counted by what each answered (e.g. the node of the callee that took it). */
+export async function tally(count: number, call: () => Promise<unknown>): Promise<Record<string, number>> {
+  const seen: Record<string, number> = {}
+  for (let i = 0; i < count; i++) {
+    const answer = String(await call())
+    seen[answer] = (seen[answer] ?? 0) + 1
+  }
+  return seen
+}
