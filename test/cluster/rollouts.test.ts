@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { WampClient } from '../../src/client/connection.js'
 import { MetaClient } from '../../src/client/meta-client.js'
 import type { RolloutRecord } from '../../src/protocol/rollout.js'
@@ -18,16 +18,11 @@ import { startCallee, startLoad, type Load, type LoadReport, type TestCallee } f
 const NODES = ['a', 'b', 'c'] as const
 type NodeName = (typeof NODES)[number]
 
-let cluster: TestCluster
+const cluster = TestCluster.forFile([...NODES])
 const clients: WampClient[] = []
-
-beforeAll(async () => {
-  cluster = await TestCluster.start([...NODES])
-}, 90_000)
 
 afterAll(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)))
-  await cluster?.close()
 }, 30_000)
 
 async function meta(node: NodeName): Promise<MetaClient> {
@@ -68,6 +63,12 @@ async function service(uri: string, oldOn: NodeName[], canaryOn: NodeName): Prom
   const canary = await startCallee(cluster.url(canaryOn), 'autobahn', 'new', { uri, authid: 'svc-v2', weight: 0 })
   for (const n of NODES) await eventually(async () => expect(await calleesOn(n, uri)).toHaveLength(old.length + 1), 15_000)
   return { old, canary }
+}
+
+/** Node a again, if a test stopped it. */
+async function nodeAUp(): Promise<void> {
+  const a = cluster.node('a').child
+  if (a.exitCode !== null || a.signalCode !== null) await cluster.startNode('a')
 }
 
 /** Submit a canary rollout through node `node` (detached), steps and interval as given, old callees kept (undo). */
@@ -188,39 +189,44 @@ describe('any node answers for a rollout', () => {
 })
 
 describe('a rollout outlives its node', () => {
-  it('SIGTERM of the node running it: another node takes it over and promotes it, no call failed', async () => {
+  it('SIGTERM of the node running it mid-step: another node takes it over, checks the step afresh and promotes it, no call failed', async () => {
     const uri = 'com.rol.handover'
     const { canary } = await service(uri, ['b', 'c'], 'c')
     const loads = await loadOn(uri)
-    await submit('a', uri, canary.session, '10,pause,100')
+    // A traffic step with a long check window: node a stops while the window runs.
+    await submit('a', uri, canary.session, '10,100', '6s')
     const before = await eventually(async () => {
       const r = await statusFrom('b', uri)
-      expect([r.status, r.step]).toEqual(['paused', 2])
+      expect([r.status, r.step]).toEqual(['running', 1])
       return r
     }, 20_000)
 
+    const watch = spawnCli(['rollout', 'watch', uri, ...connFlags(cluster.url('c'))], { timeoutMs: 60_000 })
+    await watch.waitFor((out) => out.length > 0, 20_000)
     expect(await cluster.node('a').terminate()).toBe(0)
-    // node b (the lowest live name) takes it over: promote sent to node c reaches it there
-    await eventually(async () => {
-      const r = await rollout('c', 'promote', uri, '--yes')
-      expect(r.code, r.stderr).toBe(0)
-    }, 30_000)
+    // node b (the lowest live name) takes it over at once (no node timeout to wait for), runs step 1's checks, then step 2
     const final = await eventually(async () => {
       const h = await historyFrom('c', uri)
       expect(h[0]!.id).toBe(before.id)
       expect(h[0]!.outcome).toBe('promoted')
       return h[0]!
-    }, 30_000)
-    // step 1's weights were applied once, by node a; the taker went on with the pause step
-    expect(final.steps.map((s) => s.step)).toEqual([1, 3])
+    }, 45_000)
+    // step 1's weights were applied once (by node a), and judged by a check of its window
+    expect(final.steps.map((s) => s.step)).toEqual([1, 2])
+    expect(final.steps[0]!.checks).toBeGreaterThan(0)
+    expect(final.steps[0]!.canary_calls).toBeGreaterThan(0)
+    // a watcher on node c saw it go on from step 1 on node b, to its end
+    const watched = await watch.done
+    expect(watched.code, watched.stderr).toBe(0)
+    expect(watched.stdout).toMatch(/note: taken over by node b: node a stopped and handed it over; it goes on from step \d \(running\)/)
     for (const n of ['b', 'c'] as const)
       await eventually(async () => expect((await calleesOn(n, uri)).find((c) => c[0] === canary.session)?.[1]).toBe(1))
     const reports = await Promise.all(loads.map((l) => l.stop()))
     expect(failures(reports)).toEqual({})
-    await cluster.startNode('a')
   }, 180_000)
 
   it('kill -9 of the node running it under load: a survivor takes it over and promotes it, no call failed', async () => {
+    await nodeAUp()
     const uri = 'com.rol.takeover'
     const { canary } = await service(uri, ['b', 'c'], 'c')
     const loads = await loadOn(uri)
@@ -249,10 +255,10 @@ describe('a rollout outlives its node', () => {
     expect(canary.invocations).toBeGreaterThan(0)
     for (const n of ['b', 'c'] as const)
       await eventually(async () => expect((await calleesOn(n, uri)).find((c) => c[0] === canary.session)?.[1]).toBe(1))
-    await cluster.startNode('a')
   }, 180_000)
 
   it('kill -9 of the node running it and hosting the canary: rolled back, the old callees serve at their weights', async () => {
+    await nodeAUp()
     const uri = 'com.rol.canarydies'
     const { old, canary } = await service(uri, ['b', 'c'], 'a')
     const loads = await loadOn(uri)

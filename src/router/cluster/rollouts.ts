@@ -220,6 +220,12 @@ export class ClusterRollouts implements RolloutStore, KeyHandler {
         .sort()
       if (candidates[0] !== this.node) continue
       const id = seen.running.id
+      const why =
+        seen.owner === null
+          ? `node ${from ?? '?'} stopped and handed it over`
+          : seen.owner.node === this.node
+            ? `this node's previous life ran it`
+            : `node ${seen.owner.node}, which ran it, is down`
       let taken: RolloutRecord | undefined
       this.background(seen.uri, 'take a rollout over', (e) => {
         if (e === undefined || e.running?.id !== id || !sameOwner(e.owner, seen.owner) || !this.orphan(e)) return e
@@ -229,7 +235,7 @@ export class ClusterRollouts implements RolloutStore, KeyHandler {
         () => {
           if (taken !== undefined) {
             this.rc.link.log.info('cluster: took a rollout over', { uri: seen.uri, id, from })
-            this.owner?.adopt(taken, from)
+            this.owner?.adopt(taken, why)
           }
         },
         () => undefined,

@@ -187,11 +187,10 @@ export class RolloutController implements RunHost, RolloutOwner {
 
   // ── RolloutOwner (a cluster node's store) ────────────────────────────────────────────────
 
-  adopt(record: RolloutRecord, from: string | null): void {
+  adopt(record: RolloutRecord, why: string): void {
     if (this.running.has(record.uri)) return
     const run = record.kind === 'canary' ? new CanaryRun(this, record, true) : new ReplaceRun(this, record, true)
     this.running.set(record.uri, run)
-    const why = from === null ? 'the node running it stopped' : `node ${from}, which ran it, is down`
     this.emit(record, {
       event: 'note',
       message: `taken over by node ${this.store?.node ?? '?'}: ${why}; it goes on from step ${record.step ?? '-'} (${record.status})`,

@@ -43,8 +43,8 @@ export interface RolloutStore {
 
 /** What the store needs from the controller of its realm (cluster/rollouts.ts). */
 export interface RolloutOwner {
-  /** Run `record` from where it is: this node took it over from `from` (down or stopped). */
-  adopt(record: RolloutRecord, from: string | null): void
+  /** Run `record` from where it is: this node took it over (`why`: the node that ran it is down, or stopped and handed it over). */
+  adopt(record: RolloutRecord, why: string): void
   /** Another node asks this one to steer a rollout it runs. */
   steerHere(verb: SteerVerb, uri: string, by: string, full: boolean): Promise<RolloutRecord>
   /** Another node took over rollout `id` of `uri` (this node was thought dead): stop running it here, silently. */
