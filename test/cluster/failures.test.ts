@@ -443,4 +443,54 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       expect(st.nodes.map((n) => n.node)).toEqual(['a', 'c'])
     })
   }, 60_000)
+
+  it('SIGTERM while NATS is down: the node exits at once (code 0); NATS back, the others see it silent past the timeout and drop its entries', async () => {
+    const monitor = await MetaRecorder.start(await openPeer('autobahn', cluster.url('a'), 'json'), ALL_META_EVENTS)
+    const workC = await openPeer('wampy', cluster.url('c'), 'msgpack')
+    await workC.register('com.cut.work', () => ({ args: ['c'] }))
+    const subC = await openPeer('autobahn', cluster.url('c'), 'cbor')
+    await subC.subscribe('com.cut.topic', () => {})
+    await eventually(async () => expect(await calleesOf(monitor.monitor, 'com.cut.work')).toEqual([workC.id]))
+    await eventually(async () => expect(await subscribersOf(monitor.monitor, 'com.cut.topic')).toEqual([subC.id]))
+
+    await cluster.nats.stop()
+    await eventually(async () => expect((await status(cluster.url('c'))).nats?.state).toBe('reconnecting'), 20_000)
+    const c = cluster.node('c')
+    // It cannot say it leaves nor remove its entries: it must not wait for NATS to exit.
+    expect(await settlesWithin(c.terminate(), 15_000, 'the exit of node c with NATS down')).toBe(0)
+    cluster.nodes.delete('c')
+    expect(c.stderr).not.toMatch(/"level":"(error|fatal)"/)
+
+    await cluster.nats.restart()
+    // a gives c a fresh timeout after its own reconnection, then declares it dead and removes what it left.
+    await eventually(async () => expect(byName(await status(cluster.url('a'))).c?.state).toBe('dead'), 30_000)
+    await monitor.waitForTopic(SessionMeta.onLeave, 0, workC.id)
+    await monitor.waitForTopic(SessionMeta.onLeave, 0, subC.id)
+    await eventually(async () => expect(await entriesOf(cluster.nats.url, 'c')).toEqual([]), 20_000)
+    expect(await calleesOf(monitor.monitor, 'com.cut.work')).toEqual([])
+    expect(await subscribersOf(monitor.monitor, 'com.cut.topic')).toEqual([])
+  }, 120_000)
+
+  it('SIGTERM while NATS is up but frozen (SIGSTOP): the node still exits promptly (code 0); NATS resumed, the others drop it', async () => {
+    await cluster.startNode('c')
+    const monitor = await MetaRecorder.start(await openPeer('autobahn', cluster.url('a'), 'json'), ALL_META_EVENTS)
+    const workC = await openPeer('autobahn', cluster.url('c'), 'json')
+    await workC.register('com.frozen.work', () => ({ args: ['c'] }))
+    await eventually(async () => expect(await calleesOf(monitor.monitor, 'com.frozen.work')).toEqual([workC.id]))
+    const nats = cluster.nats.pid!
+    process.kill(nats, 'SIGSTOP')
+    let code: number | null
+    try {
+      // Its last writes and its departure cannot land: bounded waits, then it exits.
+      code = await settlesWithin(cluster.node('c').terminate(), 15_000, 'the exit of node c with NATS frozen')
+    } finally {
+      process.kill(nats, 'SIGCONT')
+    }
+    cluster.nodes.delete('c')
+    expect(code).toBe(0)
+    // Whether its last writes landed before the freeze or not, c's callee is gone everywhere once NATS answers again.
+    await eventually(async () => expect(await calleesOf(monitor.monitor, 'com.frozen.work')).toEqual([]), 30_000)
+    await eventually(async () => expect(await entriesOf(cluster.nats.url, 'c')).toEqual([]), 30_000)
+    await monitor.waitForTopic(SessionMeta.onLeave, 0, workC.id)
+  }, 120_000)
 })

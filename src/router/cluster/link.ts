@@ -44,6 +44,20 @@ export async function openBucket(kvm: Kvm, name: string, replicas = DEFAULT_REPL
 
 const BUCKET_ATTEMPTS = 5
 
+/** Most a closing link waits for NATS to take what is pending. */
+const LINK_CLOSE_MS = 1000
+
+/** Resolves with `p`'s value, or false once `ms` passed first. */
+export async function withinMs(p: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
+  try {
+    return await Promise.race([p, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export type LinkState = 'connected' | 'reconnecting' | 'closed'
 
 /**
@@ -132,15 +146,20 @@ export class ClusterLink {
     return kv
   }
 
-  /** Flush what is pending and close the connection. */
+  /**
+   * Flush what is pending and close the connection, bounded: a NATS that is away, or up but not
+   * answering, must not hold a stopping node (past LINK_CLOSE_MS the connection is closed as it is).
+   */
   async close(): Promise<void> {
     if (this.linkState === 'closed') return
     this.setState('closed')
-    try {
-      await this.nc.drain()
-    } catch {
-      await this.nc.close()
-    }
+    const drained = this.nc.drain().then(
+      () => true,
+      () => false,
+    )
+    if (await withinMs(drained, LINK_CLOSE_MS)) return
+    this.log.warn('cluster: NATS did not take the last messages in time; closing the connection as it is', { node: this.node })
+    await this.nc.close().catch(() => undefined)
   }
 
   private setState(state: LinkState): void {

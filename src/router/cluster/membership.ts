@@ -1,7 +1,7 @@
 import type { Subscription } from '@nats-io/transport-node'
 import type { NatsLinkState } from '../../protocol/cluster.js'
 import type { Logger } from '../config.js'
-import type { ClusterLink, LinkState } from './link.js'
+import { withinMs, type ClusterLink, type LinkState } from './link.js'
 import { FORGET_DEAD_AFTER_TIMEOUTS } from './options.js'
 import { pack, unpack } from './wire.js'
 
@@ -319,14 +319,25 @@ export class Membership {
   async leave(): Promise<void> {
     if (this.stopped) return
     this.stop()
-    if (!this.link.connected) return
+    if (!this.link.connected) {
+      // Nothing can be said now: the others declare it down after the node timeout (once they hear NATS again).
+      this.host.log.warn('cluster: NATS is away; leaving without a word (the others will see the node timeout)', { node: this.node })
+      return
+    }
     const bye: Departure = { kind: 'leave', node: this.node, incarnation: this.incarnation }
     try {
       this.link.nc.publish(this.link.subjects.heartbeat, pack(bye))
-      await this.link.nc.flush()
     } catch (err) {
       this.host.log.warn('cluster: could not announce the departure', { node: this.node, error: (err as Error).message })
+      return
     }
+    // Bounded: a NATS that stopped answering must not hold the exit (the others then see the node timeout).
+    const flushed = this.link.nc.flush().then(
+      () => true,
+      () => false,
+    )
+    if (!(await withinMs(flushed, DEPARTURE_FLUSH_MS)))
+      this.host.log.warn('cluster: the departure may not have reached the others; they will see the node timeout', { node: this.node })
   }
 
   stop(): void {
@@ -571,6 +582,9 @@ export class Membership {
     })
   }
 }
+
+/** Most a leaving node waits for NATS to confirm its departure message. */
+const DEPARTURE_FLUSH_MS = 500
 
 /** How often heardFromAll() looks at the node table. */
 const HEARD_POLL_MS = 25
