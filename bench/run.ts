@@ -19,7 +19,15 @@ import { PUBSUB_TARGETS, RPC_TARGETS } from './targets.js'
 import { transportTable } from './transport-report.js'
 import { routingPickCosts, type PickCost } from './routing-micro.js'
 import { ROUTING_SCENARIOS, runRouting, routingTable, SLOW_MS, type RoutingRow } from './routing.js'
-import { clusterExplanation, clusterTable, CLUSTER_PUBSUB, CLUSTER_RPC, runCluster, summarizeCluster } from './cluster.js'
+import {
+  clusterExplanation,
+  clusterTable,
+  CLUSTER_MIN_WARMUP_MS,
+  CLUSTER_PUBSUB,
+  CLUSTER_RPC,
+  runCluster,
+  summarizeCluster,
+} from './cluster.js'
 import { BenchNats } from './nats-server.js'
 
 const RPC = { kind: 'rpc' as const, rpc: { callees: 4, callers: 4, inflight: 32 } }
@@ -69,7 +77,7 @@ let nats: BenchNats | undefined
 
 /** Runs the cluster scenario, prints its tables, returns its RESULTS.md section (a note when nats-server cannot run). */
 async function clusterSection(settings: BenchSettings): Promise<string> {
-  const timing = { warmupMs: settings.warmupMs, windowMs: settings.windowMs, pin: settings.pin && canPin }
+  const timing = { warmupMs: Math.max(settings.warmupMs, CLUSTER_MIN_WARMUP_MS), windowMs: settings.windowMs, pin: settings.pin && canPin }
   const title = `Router cluster (issue 12): nats-server -js and 2 router nodes, ${CLUSTER_RPC.callees} callees, ${CLUSTER_RPC.callers} callers × ${CLUSTER_RPC.inflight} in flight; pub/sub ${CLUSTER_PUBSUB.publishers} publisher, ${CLUSTER_PUBSUB.subscribers} subscribers`
   try {
     nats = await BenchNats.start()
@@ -81,7 +89,9 @@ async function clusterSection(settings: BenchSettings): Promise<string> {
   try {
     const startedAt = new Date()
     const loadBefore = loadavg()[0]!
-    console.log(`\nCluster: rpc and pub/sub × single router, 2 nodes local, 2 nodes across × json, msgpack × ${settings.rounds} round(s)`)
+    console.log(
+      `\nCluster: rpc and pub/sub × single router, 2 nodes local, 2 nodes across × json, msgpack × ${settings.rounds} round(s), warm-up ${timing.warmupMs} ms`,
+    )
     const rows = summarizeCluster(await runCluster(nats, ['json', 'msgpack'], timing, settings.rounds, (line) => console.log(line)))
     const loadAfter = loadavg()[0]!
     const rpc = clusterTable(rows, 'rpc')
@@ -89,7 +99,7 @@ async function clusterSection(settings: BenchSettings): Promise<string> {
     const explanation = clusterExplanation(rows)
     const when =
       `Measured ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`node dist/bench/run.js --write-cluster\` ` +
-      `(${settings.rounds} round(s), warm-up ${settings.warmupMs} ms, window ${settings.windowMs} ms, ` +
+      `(${settings.rounds} round(s), warm-up ${timing.warmupMs} ms, window ${settings.windowMs} ms, ` +
       `${timing.pin ? 'both nodes on CPU 0, load generator on CPU 1' : 'no pinning'}, nats-server unpinned); ` +
       `1-minute load average ${num(loadBefore, 1)} at the start, ${num(loadAfter, 1)} at the end. ` +
       `\`× single\` is node A's CPU ÷ the single router's for local work, A + B ÷ the single router's across nodes, ` +
