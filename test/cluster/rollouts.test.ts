@@ -290,5 +290,43 @@ describe('a rollout outlives its node', () => {
     expect(reports.map((r) => r.failed)).toEqual(failedBefore)
     expect(Object.keys(failures(reports)).filter((k) => k !== 'wamp.error.canceled')).toEqual([])
     console.log(`[rollout canary dies] calls ${reports.map((r) => r.calls).join('+')} canceled ${failedBefore.join('+')}`)
+
+    // The history outlived node a, which ran these rollouts and died twice since.
+    const first = await historyFrom('c', 'com.rol.anynode')
+    expect([first[0]!.outcome, first[0]!.undone === null]).toEqual(['promoted', false])
+  }, 180_000)
+
+  it('kill -9 of the node running a replace while it waits: a survivor takes it over, and it retires the old callees once the new one came', async () => {
+    await nodeAUp()
+    const uri = 'com.rol.replace'
+    const old = [
+      await startCallee(cluster.url('b'), 'autobahn', 'old', { uri }),
+      await startCallee(cluster.url('c'), 'wampy', 'old', { uri }),
+    ]
+    for (const n of NODES) await eventually(async () => expect(await calleesOn(n, uri)).toHaveLength(2), 15_000)
+    const loads = await loadOn(uri)
+    const r = await rollout('a', 'replace', uri, '--count', '1', '--new-authid', 'svc-v3', '--timeout', '2m', '--detach', '--yes')
+    expect(r.code, r.stderr).toBe(0)
+    const before = await eventually(async () => {
+      const s = await statusFrom('b', uri)
+      expect(s.status).toBe('waiting')
+      return s
+    }, 20_000)
+
+    await cluster.node('a').kill9()
+    const fresh = await startCallee(cluster.url('c'), 'autobahn', 'new', { uri, authid: 'svc-v3' })
+    const final = await eventually(async () => {
+      const h = await historyFrom('b', uri)
+      expect(h[0]!.id).toBe(before.id)
+      expect(h[0]!.outcome).toBe('completed')
+      return h[0]!
+    }, 60_000)
+    expect(final.new_sessions).toEqual([fresh.session])
+    expect(final.retired.sort()).toEqual(old.map((o) => o.session).sort())
+    for (const n of ['b', 'c'] as const)
+      await eventually(async () => expect(await calleesOn(n, uri)).toEqual([[fresh.session, 1, 'active']]))
+    const reports = await Promise.all(loads.map((l) => l.stop()))
+    expect(failures(reports)).toEqual({})
+    expect(fresh.invocations).toBeGreaterThan(0)
   }, 180_000)
 })
