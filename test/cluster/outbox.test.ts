@@ -57,7 +57,7 @@ describe('cluster outbox: frames to other nodes, one NATS message per subject pe
   it('integers, strings and booleans of every msgpack width read back as written', async () => {
     const { box, sent } = outbox()
     const numbers = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -(2 ** 40), 1.5]
-    const strings = ['', 'é', 'x'.repeat(31), 'x'.repeat(32), 'y'.repeat(255), 'z'.repeat(256), 'ü'.repeat(40_000)]
+    const strings = ['', 'é', 'abcé', 'node-a', 'x'.repeat(31), 'x'.repeat(32), 'y'.repeat(255), 'z'.repeat(256), 'ü'.repeat(40_000)]
     box.add('s', [...numbers, ...strings, true, false], encoded([0]))
     await endOfTurn()
     expect(decodeCallFrames(sent[0]!.data)).toEqual([[...numbers, ...strings, true, false, [0]]])

@@ -74,6 +74,21 @@ class Batch {
 
   private string(s: string): void {
     const b = this.buf
+    // Short ASCII (node names, incarnations, authids, roles): byte by byte, no native call.
+    if (s.length < 32) {
+      const at = this.len
+      let i = 0
+      for (; i < s.length; i++) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) break
+        b[at + 1 + i] = c
+      }
+      if (i === s.length) {
+        b[at] = 0xa0 + i
+        this.len = at + 1 + i
+        return
+      }
+    }
     const n = Buffer.byteLength(s)
     if (n < 32) b[this.len++] = 0xa0 + n
     else if (n < 0x100) {
