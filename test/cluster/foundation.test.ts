@@ -7,6 +7,7 @@ import { connFlags, runCli } from '../support/cli.js'
 import { autobahnSession } from '../support/clients.js'
 import { eventually, RouterNode, TEST_REALM_CONFIG, TestCluster } from '../support/cluster.js'
 import { NatsServer } from '../support/nats.js'
+import { operatorMode } from '../support/nats-jwt.js'
 import { makePki } from '../support/tls.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -281,6 +282,55 @@ describe('cluster foundation: nodes authenticate to NATS', () => {
       for (const n of started) await n.kill9()
       await nkeyNats.close()
       rmSync(kdir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
+  it('a .creds file (--cluster-creds): a node with one of the account joins a NATS in operator mode; a foreign user or a file that is no .creds is refused in one line', async () => {
+    const mode = operatorMode()
+    const cdir = mkdtempSync(join(tmpdir(), 'wampctl-creds-'))
+    writeFileSync(join(cdir, 'nats.conf'), mode.config)
+    writeFileSync(join(cdir, 'node.creds'), mode.creds(), { mode: 0o600 })
+    writeFileSync(join(cdir, 'foreign.creds'), mode.foreignCreds())
+    writeFileSync(join(cdir, 'seed.creds'), new TextDecoder().decode(nkeys.createUser().getSeed()))
+    const credsNats = await NatsServer.start(['-c', join(cdir, 'nats.conf')])
+    try {
+      const node = await RouterNode.start('j1', credsNats.url, cdir, { args: ['--cluster-creds', join(cdir, 'node.creds')] })
+      try {
+        const s = await autobahnSession(node.url)
+        const status = (await s.call('wampctl.cluster.status', [])) as ClusterStatus
+        expect([status.node, status.nats?.state]).toEqual(['j1', 'connected'])
+      } finally {
+        await node.kill9()
+      }
+      const start = (file: string): ReturnType<typeof runCli> =>
+        runCli(
+          [
+            'router',
+            'start',
+            '--port',
+            '0',
+            '--no-context',
+            '--cluster',
+            credsNats.url,
+            '--node',
+            'j2',
+            '--cluster-creds',
+            join(cdir, file),
+          ],
+          {
+            timeoutMs: 30_000,
+          },
+        )
+      const [foreign, notCreds] = await Promise.all([start('foreign.creds'), start('seed.creds')])
+      for (const r of [foreign, notCreds]) {
+        expect(r.code, r.stderr).toBe(1)
+        expect(r.stderr.split('\n').filter((l) => l.length > 0)).toHaveLength(1)
+      }
+      expect(foreign.stderr).toMatch(/^wampctl: cannot join the cluster through NATS at .*(Authorization|authorization|AUTHORIZATION)/)
+      expect(notCreds.stderr).toBe(`wampctl: ${join(cdir, 'seed.creds')} is not a NATS .creds file (no "BEGIN NATS USER JWT" block)\n`)
+    } finally {
+      await credsNats.close()
+      rmSync(cdir, { recursive: true, force: true })
     }
   }, 120_000)
 
