@@ -3,8 +3,9 @@
  * the record the router keeps and the events it publishes. Shared by the router (which runs
  * rollouts) and the client (which submits, watches and steers them); pure types and constants.
  *
- * A rollout's state is one plain JSON record (RolloutRecord): the router keeps it in memory today,
- * and a cluster can later keep it in shared storage and let another node take the run over.
+ * A rollout's state is one plain JSON record (RolloutRecord): a single router keeps it in memory;
+ * a router cluster keeps it in the realm's KV bucket, where another node takes the run over when
+ * its node goes (docs/rollout.md, "On a cluster").
  */
 
 export const RolloutUri = {

@@ -156,9 +156,9 @@ export class RolloutController implements RunHost, RolloutOwner {
     const running = store.of(uri)?.running ?? null
     if (running === null) this.runningOf(uri) // no_such_rollout, saying how the last one ended
     if (owner === null || owner === store.node || !store.alive(owner)) {
-      throw new RolloutRefusedError(
-        `the rollout of ${uri} is being taken over by another node (${owner === null ? 'its node stopped' : `node ${owner}, which ran it, is down`}): try again in a moment`,
-      )
+      const why =
+        owner === null ? 'its node stopped' : owner === store.node ? 'this node is handing it on' : `node ${owner}, which ran it, is down`
+      throw new RolloutRefusedError(`the rollout of ${uri} is being taken over by another node (${why}): try again in a moment`)
     }
     return store.steer(owner, verb, uri, by.authid, full)
   }

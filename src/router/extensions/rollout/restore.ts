@@ -48,7 +48,8 @@ export async function restoreStart(
   const c = canary === null ? undefined : calleeOfSession(reg.callees, canary)
   if (c === undefined) return out
   // A cluster node: every node routes by the old callees' weights before the canary leaves.
-  await realm.cluster?.ops.everywhere(reg)
+  const ops = realm.cluster?.ops
+  if (ops !== undefined) await ops.everywhere(reg)
   const othersServe = reg.callees.some((x) => x !== c && x.eligible)
   if (!othersServe) {
     out.skipped.push({ session: c.session.id, reason: 'the canary is the only callee left taking calls: kept as it is' })
