@@ -25,6 +25,8 @@ export const TEST_REALM_CONFIG = {
 export interface NodeOptions {
   /** Extra `router start` flags. */
   args?: string[]
+  /** The NATS URL the node connects to (default the cluster's nats-server; e.g. a TcpProxy's in front of it). */
+  natsUrl?: string
   /** Config file contents (default TEST_REALM_CONFIG). */
   config?: object
   /** A node silent this long is dead (default 2s in tests, so failures are seen quickly). */
@@ -182,7 +184,7 @@ export class TestCluster {
   }
 
   async startNode(name: string, opts: NodeOptions = {}): Promise<RouterNode> {
-    const node = await RouterNode.start(name, this.nats.url, this.dir, opts)
+    const node = await RouterNode.start(name, opts.natsUrl ?? this.nats.url, this.dir, opts)
     this.nodes.set(name, node)
     return node
   }
