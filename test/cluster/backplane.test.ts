@@ -207,18 +207,18 @@ describe('the backplane: a NATS cluster of 3 with replicated buckets', () => {
     // Every live callee is still registered, as every node sees it.
     for (const [name, caller] of callers)
       await eventually(async () => expect(await calleesOf(caller, 'com.bp.work'), name).toEqual(ids), 30_000)
+    // A REGISTER goes through once the bucket has its new leader (the bucket lives on the two servers
+    // left), and every node's replica sees it: their watches were started again. The load runs on meanwhile.
+    const late = await openPeer('autobahn', url(cutOff), 'json')
+    await eventually(() => late.register('com.bp.after', () => ({ args: ['late'] })), 30_000)
+    for (const [name, caller] of callers)
+      await eventually(async () => expect((await caller.call('com.bp.after')).args[0], name).toBe('late'), 20_000)
     // Every call was answered (a call lost with the server would hang its lane); the only failures are calls in flight across the cut.
     for (const [name, load] of loads) await settlesWithin(load.stop(), 20_000, `the load from ${name}`)
     for (const [, load] of loads) for (const f of load.failures) expect(f).toBe('wamp.error.canceled')
-    const total = [...loads.values()].reduce((n, l) => n + l.answers.length, 0)
-    expect(total).toBeGreaterThan(100)
     // Nobody was declared dead, and no session left.
     for (const name of NODES) expect(nodes.get(name)!.stderr, name).not.toContain('silent past the node timeout')
     const live = new Set([...callees, ...callers.values()].map((p) => p.id))
     expect(monitor.of(SessionMeta.onLeave).filter((e) => live.has(e.args[0] as number))).toEqual([])
-    // A REGISTER goes through once the bucket has its new leader: the bucket lives on the two servers left.
-    const late = await openPeer('autobahn', url(cutOff), 'json')
-    await eventually(() => late.register('com.bp.after', () => ({ args: ['late'] })), 30_000)
-    await eventually(async () => expect((await callers.get(NODES[(victim + 1) % 3]!)!.call('com.bp.after')).args[0]).toBe('late'), 20_000)
   }, 180_000)
 })
