@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ExtensionUri, type RouterSnapshot } from '../../src/protocol/extensions.js'
 import { RegistrationMeta, SessionMeta, SubscriptionMeta } from '../../src/protocol/meta-uris.js'
 import { registrationKey, sessionKey, subscriptionKey } from '../../src/router/cluster/keys.js'
-import type { RegistrationRecord, SessionRecord, SubscriptionRecord } from '../../src/router/cluster/records.js'
+import type { CalleeRecord, RegistrationRecord, SessionRecord, SubscriptionRecord } from '../../src/router/cluster/records.js'
 import { pack } from '../../src/router/cluster/wire.js'
 import { craSign } from '../support/admin.js'
 import { connFlags, runCli } from '../support/cli.js'
@@ -483,3 +483,46 @@ function updateRecord(key: string, record: object | undefined): Promise<unknown>
     return record === undefined ? kv.delete(key, { previousSeq: revision }) : kv.update(key, pack(record), revision)
   })
 }
+
+describe('a registration record made again by another node', () => {
+  it('a local callee that a record of another id left out is revoked (it would not know the new id); registered again, it serves under that id', async () => {
+    const uri = 'com.sem.reregistered'
+    const callee = await RawPeer.joined(cluster.url('b'), 'msgpack')
+    const first = await callee.register(uri, { invoke: 'roundrobin' })
+    const old = first[2] as number
+    for (const n of NODES) await calleesSeen(cluster, n, uri, 1)
+    // Another node's new registration of the URI (another id, a callee of a node g), made over b's.
+    const ghost: CalleeRecord = {
+      node: 'g',
+      session: 4_000_000_000_789,
+      authid: 'g',
+      authrole: 'anonymous',
+      state: 'active',
+      weight: 1,
+      concurrency: null,
+    }
+    const renewed = 777_004
+    const record: RegistrationRecord = {
+      id: renewed,
+      uri,
+      match: 'exact',
+      invoke: 'roundrobin',
+      created: new Date().toISOString(),
+      callees: [ghost],
+    }
+    await updateRecord(registrationKey(uri, 'exact'), record)
+    // b cannot put its callee into it under the id the session knows: the session is told it lost it.
+    expect(await callee.nextOf(67)).toEqual([67, 0, { registration: old, reason: 'wamp.error.canceled' }])
+    const observer = await openPeer('autobahn', cluster.url('a'), 'cbor')
+    for (const n of NODES) await calleesSeen(cluster, n, uri, 1)
+    expect((await observer.call(RegistrationMeta.listCallees, [renewed])).args[0]).toEqual([ghost.session])
+    // Registered again it joins that registration, and its invocations name the id it was given.
+    const again = await callee.register(uri, { invoke: 'roundrobin' })
+    expect(again[2]).toBe(renewed)
+    await calleesSeen(cluster, 'a', uri, 2)
+    callee.serve((inv) => [70, inv[1], {}, [inv[2]]])
+    // Node g is unreachable: a call that goes there is rerouted to b's callee.
+    for (let i = 0; i < 2; i++) expect((await observer.call(uri)).args).toEqual([renewed])
+    await updateRecord(registrationKey(uri, 'exact'), undefined)
+  })
+})

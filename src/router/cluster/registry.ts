@@ -1,6 +1,12 @@
 import type { KV, KvEntry } from '@nats-io/kv'
 import type { CalleeState } from '../../protocol/extensions.js'
-import { ClusterUnavailableError, NoSuchRegistrationError, NoSuchSessionError, RouterError } from '../errors.js'
+import {
+  ClusterUnavailableError,
+  NoSuchRegistrationError,
+  NoSuchSessionError,
+  ProcedureAlreadyExistsError,
+  RouterError,
+} from '../errors.js'
 import { randomId } from '../ids.js'
 import { registrationConflict } from '../registration-conflict.js'
 import type { InvokePolicy } from '../registration.js'
@@ -100,6 +106,15 @@ export class Registry {
       if (rec === undefined) {
         const { id, created } = original ?? { id: randomId(), created: new Date().toISOString() }
         return { id, uri, match, invoke, created, callees: [callee] }
+      }
+      // Put back under the id its session was told: it cannot join a registration made meanwhile
+      // under another id (its INVOCATIONs would name an id it does not know); it is revoked instead.
+      if (original !== undefined && rec.id !== original.id) {
+        throw new ProcedureAlreadyExistsError(`'${uri}' (match ${match}) was registered again meanwhile, as registration ${rec.id}`, {
+          registration: rec.id,
+          match: rec.match,
+          invoke: rec.invoke,
+        })
       }
       const already = rec.callees.some((c) => c.session === callee.session)
       if (already && present) return rec
