@@ -296,6 +296,44 @@ describe('a rollout outlives its node', () => {
     expect([first[0]!.outcome, first[0]!.undone === null]).toEqual(['promoted', false])
   }, 180_000)
 
+  it('a node held up (SIGSTOP) past the node timeout loses its rollout to a survivor, and stops running it once it resumes', async () => {
+    await nodeAUp()
+    const uri = 'com.rol.held'
+    const { canary } = await service(uri, ['b', 'c'], 'c')
+    const loads = await loadOn(uri)
+    await submit('a', uri, canary.session, '10,pause,100')
+    const before = await eventually(async () => {
+      const r = await statusFrom('b', uri)
+      expect([r.status, r.step]).toEqual(['paused', 2])
+      return r
+    }, 20_000)
+
+    process.kill(cluster.node('a').pid, 'SIGSTOP')
+    try {
+      // a is declared down and b takes the rollout over: steering sent to c is answered (by b)
+      await eventually(async () => {
+        const r = await rollout('c', 'pause', uri)
+        expect(r.code, r.stderr).toBe(0)
+      }, 30_000)
+    } finally {
+      process.kill(cluster.node('a').pid, 'SIGCONT')
+    }
+    // back, a learns that b runs it and stops running it itself
+    await eventually(() => expect(cluster.node('a').stderr).toMatch(/another node took this rollout over/), 30_000)
+    const promote = await rollout('a', 'promote', uri, '--yes')
+    expect(promote.code, promote.stderr).toBe(0)
+    const history = await eventually(async () => {
+      const h = await historyFrom('c', uri)
+      expect([h[0]!.id, h[0]!.outcome]).toEqual([before.id, 'promoted'])
+      return h
+    }, 30_000)
+    // ended once, by b: one entry, its steps applied once
+    expect(history.filter((r) => r.id === before.id)).toHaveLength(1)
+    expect(history[0]!.steps.map((st) => st.step)).toEqual([1, 3])
+    const reports = await Promise.all(loads.map((l) => l.stop()))
+    expect(failures(reports)).toEqual({})
+  }, 180_000)
+
   it('kill -9 of the node running a replace while it waits: a survivor takes it over, and it retires the old callees once the new one came', async () => {
     await nodeAUp()
     const uri = 'com.rol.replace'

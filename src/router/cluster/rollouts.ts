@@ -115,7 +115,7 @@ export class ClusterRollouts implements RolloutStore, KeyHandler {
       if (e.running?.id === record.id) {
         if (!this.mine(e)) {
           // Another node took it over (this one was thought dead): stop running it here.
-          this.owner?.lost(record.uri, record.id)
+          this.lost(record.uri, record.id, e.owner?.node ?? null)
           return e
         }
         return { ...e, running: record }
@@ -186,7 +186,17 @@ export class ClusterRollouts implements RolloutStore, KeyHandler {
     this.entries.set(uri, e)
     if (e.running === null) return
     if (e.owner === null) this.scheduleAdopt()
-    else if (!this.mine(e)) this.owner?.lost(uri, e.running.id)
+    else if (!this.mine(e)) this.lost(uri, e.running.id, e.owner.node)
+  }
+
+  /** `owner` runs rollout `id` now: if this node still ran it (it was thought dead), it stops here. */
+  private lost(uri: string, id: string, owner: string | null): void {
+    if (this.owner?.lost(uri, id) === true)
+      this.rc.link.log.warn('cluster: another node took this rollout over (this node was thought down): stopped running it here', {
+        uri,
+        id,
+        owner,
+      })
   }
 
   // ── Taking over ──────────────────────────────────────────────────────────────────────────

@@ -201,11 +201,12 @@ export class RolloutController implements RunHost, RolloutOwner {
     return Promise.resolve(this.steerLocal(verb, uri, by, full))
   }
 
-  lost(uri: string, id: string): void {
+  lost(uri: string, id: string): boolean {
     const run = this.running.get(uri)
-    if (run === undefined || run.record.id !== id) return
+    if (run === undefined || run.record.id !== id) return false
     this.running.delete(uri)
     run.release()
+    return true
   }
 
   // ── RunHost ──────────────────────────────────────────────────────────────────────────────

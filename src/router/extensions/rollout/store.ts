@@ -47,6 +47,6 @@ export interface RolloutOwner {
   adopt(record: RolloutRecord, why: string): void
   /** Another node asks this one to steer a rollout it runs. */
   steerHere(verb: SteerVerb, uri: string, by: string, full: boolean): Promise<RolloutRecord>
-  /** Another node took over rollout `id` of `uri` (this node was thought dead): stop running it here, silently. */
-  lost(uri: string, id: string): void
+  /** Another node took over rollout `id` of `uri` (this node was thought dead): stop running it here, silently. True if it ran here. */
+  lost(uri: string, id: string): boolean
 }
