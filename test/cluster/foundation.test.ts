@@ -50,6 +50,24 @@ describe('cluster foundation: nodes join through a real nats-server', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('--cluster-replicas 3 against a single NATS server (not a cluster) is refused in one line', async () => {
+    const single = await NatsServer.start()
+    try {
+      const r = await runCli(
+        ['router', 'start', '--port', '0', '--no-context', '--cluster', single.url, '--node', 'r3', '--cluster-replicas', '3'],
+        {
+          timeoutMs: 30_000,
+        },
+      )
+      expect(r.code).toBe(1)
+      expect(r.stderr).toBe(
+        'wampctl: cannot create the KV bucket wampctl_cluster with 3 replicas: replicas > 1 not supported in non-clustered mode\n',
+      )
+    } finally {
+      await single.close()
+    }
+  })
+
   it('--cluster without --node is a usage error', async () => {
     const r = await runCli(['router', 'start', '--port', '0', '--no-context', '--cluster', cluster.nats.url])
     expect(r.code).toBe(2)

@@ -33,9 +33,18 @@ export async function openBucket(kvm: Kvm, name: string, replicas = DEFAULT_REPL
       return await kvm.create(name, { history: 1, replicas })
     } catch (err) {
       try {
-        return await kvm.open(name)
+        const kv = await kvm.open(name)
+        // open() does not look for the stream: a bucket that could not be made must not pass for one.
+        await kv.status()
+        return kv
       } catch {
-        if (attempt >= BUCKET_ATTEMPTS) throw err
+        if (attempt >= BUCKET_ATTEMPTS)
+          throw new ClusterConnectError(
+            `cannot create the KV bucket ${name} with ${replicas} replica${replicas === 1 ? '' : 's'}: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          )
       }
       await new Promise((r) => setTimeout(r, 100 * attempt))
     }
