@@ -54,13 +54,34 @@ export async function withRetries<T>(
         })
         throw new ClusterWriteError(`${what}: ${message}`, { cause: err })
       }
-      link.log.warn(`cluster: ${what} did not land (NATS not ready yet?); retrying in ${wait} ms`, {
-        node: link.node,
-        error: `${(err as Error).name}: ${message}`,
-        attempt: attempt + 1,
-        ...fields,
-      })
+      const quiet = quieted(link)
+      if (quiet !== undefined)
+        link.log.warn(`cluster: ${what} did not land (NATS not ready yet?); retrying in ${wait} ms`, {
+          node: link.node,
+          error: `${(err as Error).name}: ${message}`,
+          attempt: attempt + 1,
+          ...(quiet > 0 ? { similar_warnings_not_logged: quiet } : {}),
+          ...fields,
+        })
       await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
     }
   }
+}
+
+/** At most one "retrying" warning per link per this many ms: after a NATS restart every session's write may time out at once. */
+const RETRY_WARNING_MS = 1000
+
+const retryWarnings = new WeakMap<ClusterLink, { at: number; quieted: number }>()
+
+/** undefined: this warning is not logged (one was, less than RETRY_WARNING_MS ago); else how many were not since the last one. */
+function quieted(link: ClusterLink): number | undefined {
+  const now = performance.now()
+  const w = retryWarnings.get(link)
+  if (w !== undefined && now - w.at < RETRY_WARNING_MS) {
+    w.quieted++
+    return undefined
+  }
+  const n = w?.quieted ?? 0
+  retryWarnings.set(link, { at: now, quieted: 0 })
+  return n
 }
