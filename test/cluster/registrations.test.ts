@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { registrationKey } from '../../src/router/cluster/keys.js'
-import type { RegistrationRecord } from '../../src/router/cluster/records.js'
-import { pack, unpack } from '../../src/router/cluster/wire.js'
-import { RegistrationMeta } from '../../src/protocol/meta-uris.js'
-import { eventually, TestCluster, withRealmBucket } from '../support/cluster.js'
+import { registrationKey, sessionKey, subscriptionKey } from '../../src/router/cluster/keys.js'
+import type { CalleeRecord, RegistrationRecord, SessionRecord, SubscriptionRecord } from '../../src/router/cluster/records.js'
+import { pack } from '../../src/router/cluster/wire.js'
+import { RegistrationMeta, SessionMeta, SubscriptionMeta } from '../../src/protocol/meta-uris.js'
+import { calleesSeen, changeRecord, entriesOf, eventually, TestCluster, withRealmBucket } from '../support/cluster.js'
 import { failureOf, openPeer, type ClientKind, type Peer } from '../support/peers.js'
 import type { SerializerName } from '../support/clients.js'
+import { RawPeer } from '../support/raw-peer.js'
 
 /**
  * Registrations across a cluster of three nodes (real nats-server, real node processes): one
@@ -220,12 +221,10 @@ describe('cluster registrations', () => {
         if (reg === id) events.push([t, session])
       })
     // What survivors do to a node they think dead: node b's callees leave the record (compare-and-set).
-    await withRealmBucket(cluster.nats.url, async (kv) => {
-      const key = registrationKey(URI, 'exact')
-      const entry = (await kv.get(key))!
-      const rec = unpack<RegistrationRecord>(entry.value)
-      await kv.update(key, pack({ ...rec, callees: rec.callees.filter((c) => c.node !== 'b') }), entry.revision)
-    })
+    await changeRecord<RegistrationRecord>(cluster.nats.url, registrationKey(URI, 'exact'), (rec) => ({
+      ...rec!,
+      callees: rec!.callees.filter((c) => c.node !== 'b'),
+    }))
     // Node b's session still wants it: b puts it back (at the end of the order), every node sees it.
     await eventually(() =>
       expect(events).toEqual([
@@ -251,10 +250,7 @@ describe('cluster registrations', () => {
         const [session, reg] = e.args as [number, number]
         if (reg === id) events.push([t, session])
       })
-    await withRealmBucket(cluster.nats.url, async (kv) => {
-      const key = registrationKey(URI, 'exact')
-      await kv.delete(key, { previousSeq: (await kv.get(key))!.revision })
-    })
+    await changeRecord(cluster.nats.url, registrationKey(URI, 'exact'), () => undefined)
     await eventually(() =>
       expect(events).toEqual([
         [RegistrationMeta.onUnregister, alone.id],
@@ -270,6 +266,47 @@ describe('cluster registrations', () => {
     expect((await views.c!.call(URI)).args).toEqual([1])
     await alone.unregister(URI)
     for (const n of NODES) await eventually(async () => expect(await meta(views[n]!, RegistrationMeta.lookup, [URI])).toBeNull())
+  })
+
+  it('a local callee that a record of another id left out is revoked (it would not know the new id); registered again, it serves under that id', async () => {
+    const uri = 'com.sem.reregistered'
+    const callee = await RawPeer.joined(cluster.url('b'), 'msgpack')
+    const first = await callee.register(uri, { invoke: 'roundrobin' })
+    const old = first[2] as number
+    for (const n of NODES) await calleesSeen(cluster, n, uri, 1)
+    // Another node's new registration of the URI (another id, a callee of a node g), made over b's.
+    const ghost: CalleeRecord = {
+      node: 'g',
+      session: 4_000_000_000_789,
+      authid: 'g',
+      authrole: 'anonymous',
+      state: 'active',
+      weight: 1,
+      concurrency: null,
+    }
+    const renewed = 777_004
+    const record: RegistrationRecord = {
+      id: renewed,
+      uri,
+      match: 'exact',
+      invoke: 'roundrobin',
+      created: new Date().toISOString(),
+      callees: [ghost],
+    }
+    await changeRecord(cluster.nats.url, registrationKey(uri, 'exact'), () => record)
+    // b cannot put its callee into it under the id the session knows: the session is told it lost it.
+    expect(await callee.nextOf(67)).toEqual([67, 0, { registration: old, reason: 'wamp.error.canceled' }])
+    const observer = await openPeer('autobahn', cluster.url('a'), 'cbor')
+    for (const n of NODES) await calleesSeen(cluster, n, uri, 1)
+    expect((await observer.call(RegistrationMeta.listCallees, [renewed])).args[0]).toEqual([ghost.session])
+    // Registered again it joins that registration, and its invocations name the id it was given.
+    const again = await callee.register(uri, { invoke: 'roundrobin' })
+    expect(again[2]).toBe(renewed)
+    await calleesSeen(cluster, 'a', uri, 2)
+    callee.serve((inv) => [70, inv[1], {}, [inv[2]]])
+    // Node g is unreachable: a call that goes there is rerouted to b's callee.
+    for (let i = 0; i < 2; i++) expect((await observer.call(uri)).args).toEqual([renewed])
+    await changeRecord(cluster.nats.url, registrationKey(uri, 'exact'), () => undefined)
   })
 
   it("a node's restart under the same name leaves no stale callee", async () => {
@@ -290,5 +327,71 @@ describe('cluster registrations', () => {
     expect(await fresh.register(URI, noop, { invoke: 'roundrobin' })).toBe(id)
     for (const n of NODES)
       await eventually(async () => expect(await meta(views[n]!, RegistrationMeta.listCallees, [id])).toEqual([survivor.id, fresh.id]))
+  }, 60_000)
+
+  it("removes its previous life's sessions, callees and subscribers by itself before it serves", async () => {
+    // Node e's previous life, as NATS would hold it had e died a moment ago: the others never heard of it.
+    const ghost = 4_000_000_000_123
+    const uri = 'com.sem.ghost'
+    await withRealmBucket(cluster.nats.url, async (kv) => {
+      const session: SessionRecord = {
+        node: 'e',
+        incarnation: 'e-previous-life',
+        details: { session: ghost, authid: 'ghost', authrole: 'anonymous', authmethod: 'anonymous', node: 'e' },
+      }
+      const registration: RegistrationRecord = {
+        id: 777_001,
+        uri,
+        match: 'exact',
+        invoke: 'single',
+        created: new Date().toISOString(),
+        callees: [
+          {
+            node: 'e',
+            session: ghost,
+            authid: 'ghost',
+            authrole: 'anonymous',
+            state: 'active',
+            weight: 1,
+            concurrency: null,
+            incarnation: 'e-previous-life',
+          },
+        ],
+      }
+      const subscription: SubscriptionRecord = {
+        id: 777_002,
+        uri: `${uri}.topic`,
+        match: 'exact',
+        created: new Date().toISOString(),
+        subscribers: [{ node: 'e', session: ghost }],
+      }
+      await kv.put(sessionKey(ghost), pack(session))
+      await kv.put(registrationKey(uri, 'exact'), pack(registration))
+      await kv.put(subscriptionKey(`${uri}.topic`, 'exact'), pack(subscription))
+    })
+    const observer = await openPeer('wampy', cluster.url('a'), 'json')
+    await eventually(async () => expect((await observer.call(SessionMeta.list)).args[0]).toContain(ghost))
+    await calleesSeen(cluster, 'a', uri, 1)
+    // Nobody else removes them: a dead node they never heard of is none of their business.
+    expect((await entriesOf(cluster.nats.url, 'e')).sort()).toHaveLength(3)
+
+    await cluster.startNode('e')
+    // Serving already: its start removed them (not the others, who never knew this life).
+    expect(await entriesOf(cluster.nats.url, 'e')).toEqual([])
+    for (const n of NODES) {
+      const p = await openPeer('autobahn', cluster.url(n), 'msgpack')
+      await eventually(async () => {
+        expect((await p.call(SessionMeta.list)).args[0]).not.toContain(ghost)
+        expect((await p.call(RegistrationMeta.lookup, [uri])).args[0]).toBeNull()
+        expect((await p.call(SubscriptionMeta.lookup, [`${uri}.topic`])).args[0]).toBeNull()
+      })
+    }
+    // Its new life serves.
+    const fresh = await openPeer('autobahn', cluster.url('e'), 'cbor')
+    await fresh.register(uri, () => ({ args: ['e'] }), { invoke: 'single' })
+    await calleesSeen(cluster, 'a', uri, 1)
+    expect((await observer.call(uri)).args).toEqual(['e'])
+    await cluster.node('e').terminate()
+    cluster.nodes.delete('e')
   }, 60_000)
 })

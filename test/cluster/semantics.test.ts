@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { ExtensionUri, type RouterSnapshot } from '../../src/protocol/extensions.js'
-import { RegistrationMeta, SessionMeta, SubscriptionMeta } from '../../src/protocol/meta-uris.js'
-import { registrationKey, sessionKey, subscriptionKey } from '../../src/router/cluster/keys.js'
-import type { CalleeRecord, RegistrationRecord, SessionRecord, SubscriptionRecord } from '../../src/router/cluster/records.js'
-import { pack } from '../../src/router/cluster/wire.js'
+import { RegistrationMeta, SubscriptionMeta } from '../../src/protocol/meta-uris.js'
+import { subscriptionKey } from '../../src/router/cluster/keys.js'
+import type { SubscriptionRecord } from '../../src/router/cluster/records.js'
 import { craSign } from '../support/admin.js'
 import { connFlags, runCli } from '../support/cli.js'
 import type { SerializerName } from '../support/clients.js'
-import { calleesSeen, entriesOf, eventually, settlesWithin, tally, TestCluster, withRealmBucket } from '../support/cluster.js'
+import { calleesSeen, changeRecord, eventually, settlesWithin, tally, TestCluster } from '../support/cluster.js'
 import { failureOf, openPeer, type ClientKind, type Peer } from '../support/peers.js'
 import { RawPeer } from '../support/raw-peer.js'
 
@@ -15,10 +14,10 @@ import { RawPeer } from '../support/raw-peer.js'
  * Issue 12's cluster-wide semantics that the other cluster suites do not prove, on 3 nodes (a real
  * nats-server, node processes): `first`/`last` by the cluster-wide order, `random` and weights
  * over the callees of every node, the conflict rules across nodes, authorization the same on every
- * node, evict from a CLI on a third node, a caller's node dying with calls in flight, a restarted
- * node removing its previous life's entries by itself, and a caller answered at the callee's
- * deadline when the callee's node is frozen. Nodes d, e and f are started (and stopped) by the
- * tests that need them; a, b and c stay up for the whole file.
+ * node, evict from a CLI on a third node, a caller's node dying with calls in flight, idle callers
+ * of other nodes forgotten, a caller answered at the callee's deadline when the callee's node is
+ * frozen, a subscriber put back into a record made again over it. Nodes d and f are started (and
+ * stopped) by the tests that need them; a, b and c stay up for the whole file.
  */
 
 const NODES = ['a', 'b', 'c'] as const
@@ -336,74 +335,6 @@ describe('callers of other nodes on a callee’s node', () => {
   }, 40_000)
 })
 
-describe('a node restarted under the same name', () => {
-  it("removes its previous life's sessions, callees and subscribers by itself before it serves", async () => {
-    // Node e's previous life, as NATS would hold it had e died a moment ago: the others never heard of it.
-    const ghost = 4_000_000_000_123
-    const uri = 'com.sem.ghost'
-    await withRealmBucket(cluster.nats.url, async (kv) => {
-      const session: SessionRecord = {
-        node: 'e',
-        incarnation: 'e-previous-life',
-        details: { session: ghost, authid: 'ghost', authrole: 'anonymous', authmethod: 'anonymous', node: 'e' },
-      }
-      const registration: RegistrationRecord = {
-        id: 777_001,
-        uri,
-        match: 'exact',
-        invoke: 'single',
-        created: new Date().toISOString(),
-        callees: [
-          {
-            node: 'e',
-            session: ghost,
-            authid: 'ghost',
-            authrole: 'anonymous',
-            state: 'active',
-            weight: 1,
-            concurrency: null,
-            incarnation: 'e-previous-life',
-          },
-        ],
-      }
-      const subscription: SubscriptionRecord = {
-        id: 777_002,
-        uri: `${uri}.topic`,
-        match: 'exact',
-        created: new Date().toISOString(),
-        subscribers: [{ node: 'e', session: ghost }],
-      }
-      await kv.put(sessionKey(ghost), pack(session))
-      await kv.put(registrationKey(uri, 'exact'), pack(registration))
-      await kv.put(subscriptionKey(`${uri}.topic`, 'exact'), pack(subscription))
-    })
-    const observer = await openPeer('wampy', cluster.url('a'), 'json')
-    await eventually(async () => expect((await observer.call(SessionMeta.list)).args[0]).toContain(ghost))
-    await calleesSeen(cluster, 'a', uri, 1)
-    // Nobody else removes them: a dead node they never heard of is none of their business.
-    expect((await entriesOf(cluster.nats.url, 'e')).sort()).toHaveLength(3)
-
-    await cluster.startNode('e', { config: CONFIG })
-    // Serving already: its start removed them (not the others, who never knew this life).
-    expect(await entriesOf(cluster.nats.url, 'e')).toEqual([])
-    for (const n of NODES) {
-      const p = await openPeer('autobahn', cluster.url(n), 'msgpack')
-      await eventually(async () => {
-        expect((await p.call(SessionMeta.list)).args[0]).not.toContain(ghost)
-        expect((await p.call(RegistrationMeta.lookup, [uri])).args[0]).toBeNull()
-        expect((await p.call(SubscriptionMeta.lookup, [`${uri}.topic`])).args[0]).toBeNull()
-      })
-    }
-    // Its new life serves.
-    const fresh = await openPeer('autobahn', cluster.url('e'), 'cbor')
-    await fresh.register(uri, () => ({ args: ['e'] }), { invoke: 'single' })
-    await calleesSeen(cluster, 'a', uri, 1)
-    expect((await observer.call(uri)).args).toEqual(['e'])
-    await cluster.node('e').terminate()
-    cluster.nodes.delete('e')
-  }, 60_000)
-})
-
 describe('deadlines when the callee’s node is frozen', () => {
   it("the caller's node answers at the callee's _deadline_ms and at the caller's timeout, without waiting for the node to be declared dead", async () => {
     const withDeadline = 'com.sem.frozen.deadline'
@@ -449,13 +380,18 @@ describe('a subscription record made again by another node', () => {
       await eventually(async () => expect(await subscribers(from[n]!)).toEqual({ id: old, sessions: [kept.sessionId] }))
     // Another node's new record of the topic (another id, a subscriber of a node g), made over b's.
     const renewed = 777_003
-    await updateRecord(subscriptionKey(topic, 'exact'), {
-      id: renewed,
-      uri: topic,
-      match: 'exact',
-      created: new Date().toISOString(),
-      subscribers: [{ node: 'g', session: 4_000_000_000_456 }],
-    } satisfies SubscriptionRecord)
+    await changeRecord(
+      cluster.nats.url,
+      subscriptionKey(topic, 'exact'),
+      () =>
+        ({
+          id: renewed,
+          uri: topic,
+          match: 'exact',
+          created: new Date().toISOString(),
+          subscribers: [{ node: 'g', session: 4_000_000_000_456 }],
+        }) satisfies SubscriptionRecord,
+    )
     // b puts its subscriber back into it: every node lists both under the new id.
     for (const n of NODES)
       await eventually(async () =>
@@ -472,57 +408,6 @@ describe('a subscription record made again by another node', () => {
     kept.terminate()
     for (const n of NODES)
       await eventually(async () => expect(await subscribers(from[n]!)).toEqual({ id: renewed, sessions: [4_000_000_000_456] }))
-    await updateRecord(subscriptionKey(topic, 'exact'), undefined)
-  })
-})
-
-/** Replace (or delete, `undefined`) the record at `key` of realm1's bucket, behind the nodes' backs. */
-function updateRecord(key: string, record: object | undefined): Promise<unknown> {
-  return withRealmBucket(cluster.nats.url, async (kv) => {
-    const revision = (await kv.get(key))!.revision
-    return record === undefined ? kv.delete(key, { previousSeq: revision }) : kv.update(key, pack(record), revision)
-  })
-}
-
-describe('a registration record made again by another node', () => {
-  it('a local callee that a record of another id left out is revoked (it would not know the new id); registered again, it serves under that id', async () => {
-    const uri = 'com.sem.reregistered'
-    const callee = await RawPeer.joined(cluster.url('b'), 'msgpack')
-    const first = await callee.register(uri, { invoke: 'roundrobin' })
-    const old = first[2] as number
-    for (const n of NODES) await calleesSeen(cluster, n, uri, 1)
-    // Another node's new registration of the URI (another id, a callee of a node g), made over b's.
-    const ghost: CalleeRecord = {
-      node: 'g',
-      session: 4_000_000_000_789,
-      authid: 'g',
-      authrole: 'anonymous',
-      state: 'active',
-      weight: 1,
-      concurrency: null,
-    }
-    const renewed = 777_004
-    const record: RegistrationRecord = {
-      id: renewed,
-      uri,
-      match: 'exact',
-      invoke: 'roundrobin',
-      created: new Date().toISOString(),
-      callees: [ghost],
-    }
-    await updateRecord(registrationKey(uri, 'exact'), record)
-    // b cannot put its callee into it under the id the session knows: the session is told it lost it.
-    expect(await callee.nextOf(67)).toEqual([67, 0, { registration: old, reason: 'wamp.error.canceled' }])
-    const observer = await openPeer('autobahn', cluster.url('a'), 'cbor')
-    for (const n of NODES) await calleesSeen(cluster, n, uri, 1)
-    expect((await observer.call(RegistrationMeta.listCallees, [renewed])).args[0]).toEqual([ghost.session])
-    // Registered again it joins that registration, and its invocations name the id it was given.
-    const again = await callee.register(uri, { invoke: 'roundrobin' })
-    expect(again[2]).toBe(renewed)
-    await calleesSeen(cluster, 'a', uri, 2)
-    callee.serve((inv) => [70, inv[1], {}, [inv[2]]])
-    // Node g is unreachable: a call that goes there is rerouted to b's callee.
-    for (let i = 0; i < 2; i++) expect((await observer.call(uri)).args).toEqual([renewed])
-    await updateRecord(registrationKey(uri, 'exact'), undefined)
+    await changeRecord(cluster.nats.url, subscriptionKey(topic, 'exact'), () => undefined)
   })
 })

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { connect } from '@nats-io/transport-node'
 import { Kvm, type KV } from '@nats-io/kv'
 import { realmBucket } from '../../src/router/cluster/keys.js'
-import { unpack } from '../../src/router/cluster/wire.js'
+import { pack, unpack } from '../../src/router/cluster/wire.js'
 import { REPO_ROOT } from './cli.js'
 import { killAndWait, NatsServer } from './nats.js'
 import { RawPeer } from './raw-peer.js'
@@ -279,4 +279,20 @@ export async function tally(count: number, call: () => Promise<unknown>): Promis
     seen[answer] = (seen[answer] ?? 0) + 1
   }
   return seen
+}
+
+/**
+ * Change the record at `key` of realm1's bucket behind the nodes' backs, as another node would:
+ * `change` gets the current record and gives the new one, or undefined to delete it
+ * (compare-and-set on the revision read).
+ */
+export function changeRecord<T>(natsUrl: string, key: string, change: (current: T | undefined) => object | undefined): Promise<void> {
+  return withRealmBucket(natsUrl, async (kv) => {
+    const entry = await kv.get(key)
+    const current = entry === null || entry.operation !== 'PUT' ? undefined : unpack<T>(entry.value)
+    const next = change(current)
+    const revision = entry?.revision ?? 0
+    if (next === undefined) await kv.delete(key, { previousSeq: revision })
+    else await kv.update(key, pack(next), revision)
+  })
 }
