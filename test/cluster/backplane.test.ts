@@ -120,6 +120,19 @@ describe('the backplane: a NATS cluster of 3 with replicated buckets', () => {
     }
   })
 
+  it('a node asking for another replica count than the buckets have joins, and warns that they keep theirs', async () => {
+    const d = await RouterNode.start('d', nats.urls.join(','), dir, { args: ['--cluster-replicas', '1'] })
+    try {
+      await eventually(() => {
+        const warning = d.stderr.split('\n').find((l) => l.includes('keeps the replica count it was created with'))
+        expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', bucket: realmBucket('wampctl', 'realm1'), replicas: 3, asked: 1 })
+      })
+    } finally {
+      expect(await d.terminate()).toBe(0)
+    }
+    for (const name of NODES) for (const l of nodes.get(name)!.stderr.split('\n')) expect(l).not.toContain('keeps the replica count')
+  }, 60_000)
+
   it('calls and publications cross the nodes through the NATS cluster', async () => {
     const callees: Peer[] = []
     for (const name of NODES) {

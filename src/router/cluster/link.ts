@@ -150,9 +150,27 @@ export class ClusterLink {
     if (kv === undefined) {
       kv = openBucket(this.kvm, name, this.settings.replicas)
       this.buckets.set(name, kv)
-      kv.catch(() => this.buckets.delete(name))
+      kv.then(
+        (opened) => void this.checkReplicas(name, opened),
+        () => this.buckets.delete(name),
+      )
     }
     return kv
+  }
+
+  /** A bucket made before with another replica count keeps it: say so, since the operator asked for another. */
+  private async checkReplicas(name: string, kv: KV): Promise<void> {
+    try {
+      const { replicas } = await kv.status()
+      if (replicas !== this.settings.replicas)
+        this.log.warn('cluster: the KV bucket keeps the replica count it was created with; change it with `nats stream edit`', {
+          bucket: name,
+          replicas,
+          asked: this.settings.replicas,
+        })
+    } catch {
+      // NATS away: nothing to say now
+    }
   }
 
   /**
