@@ -213,8 +213,8 @@ export class ClusterRollouts implements RolloutStore, KeyHandler {
 
   /**
    * Every running rollout whose owner is down (or a previous life of its node), or which its node
-   * handed over, is taken by the live node with the lowest name, the node it was handed over
-   * from excepted. The claim is a compare-and-set on what was seen: if another node (or the
+   * handed over, is taken by the live node with the lowest name (the node that handed it over
+   * excepted: it is leaving). The claim is a compare-and-set on what was seen: if another node (or the
    * owner, back) wrote first, nothing happens here.
    */
   private adoptOrphans(starting = false): void {
@@ -223,9 +223,11 @@ export class ClusterRollouts implements RolloutStore, KeyHandler {
       if (seen.running === null || !this.orphan(seen)) continue
       if (starting && seen.owner !== null && seen.owner.node !== this.node) continue
       const from = seen.owner?.node ?? seen.from ?? null
+      // A node that handed it over is leaving: not a candidate. A dead owner's new life may take it.
+      const leaving = seen.owner === null ? from : null
       const candidates = this.rc.membership
         .nodes()
-        .filter((v) => v.state === 'alive' && v.node !== from)
+        .filter((v) => v.state === 'alive' && v.node !== leaving)
         .map((v) => v.node)
         .sort()
       if (candidates[0] !== this.node) continue
