@@ -1,4 +1,5 @@
-import { msgpackSerializer } from '../serializers.js'
+import { Packr } from 'msgpackr'
+import { msgpackSerializer, type Serializer } from '../serializers.js'
 import type { FrameItem } from './outbox.js'
 
 /**
@@ -15,6 +16,19 @@ import type { FrameItem } from './outbox.js'
  * (the incarnation tells a restarted node's calls from its previous life's, whose calls are over)
  */
 export const CallKind = { invocation: 0, interrupt: 1, answer: 2 } as const
+
+// As msgpackSerializer's, so that the other node decodes what it encodes the same way.
+const wirePackr = new Packr({ useRecords: false, variableMapSize: true, int64AsType: 'number', mapsAsObjects: true })
+
+/**
+ * How the dealer encodes the messages of proxies (INVOCATION to another node's callee) and remote
+ * callers (RESULT/ERROR to another node's caller): msgpack, without the leaf rewriting a msgpack
+ * peer needs (wide integers as 64-bit, JSON's "\0"+base64 strings as bytes). The message is not
+ * for a peer: the other node decodes it and encodes it again for its own peer with that peer's
+ * serializer, which does the rewriting then, so doing it here too was a second walk of every
+ * crossing message for nothing. (Wide integers cross as float64 and come back as the same numbers.)
+ */
+export const wireSerializer: Serializer = { ...msgpackSerializer, encode: (message) => wirePackr.pack(message) }
 
 /** A frame: its plain items, then the encoded WAMP message. */
 export interface CallFrame {

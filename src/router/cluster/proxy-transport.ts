@@ -1,6 +1,6 @@
 import { MessageCode } from '../../protocol/message-codes.js'
 import { EventDelivery, type EventFlow } from '../event-flow.js'
-import { msgpackSerializer } from '../serializers.js'
+import { wireSerializer } from './call-wire.js'
 import type { SessionTransport, TransportInfo } from '../session.js'
 import { remoteTransportInfo } from './remote-session.js'
 
@@ -17,7 +17,7 @@ export interface CallSink {
  * delivered on its own node, and its node answers its REGISTER and the like.
  */
 export class ProxyTransport implements SessionTransport {
-  readonly serializer = msgpackSerializer
+  readonly serializer = wireSerializer
   readonly info: TransportInfo
 
   constructor(

@@ -1,6 +1,6 @@
 import { EventDelivery, type EventFlow } from '../event-flow.js'
 import type { Realm } from '../realm.js'
-import { msgpackSerializer } from '../serializers.js'
+import { wireSerializer } from './call-wire.js'
 import { Session, type SessionTransport, type TransportInfo } from '../session.js'
 
 /** Where a RemoteCaller's answers go: the forwarding of its realm sends them to the caller's node. */
@@ -43,7 +43,7 @@ export class RemoteCaller extends Session {
 
 /** A RemoteCaller's transport: what the dealer sends it goes to the sink, encoded in msgpack. */
 class AnswerTransport implements SessionTransport {
-  readonly serializer = msgpackSerializer
+  readonly serializer = wireSerializer
   readonly info: TransportInfo
   caller!: RemoteCaller
 
@@ -55,7 +55,7 @@ class AnswerTransport implements SessionTransport {
   }
 
   send(message: unknown[]): void {
-    this.sink.answer(this.caller, msgpackSerializer.encode(message), message)
+    this.sink.answer(this.caller, wireSerializer.encode(message), message)
   }
 
   sendEncoded(data: Buffer | string, message: unknown[]): void {
