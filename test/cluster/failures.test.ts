@@ -548,6 +548,80 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     }
   }, 180_000)
 
+  it('a node whose connection to NATS stalls (its TCP proxy held) past the node timeout: both sides take the other for dead; resumed, every live session, callee and subscriber is back on every node', async () => {
+    const proxy = await TcpProxy.start(cluster.nats.port)
+    try {
+      await cluster.startNode('d', { natsUrl: proxy.url })
+      const workD = await openPeer('autobahn', cluster.url('d'), 'msgpack')
+      await workD.register('com.stall.work', () => ({ args: ['d'] }), { invoke: 'roundrobin' })
+      const workA = await openPeer('wampy', cluster.url('a'), 'json')
+      await workA.register('com.stall.work', () => ({ args: ['a'] }), { invoke: 'roundrobin' })
+      const received: unknown[] = []
+      const subD = await openPeer('wampy', cluster.url('d'), 'cbor')
+      await subD.subscribe('com.stall.topic', (e) => void received.push(e.args[0]))
+      const subA = await openPeer('autobahn', cluster.url('a'), 'json')
+      await subA.subscribe('com.stall.topic', () => {})
+      const callerD = await openPeer('autobahn', cluster.url('d'), 'json')
+      const both = [workA.id, workD.id].sort((x, y) => x - y)
+      const views = {
+        a: await openPeer('autobahn', cluster.url('a'), 'json'),
+        b: await openPeer('wampy', cluster.url('b'), 'msgpack'),
+        d: await openPeer('autobahn', cluster.url('d'), 'cbor'),
+      }
+      for (const view of Object.values(views)) {
+        await eventually(async () => expect(await calleesOf(view, 'com.stall.work')).toEqual(both))
+        await eventually(async () => expect(await subscribersOf(view, 'com.stall.topic')).toEqual([subD.id, subA.id].sort((x, y) => x - y)))
+      }
+
+      proxy.pause()
+      try {
+        for (const name of ['a', 'b'] as const) {
+          await eventually(async () => expect(byName(await status(cluster.url(name))).d!.state).toBe('dead'), 20_000)
+          await eventually(async () => expect(await calleesOf(views[name], 'com.stall.work')).toEqual([workA.id]), 20_000)
+        }
+        // d hears nobody either, its link still up: it takes a, b and c for dead.
+        await eventually(async () => expect(byName(await status(cluster.url('d'))).a!.state).toBe('dead'), 20_000)
+      } finally {
+        proxy.resume()
+      }
+
+      for (const [name, view] of Object.entries(views)) {
+        await eventually(async () => {
+          const st = await status(cluster.url(name))
+          for (const n of st.nodes) expect(n.state, `${n.node} seen from ${name}`).toBe('alive')
+        }, 30_000)
+        await eventually(async () => expect(await calleesOf(view, 'com.stall.work')).toEqual(both), 30_000)
+        await eventually(
+          async () => expect(await subscribersOf(view, 'com.stall.topic')).toEqual([subD.id, subA.id].sort((x, y) => x - y)),
+          30_000,
+        )
+        await eventually(async () => {
+          const sessions = (await view.call(SessionMeta.list, [])).args[0] as number[]
+          for (const p of [workA, workD, subA, subD, callerD]) expect(sessions).toContain(p.id)
+        }, 30_000)
+      }
+      // Calls cross both ways again, publications reach d.
+      const callerA = await openPeer('autobahn', cluster.url('a'), 'json')
+      for (const caller of [callerA, callerD])
+        await eventually(async () => {
+          const answers = [(await caller.call('com.stall.work', [1])).args[0], (await caller.call('com.stall.work', [2])).args[0]]
+          expect(answers.sort()).toEqual(['a', 'd'])
+        }, 30_000)
+      await eventually(async () => {
+        await callerA.publish('com.stall.topic', ['back'])
+        expect(received).toContain('back')
+      }, 30_000)
+      for (const p of [workD, subD, callerD])
+        expect(((await p.call(SessionMeta.get, [p.id])).args[0] as { session: number }).session).toBe(p.id)
+
+      expect(await cluster.node('d').terminate()).toBe(0)
+      cluster.nodes.delete('d')
+      await eventually(async () => expect((await status(cluster.url('a'))).nodes.map((n) => n.node)).not.toContain('d'), 20_000)
+    } finally {
+      await proxy.close()
+    }
+  }, 240_000)
+
   it('SIGTERM: the node removes its sessions, callees and subscribers before it exits, and the others drop it at once', async () => {
     const monitor = await MetaRecorder.start(await openPeer('autobahn', cluster.url('a'), 'json'), ALL_META_EVENTS)
     const workA = await openPeer('autobahn', cluster.url('a'), 'json')

@@ -19,7 +19,8 @@ server.listen(listenPort, '127.0.0.1', () => console.log('listening ' + server.a
 /**
  * A real TCP proxy process in front of a server (here: NATS, for one node): `cut()` kills it, so
  * that node's connections reset and its reconnections are refused while the others keep NATS;
- * `restore()` starts it again on the same port. Stopped by its PID in `close()`.
+ * `restore()` starts it again on the same port; `pause()`/`resume()` hold it (a stalled network).
+ * Stopped by its PID in `close()`.
  */
 export class TcpProxy {
   private child: ChildProcess | undefined
@@ -47,12 +48,22 @@ export class TcpProxy {
     if (child !== undefined) await killAndWait(child, 'SIGKILL')
   }
 
+  /** Held (SIGSTOP): its connections stay open but nothing goes through, as on a network that stalls. */
+  pause(): void {
+    if (this.child?.pid !== undefined) process.kill(this.child.pid, 'SIGSTOP')
+  }
+
+  resume(): void {
+    if (this.child?.pid !== undefined) process.kill(this.child.pid, 'SIGCONT')
+  }
+
   async restore(): Promise<void> {
     if (this.child !== undefined) return
     this.child = (await launch(this.port, this.target)).child
   }
 
   async close(): Promise<void> {
+    this.resume()
     await this.cut()
   }
 }

@@ -103,6 +103,8 @@ export class RealmCluster {
     this.onStart(() => this.registrations.removeEarlierLives())
     this.onRejoin(() => this.registrations.rejoined())
     this.onClose(membership.onNodeDown((node, incarnation) => this.nodeDown(node, incarnation)))
+    // Heard again after it was taken for dead (same life): its callees still in the records get their proxies back.
+    this.onClose(membership.onNodeUp((node, incarnation) => this.registrations.replica.reviveNode(node, incarnation)))
     this.onClose(() => this.registrations.close())
     this.onClose(sweepDeleteMarkers(kv, link, link.log, realm.name))
     this.ops = new ClusterOps(this, onError)

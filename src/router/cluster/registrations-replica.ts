@@ -102,15 +102,29 @@ export class RegistrationsReplica implements KeyHandler {
     for (const key of [...keys]) {
       const a = this.applied.get(key)
       const c = a?.record.callees.find((x) => x.session === id)
-      if (a === undefined || c === undefined || a.callees.get(id)?.attached === true) continue
-      // Where the record has it, among the callees attached here: the dealer keeps the registry's order.
-      let at = 0
-      for (const x of a.record.callees) {
-        if (x.session === id) break
-        if (a.callees.get(x.session)?.attached === true) at++
-      }
-      this.add(key, a, c, at)
+      if (a !== undefined && c !== undefined) this.reattach(key, a, c)
     }
+  }
+
+  /**
+   * Node `node` (its life `incarnation`) is heard again after this node declared it dead: the
+   * callees of it that the records still name (this node's cleanup did not land, or was undone)
+   * are attached again with fresh proxies. Rare (a node-up), O(records).
+   */
+  reviveNode(node: string, incarnation: string): void {
+    for (const [key, a] of this.applied)
+      for (const c of a.record.callees) if (c.node === node && c.incarnation === incarnation) this.reattach(key, a, c)
+  }
+
+  /** `c` attached again if its Callee here was detached, where the record has it among the callees attached here (the registry's order). */
+  private reattach(key: string, a: Applied, c: CalleeRecord): void {
+    if (a.callees.get(c.session)?.attached === true) return
+    let at = 0
+    for (const x of a.record.callees) {
+      if (x.session === c.session) break
+      if (a.callees.get(x.session)?.attached === true) at++
+    }
+    this.add(key, a, c, at)
   }
 
   apply(key: string, value: Uint8Array | undefined, _revision: number): void {
