@@ -11,7 +11,7 @@ import { autobahnSession } from '../support/clients.js'
 import { eventually, RouterNode } from '../support/cluster.js'
 import { MetaRecorder, waitUntil } from '../support/meta.js'
 import { NatsCluster } from '../support/nats.js'
-import { asFailure, openPeer, type Peer } from '../support/peers.js'
+import { callLoad, openPeer, type Peer } from '../support/peers.js'
 
 /**
  * The backplane a production cluster runs on (docs/cluster.md, "A NATS cluster as the backplane"):
@@ -37,34 +37,6 @@ async function calleesOf(peer: Peer, uri: string): Promise<number[]> {
   const id = (await peer.call(RegistrationMeta.lookup, [uri])).args[0] as number | null
   if (id === null) return []
   return ((await peer.call(RegistrationMeta.listCallees, [id])).args[0] as number[]).sort((x, y) => x - y)
-}
-
-/** `lanes` calls at a time from `caller` until stopped (bounded in count and time); answers and failures kept in order. */
-function loadOn(caller: Peer, uri: string, lanes = 4): { answers: unknown[]; failures: string[]; stop: () => Promise<void> } {
-  const answers: unknown[] = []
-  const failures: string[] = []
-  let stopped = false
-  let n = 0
-  const until = Date.now() + 150_000
-  const lane = async (): Promise<void> => {
-    while (!stopped && n < 2_000_000 && Date.now() < until) {
-      n++
-      try {
-        answers.push((await caller.call(uri, [n])).args[0])
-      } catch (err) {
-        failures.push(asFailure(err).uri)
-      }
-    }
-  }
-  const running = Promise.all(Array.from({ length: lanes }, lane))
-  return {
-    answers,
-    failures,
-    stop: async () => {
-      stopped = true
-      await running
-    },
-  }
 }
 
 /** Fails with `what` unless `p` settles within `ms`: a call that hangs is a clear failure, not a test timeout. */
@@ -191,7 +163,7 @@ describe('the backplane: a NATS cluster of 3 with replicated buckets', () => {
     expect(victim, `stream leader ${String(leader)}`).toBeGreaterThanOrEqual(0)
     const cutOff = NODES[victim]!
 
-    const loads = new Map([...callers].map(([name, caller]) => [name, loadOn(caller, 'com.bp.work')]))
+    const loads = new Map([...callers].map(([name, caller]) => [name, callLoad(caller, 'com.bp.work')]))
     for (const [name, load] of loads)
       await waitUntil(() => NODES.every((n) => load.answers.includes(n)), `calls from ${name} answered on every node`, 20_000)
 

@@ -7,7 +7,7 @@ import { entriesOf, eventually, settlesWithin, TestCluster } from '../support/cl
 import { HeldCallee } from '../support/held-callee.js'
 import { TcpProxy } from '../support/tcp-proxy.js'
 import { ALL_META_EVENTS, MetaRecorder, waitUntil } from '../support/meta.js'
-import { asFailure, failureOf, openPeer, type Peer } from '../support/peers.js'
+import { callLoad, asFailure, failureOf, openPeer, type Peer } from '../support/peers.js'
 
 /**
  * The cluster's failures, end to end (docs/cluster.md "Failures"): a node killed with kill -9 under
@@ -60,36 +60,6 @@ function storyOf(m: MetaRecorder, ids: number[]): string[] {
     if (ids.includes(session)) out.push(`${short(e.topic)} ${session}`)
   }
   return out
-}
-
-/** Calls `uri` from `caller`, `lanes` calls at a time, until stopped (at most 20 000 calls): every answer and failure is kept. */
-function loadOn(caller: Peer, uri: string, lanes = 4): { answers: unknown[]; failures: string[]; stop: () => Promise<void> } {
-  const answers: unknown[] = []
-  const failures: string[] = []
-  let stopped = false
-  let n = 0
-  // Bounded in count and time, with room for a fast machine: local calls alone (while NATS is
-  // away) can run thousands per second, and lanes that stopped early would look like a hang.
-  const until = Date.now() + 150_000
-  const lane = async (): Promise<void> => {
-    while (!stopped && n < 2_000_000 && Date.now() < until) {
-      n++
-      try {
-        answers.push((await caller.call(uri, [n])).args[0])
-      } catch (err) {
-        failures.push(asFailure(err).uri)
-      }
-    }
-  }
-  const running = Promise.all(Array.from({ length: lanes }, lane))
-  return {
-    answers,
-    failures,
-    stop: async () => {
-      stopped = true
-      await running
-    },
-  }
 }
 
 describe('cluster membership and failures (real nats-server, node processes)', () => {
@@ -147,7 +117,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       await eventually(async () => expect((await m.monitor.call(SubscriptionMeta.lookup, ['com.fail.topic'])).args[0]).toBe(subscription))
     }
 
-    const load = loadOn(caller, 'com.fail.work')
+    const load = callLoad(caller, 'com.fail.work')
     const holds = [1, 2, 3, 4, 5].map((i) =>
       caller.call('com.fail.hold', [i]).then(
         () => 'answered',
@@ -245,7 +215,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     const subscriber = await openPeer('wampy', cluster.url('c'), 'cbor')
     await subscriber.subscribe('com.nats.topic', () => {})
     await eventually(async () => expect(await subscribersOf(caller, 'com.nats.topic')).toEqual([subscriber.id]))
-    const load = loadOn(caller, 'com.nats.work')
+    const load = callLoad(caller, 'com.nats.work')
     await waitUntil(() => ['a', 'b', 'c'].every((n) => load.answers.includes(n)), 'calls answered on every node')
     const logged = Object.fromEntries([...cluster.nodes.values()].map((n) => [n.name, n.stderr.length]))
 
@@ -373,7 +343,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     }
     expect(heldCall, `the call from c never held on b; refused: ${refusals.join(', ')}`).toBeDefined()
     const incarnation = byName(await status(cluster.url('a'))).c!.incarnation
-    const load = loadOn(caller, 'com.stop.work')
+    const load = callLoad(caller, 'com.stop.work')
     await waitUntil(() => ['a', 'b', 'c'].every((n) => load.answers.includes(n)), 'calls answered on every node')
 
     process.kill(cluster.node('c').pid, 'SIGSTOP')

@@ -270,3 +270,42 @@ function wampyPeer(w: Wampy): Peer {
     },
   }
 }
+
+/** A running call load: every answer and failure (its error URI) in order. */
+export interface CallLoad {
+  answers: unknown[]
+  failures: string[]
+  stop: () => Promise<void>
+}
+
+/**
+ * Calls `uri` from `caller`, `lanes` calls at a time, until stopped: every answer and failure is
+ * kept. Bounded in count and time, with room for a fast machine: local calls alone (while NATS is
+ * away) can run thousands per second, and lanes that stopped early would look like a hang.
+ */
+export function callLoad(caller: Peer, uri: string, lanes = 4): CallLoad {
+  const answers: unknown[] = []
+  const failures: string[] = []
+  let stopped = false
+  let n = 0
+  const until = Date.now() + 150_000
+  const lane = async (): Promise<void> => {
+    while (!stopped && n < 2_000_000 && Date.now() < until) {
+      n++
+      try {
+        answers.push((await caller.call(uri, [n])).args[0])
+      } catch (err) {
+        failures.push(asFailure(err).uri)
+      }
+    }
+  }
+  const running = Promise.all(Array.from({ length: lanes }, lane))
+  return {
+    answers,
+    failures,
+    stop: async () => {
+      stopped = true
+      await running
+    },
+  }
+}
