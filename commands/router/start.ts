@@ -134,14 +134,6 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       context: f['no-context'] ? false : f['context-name'],
       logger,
     })
-    this.log(
-      `wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`,
-    )
-    if (router.cluster !== undefined)
-      this.log(`cluster node ${router.cluster.node} joined through ${router.cluster.link.settings.servers.join(', ')}`)
-    for (const url of router.rawsocketUrls) this.log(`wampctl router listening on ${url} (RawSocket)`)
-    if (router.adminUrl !== undefined) this.log(`admin listener on ${router.adminUrl} (/metrics, /healthz, /readyz)`)
-    if (contextPath !== undefined) this.log(contextSwitchLine(f['context-name'], contextPath, previousContext))
     // SIGHUP: serve a renewed TLS certificate to new connections, without a restart.
     const reload = (): void => {
       try {
@@ -153,7 +145,10 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       }
     }
     if (router.url.startsWith('wss:')) process.on('SIGHUP', reload)
-    await new Promise<void>((resolve) => {
+    // The signal handlers go in before the lines that say the router is up: a supervisor (or a
+    // test) that sends SIGTERM as soon as it reads them must get a graceful shutdown, not Node's
+    // default (killed at once, without leaving the cluster).
+    const stopped = new Promise<void>((resolve) => {
       let signals = 0
       const onSignal = (signal: NodeJS.Signals): void => {
         signals++
@@ -173,6 +168,15 @@ export default class RouterStart extends WampctlCommand<typeof RouterStart> {
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
     })
+    this.log(
+      `wampctl router listening on ${router.url} (realms: ${[...router.realms.keys()].join(', ')}; extensions ${router.extensions ? 'on' : 'off'})`,
+    )
+    if (router.cluster !== undefined)
+      this.log(`cluster node ${router.cluster.node} joined through ${router.cluster.link.settings.servers.join(', ')}`)
+    for (const url of router.rawsocketUrls) this.log(`wampctl router listening on ${url} (RawSocket)`)
+    if (router.adminUrl !== undefined) this.log(`admin listener on ${router.adminUrl} (/metrics, /healthz, /readyz)`)
+    if (contextPath !== undefined) this.log(contextSwitchLine(f['context-name'], contextPath, previousContext))
+    await stopped
     this.log('wampctl router stopped')
   }
 }

@@ -56,6 +56,27 @@ class GatedCallee {
 }
 
 describe('wampctl router start: graceful shutdown', () => {
+  it('SIGTERM sent the moment it says it is listening shuts down gracefully (exit 0), never the default kill', async () => {
+    // A supervisor (or a test) that signals as soon as it reads the ready lines: the handlers must
+    // already be in. Before they were installed first, 6 of 10 such starts were killed by the signal.
+    for (let i = 0; i < 5; i++) {
+      const proc = spawnCli(['router', 'start', '--port', '0', '--no-context', '--log-format', 'json'], {
+        env: { WAMPCTL_CONFIG_DIR: tempConfigDir() },
+        timeoutMs: 60_000,
+      })
+      // signalled from inside the output watcher, with no turn of the event loop in between
+      await proc.waitFor((out) => {
+        if (!/listening on ws:/.test(out)) return false
+        proc.signal('SIGTERM')
+        return true
+      })
+      const r = await proc.done
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toContain('"msg":"shutdown requested"')
+      expect(r.stdout).toContain('wampctl router stopped')
+    }
+  }, 120_000)
+
   it('SIGTERM: /readyz 503, new sessions and calls refused, calls in flight finish (zero failed), then GOODBYE system_shutdown; JSON logs', async () => {
     const { proc, url, admin } = await startRouter(['--grace', '10m'])
     expect(await status(admin, '/healthz')).toEqual([200, 'ok\n'])
