@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from '@nats-io/transport-node'
 import { Kvm } from '@nats-io/kv'
-import { ClusterUri, type ClusterStatus } from '../../src/protocol/cluster.js'
-import { RegistrationMeta, SessionMeta } from '../../src/protocol/meta-uris.js'
+import { SessionMeta } from '../../src/protocol/meta-uris.js'
 import { clusterBucket, realmBucket } from '../../src/router/cluster/keys.js'
-import { autobahnSession } from '../support/clients.js'
-import { eventually, RouterNode } from '../support/cluster.js'
+import { calleesOf, clusterStatusAt, eventually, RouterNode } from '../support/cluster.js'
 import { MetaRecorder, waitUntil } from '../support/meta.js'
 import { NatsCluster } from '../support/nats.js'
 import { callLoad, openPeer, type Peer } from '../support/peers.js'
@@ -22,22 +20,6 @@ import { callLoad, openPeer, type Peer } from '../support/peers.js'
  */
 
 const NODES = ['a', 'b', 'c'] as const
-
-async function status(url: string): Promise<ClusterStatus> {
-  const s = await autobahnSession(url)
-  try {
-    return (await s.call(ClusterUri.status, [])) as ClusterStatus
-  } finally {
-    s.leave('wamp.close.normal', '')
-  }
-}
-
-/** Callees of `uri` as `peer`'s node sees them (session ids, sorted); [] when it has no such registration. */
-async function calleesOf(peer: Peer, uri: string): Promise<number[]> {
-  const id = (await peer.call(RegistrationMeta.lookup, [uri])).args[0] as number | null
-  if (id === null) return []
-  return ((await peer.call(RegistrationMeta.listCallees, [id])).args[0] as number[]).sort((x, y) => x - y)
-}
 
 /** Fails with `what` unless `p` settles within `ms`: a call that hangs is a clear failure, not a test timeout. */
 function settlesWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -72,12 +54,12 @@ describe('the backplane: a NATS cluster of 3 with replicated buckets', () => {
 
   it('each node is connected to its own NATS server, and the buckets have a replica on each of the three', async () => {
     for (const [i, name] of NODES.entries()) {
-      const st = await status(url(name))
+      const st = await clusterStatusAt(url(name))
       expect(st.node).toBe(name)
       expect(st.nats?.server).toBe(`127.0.0.1:${nats.members[i]!.port}`)
       expect(st.nats?.servers).toHaveLength(3)
       await eventually(async () =>
-        expect((await status(url(name))).nodes.map((n) => [n.node, n.state])).toEqual(NODES.map((n) => [n, 'alive'])),
+        expect((await clusterStatusAt(url(name))).nodes.map((n) => [n.node, n.state])).toEqual(NODES.map((n) => [n, 'alive'])),
       )
     }
     const nc = await connect({ servers: nats.urls })
@@ -148,7 +130,7 @@ describe('the backplane: a NATS cluster of 3 with replicated buckets', () => {
       callers.set(name, caller)
     }
     const monitor = await MetaRecorder.start(await openPeer('autobahn', url('a'), 'json'), [SessionMeta.onLeave])
-    const before = await status(url('a'))
+    const before = await clusterStatusAt(url('a'))
     const incarnations = Object.fromEntries(before.nodes.map((n) => [n.node, n.incarnation]))
 
     // The server to kill: the one leading the realm bucket's stream (its replicas elect another leader).
@@ -171,7 +153,7 @@ describe('the backplane: a NATS cluster of 3 with replicated buckets', () => {
     // Node `cutOff` was connected to it: it reconnects to another; everyone stays alive, as the same life.
     for (const name of NODES) {
       await eventually(async () => {
-        const st = await status(url(name))
+        const st = await clusterStatusAt(url(name))
         expect(st.nats?.state).toBe('connected')
         expect(st.nats?.server).not.toBe(`127.0.0.1:${nats.members[victim]!.port}`)
         for (const n of st.nodes) {

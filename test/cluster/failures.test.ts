@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { CLUSTER_FEATURE, ClusterUri, type ClusterNodeStatus, type ClusterStatus } from '../../src/protocol/cluster.js'
+import { CLUSTER_FEATURE, type ClusterNodeStatus, type ClusterStatus } from '../../src/protocol/cluster.js'
 import { ExtensionUri } from '../../src/protocol/extensions.js'
 import { RegistrationMeta, SessionMeta, SubscriptionMeta } from '../../src/protocol/meta-uris.js'
 import { autobahnSession } from '../support/clients.js'
-import { entriesOf, eventually, settlesWithin, TestCluster } from '../support/cluster.js'
+import { calleeOrder, calleesOf, clusterStatusAt, entriesOf, eventually, settlesWithin, TestCluster } from '../support/cluster.js'
 import { HeldCallee } from '../support/held-callee.js'
 import { TcpProxy } from '../support/tcp-proxy.js'
 import { ALL_META_EVENTS, MetaRecorder, waitUntil } from '../support/meta.js'
@@ -14,31 +14,8 @@ import { callLoad, asFailure, failureOf, openPeer, type Peer } from '../support/
  * load, NATS restarted under load, a node stopped with SIGTERM. Nodes time out after 2 s here.
  */
 
-async function status(url: string): Promise<ClusterStatus> {
-  const s = await autobahnSession(url)
-  try {
-    return (await s.call(ClusterUri.status, [])) as ClusterStatus
-  } finally {
-    s.leave('wamp.close.normal', '')
-  }
-}
-
 function byName(st: ClusterStatus): Record<string, ClusterNodeStatus> {
   return Object.fromEntries(st.nodes.map((n) => [n.node, n]))
-}
-
-/** Callees of `uri` as `peer`'s node sees them (session ids, sorted); [] when it has no such registration. */
-async function calleesOf(peer: Peer, uri: string): Promise<number[]> {
-  const id = (await peer.call(RegistrationMeta.lookup, [uri])).args[0] as number | null
-  if (id === null) return []
-  return ((await peer.call(RegistrationMeta.listCallees, [id])).args[0] as number[]).sort((x, y) => x - y)
-}
-
-/** Callees of `uri` as `peer`'s node sees them, in the registration's order (not sorted). */
-async function calleeOrder(peer: Peer, uri: string): Promise<number[]> {
-  const id = (await peer.call(RegistrationMeta.lookup, [uri])).args[0] as number | null
-  if (id === null) return []
-  return (await peer.call(RegistrationMeta.listCallees, [id])).args[0] as number[]
 }
 
 /** Subscribers of `topic` (`match`) as `peer`'s node sees them, sorted; [] when there is no such subscription. */
@@ -68,7 +45,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
   it('every node answers wampctl.cluster.status with every node, itself marked self', async () => {
     for (const name of ['a', 'b', 'c']) {
       const st = await eventually(async () => {
-        const st = await status(cluster.url(name))
+        const st = await clusterStatusAt(cluster.url(name))
         expect(st.nodes.map((n) => n.node)).toEqual(['a', 'b', 'c'])
         return st
       })
@@ -86,7 +63,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       expect(nodes[name]!.last_seen_ms).toBe(0)
     }
     // Each node reports its own sessions: the one asking is on the node it asks.
-    const st = await status(cluster.url('b'))
+    const st = await clusterStatusAt(cluster.url('b'))
     expect(byName(st).b!.sessions).toBe(1)
   })
 
@@ -170,7 +147,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       expect(m.of(RegistrationMeta.onDelete).filter((e) => e.args[1] === holdReg)).toHaveLength(1)
       expect(m.of(SubscriptionMeta.onUnsubscribe).filter((e) => e.args[0] === subC.id)).toHaveLength(1)
     }
-    const st = byName(await status(cluster.url('a')))
+    const st = byName(await clusterStatusAt(cluster.url('a')))
     expect(st.c!.state).toBe('dead')
   }, 120_000)
 
@@ -181,14 +158,14 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       cluster.nodes.delete('c')
     }
     const before = await eventually(async () => {
-      const c = byName(await status(cluster.url('a'))).c!
+      const c = byName(await clusterStatusAt(cluster.url('a'))).c!
       expect(c.state).toBe('dead')
       return c
     })
     await cluster.startNode('c')
     for (const name of ['a', 'b', 'c']) {
       const after = await eventually(async () => {
-        const c = byName(await status(cluster.url(name))).c!
+        const c = byName(await clusterStatusAt(cluster.url(name))).c!
         expect(c.state).toBe('alive')
         return c
       })
@@ -210,7 +187,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     const ids = callees.map((p) => p.id).sort((x, y) => x - y)
     await eventually(async () => expect(await calleesOf(caller, 'com.nats.work')).toEqual(ids))
     await eventually(async () => expect(await calleesOf(caller, 'com.nats.only_c')).toEqual([onlyC.id]))
-    const incarnations = Object.fromEntries((await status(cluster.url('a'))).nodes.map((n) => [n.node, n.incarnation]))
+    const incarnations = Object.fromEntries((await clusterStatusAt(cluster.url('a'))).nodes.map((n) => [n.node, n.incarnation]))
 
     const subscriber = await openPeer('wampy', cluster.url('c'), 'cbor')
     await subscriber.subscribe('com.nats.topic', () => {})
@@ -221,7 +198,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
 
     await cluster.nats.stop()
     for (const name of ['a', 'b', 'c'])
-      await eventually(async () => expect((await status(cluster.url(name))).nats?.state).toBe('reconnecting'))
+      await eventually(async () => expect((await clusterStatusAt(cluster.url(name))).nats?.state).toBe('reconnecting'))
     // NATS is away: a call to another node's callee fails at once with a clear error.
     const cut = await settlesWithin(failureOf(caller.call('com.nats.only_c', [])), 10_000, 'a call to a callee of c while NATS is away')
     expect(['wamp.error.no_available_callee', 'wamp.error.unavailable']).toContain(cut.uri)
@@ -230,7 +207,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     await waitUntil(() => load.answers.length >= during + 50, '50 answers while NATS is away', 20_000)
     expect(load.answers.slice(during).every((x) => x === 'a')).toBe(true)
     // Away longer than the node timeout (2 s): nodes that cannot hear each other must not declare each other dead.
-    await eventually(async () => expect(byName(await status(cluster.url('a'))).b!.last_seen_ms).toBeGreaterThan(3000), 20_000)
+    await eventually(async () => expect(byName(await clusterStatusAt(cluster.url('a'))).b!.last_seen_ms).toBeGreaterThan(3000), 20_000)
 
     await cluster.nats.restart()
     // Sessions join and leave on every node while JetStream is still coming back (their KV writes
@@ -245,7 +222,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     }
     for (const name of ['a', 'b', 'c']) {
       await eventually(async () => {
-        const st = await status(cluster.url(name))
+        const st = await clusterStatusAt(cluster.url(name))
         expect(st.nats?.state).toBe('connected')
         for (const n of st.nodes) {
           expect(n.state).toBe('alive')
@@ -342,7 +319,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       if (isHeld()) heldCall = call
     }
     expect(heldCall, `the call from c never held on b; refused: ${refusals.join(', ')}`).toBeDefined()
-    const incarnation = byName(await status(cluster.url('a'))).c!.incarnation
+    const incarnation = byName(await clusterStatusAt(cluster.url('a'))).c!.incarnation
     const load = callLoad(caller, 'com.stop.work')
     await waitUntil(() => ['a', 'b', 'c'].every((n) => load.answers.includes(n)), 'calls answered on every node')
 
@@ -354,7 +331,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
         await eventually(() => expect(left()).toEqual(expect.arrayContaining(idsOfC)), 20_000)
       }
       for (const name of ['a', 'b'] as const) {
-        await eventually(async () => expect(byName(await status(cluster.url(name))).c!.state).toBe('dead'), 20_000)
+        await eventually(async () => expect(byName(await clusterStatusAt(cluster.url(name))).c!.state).toBe('dead'), 20_000)
         await eventually(async () => expect(await calleeOrder(views[name], 'com.stop.work')).toEqual([workA.id, workB.id]), 20_000)
         await eventually(async () => expect(await calleesOf(views[name], 'com.stop.only_c')).toEqual([]), 20_000)
         await eventually(async () => expect(await subscribersOf(views[name], 'com.stop.topic')).toEqual([subA.id]), 20_000)
@@ -367,7 +344,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     // c is back with the same life: everything of its live sessions is back on every node.
     for (const [name, view] of Object.entries(views)) {
       await eventually(async () => {
-        const c = byName(await status(cluster.url(name))).c!
+        const c = byName(await clusterStatusAt(cluster.url(name))).c!
         expect(c.state).toBe('alive')
         expect(c.incarnation).toBe(incarnation)
       }, 20_000)
@@ -455,27 +432,27 @@ describe('cluster membership and failures (real nats-server, node processes)', (
         await eventually(async () => expect(await calleeOrder(view, 'com.cut.work')).toEqual([workD.id, workA.id]))
         await eventually(async () => expect(await subscribersOf(view, 'com.cut.topic')).toEqual([subD.id]))
       }
-      const incarnation = byName(await status(cluster.url('a'))).d!.incarnation
+      const incarnation = byName(await clusterStatusAt(cluster.url('a'))).d!.incarnation
 
       await proxy.cut()
-      await eventually(async () => expect((await status(cluster.url('d'))).nats?.state).toBe('reconnecting'), 20_000)
+      await eventually(async () => expect((await clusterStatusAt(cluster.url('d'))).nats?.state).toBe('reconnecting'), 20_000)
       for (const m of Object.values(monitors)) {
         const left = (): number[] => m.of(SessionMeta.onLeave).map((e) => e.args[0] as number)
         await eventually(() => expect(left()).toEqual(expect.arrayContaining(idsOfD)), 20_000)
       }
       for (const name of ['a', 'b'] as const) {
-        await eventually(async () => expect(byName(await status(cluster.url(name))).d!.state).toBe('dead'), 20_000)
+        await eventually(async () => expect(byName(await clusterStatusAt(cluster.url(name))).d!.state).toBe('dead'), 20_000)
         await eventually(async () => expect(await calleeOrder(views[name], 'com.cut.work')).toEqual([workA.id]), 20_000)
         await eventually(async () => expect(await subscribersOf(views[name], 'com.cut.topic')).toEqual([]), 20_000)
       }
       // d itself declared nobody dead (it could not hear anyone: its own outage), and its local calls go on.
-      expect((await status(cluster.url('d'))).nodes.every((n) => n.state === 'alive')).toBe(true)
+      expect((await clusterStatusAt(cluster.url('d'))).nodes.every((n) => n.state === 'alive')).toBe(true)
       for (let i = 0; i < 5; i++) expect((await callerD.call('com.cut.work', [i])).args[0]).toBe('d')
 
       await proxy.restore()
       for (const [name, view] of Object.entries(views)) {
         await eventually(async () => {
-          const st = await status(cluster.url(name))
+          const st = await clusterStatusAt(cluster.url(name))
           expect(byName(st).d!.state).toBe('alive')
           expect(byName(st).d!.incarnation).toBe(incarnation)
         }, 20_000)
@@ -512,7 +489,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       // A clean stop: the others drop it at once (the tests after this one see a, b and c only).
       expect(await cluster.node('d').terminate()).toBe(0)
       cluster.nodes.delete('d')
-      await eventually(async () => expect((await status(cluster.url('a'))).nodes.map((n) => n.node)).not.toContain('d'), 20_000)
+      await eventually(async () => expect((await clusterStatusAt(cluster.url('a'))).nodes.map((n) => n.node)).not.toContain('d'), 20_000)
     } finally {
       await proxy.close()
     }
@@ -546,18 +523,18 @@ describe('cluster membership and failures (real nats-server, node processes)', (
       proxy.pause()
       try {
         for (const name of ['a', 'b'] as const) {
-          await eventually(async () => expect(byName(await status(cluster.url(name))).d!.state).toBe('dead'), 20_000)
+          await eventually(async () => expect(byName(await clusterStatusAt(cluster.url(name))).d!.state).toBe('dead'), 20_000)
           await eventually(async () => expect(await calleesOf(views[name], 'com.stall.work')).toEqual([workA.id]), 20_000)
         }
         // d hears nobody either, its link still up: it takes a, b and c for dead.
-        await eventually(async () => expect(byName(await status(cluster.url('d'))).a!.state).toBe('dead'), 20_000)
+        await eventually(async () => expect(byName(await clusterStatusAt(cluster.url('d'))).a!.state).toBe('dead'), 20_000)
       } finally {
         proxy.resume()
       }
 
       for (const [name, view] of Object.entries(views)) {
         await eventually(async () => {
-          const st = await status(cluster.url(name))
+          const st = await clusterStatusAt(cluster.url(name))
           for (const n of st.nodes) expect(n.state, `${n.node} seen from ${name}`).toBe('alive')
         }, 30_000)
         await eventually(async () => expect(await calleesOf(view, 'com.stall.work')).toEqual(both), 30_000)
@@ -586,7 +563,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
 
       expect(await cluster.node('d').terminate()).toBe(0)
       cluster.nodes.delete('d')
-      await eventually(async () => expect((await status(cluster.url('a'))).nodes.map((n) => n.node)).not.toContain('d'), 20_000)
+      await eventually(async () => expect((await clusterStatusAt(cluster.url('a'))).nodes.map((n) => n.node)).not.toContain('d'), 20_000)
     } finally {
       await proxy.close()
     }
@@ -617,7 +594,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     expect(await calleesOf(monitor.monitor, 'com.term.work')).toEqual([workA.id])
     // Silent past the timeout, b would stay listed as dead: dropped, it said it left.
     await eventually(async () => {
-      const st = await status(cluster.url('a'))
+      const st = await clusterStatusAt(cluster.url('a'))
       expect(st.nodes.map((n) => n.node)).toEqual(['a', 'c'])
     })
   }, 60_000)
@@ -632,7 +609,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
     await eventually(async () => expect(await subscribersOf(monitor.monitor, 'com.cut.topic')).toEqual([subC.id]))
 
     await cluster.nats.stop()
-    await eventually(async () => expect((await status(cluster.url('c'))).nats?.state).toBe('reconnecting'), 20_000)
+    await eventually(async () => expect((await clusterStatusAt(cluster.url('c'))).nats?.state).toBe('reconnecting'), 20_000)
     const c = cluster.node('c')
     // It cannot say it leaves nor remove its entries: it must not wait for NATS to exit.
     expect(await settlesWithin(c.terminate(), 15_000, 'the exit of node c with NATS down')).toBe(0)
@@ -641,7 +618,7 @@ describe('cluster membership and failures (real nats-server, node processes)', (
 
     await cluster.nats.restart()
     // a gives c a fresh timeout after its own reconnection, then declares it dead and removes what it left.
-    await eventually(async () => expect(byName(await status(cluster.url('a'))).c?.state).toBe('dead'), 30_000)
+    await eventually(async () => expect(byName(await clusterStatusAt(cluster.url('a'))).c?.state).toBe('dead'), 30_000)
     await monitor.waitForTopic(SessionMeta.onLeave, 0, workC.id)
     await monitor.waitForTopic(SessionMeta.onLeave, 0, subC.id)
     await eventually(async () => expect(await entriesOf(cluster.nats.url, 'c')).toEqual([]), 20_000)

@@ -9,6 +9,10 @@ import { pack, unpack } from '../../src/router/cluster/wire.js'
 import { REPO_ROOT } from './cli.js'
 import { killAndWait, NatsServer } from './nats.js'
 import { RawPeer } from './raw-peer.js'
+import { autobahnSession } from './clients.js'
+import type { Peer } from './peers.js'
+import { ClusterUri, type ClusterStatus } from '../../src/protocol/cluster.js'
+import { RegistrationMeta } from '../../src/protocol/meta-uris.js'
 import { afterAll, beforeAll } from 'vitest'
 
 /**
@@ -295,4 +299,26 @@ export function changeRecord<T>(natsUrl: string, key: string, change: (current: 
     if (next === undefined) await kv.delete(key, { previousSeq: revision })
     else await kv.update(key, pack(next), revision)
   })
+}
+
+/** `wampctl.cluster.status` as the node at `url` answers it (a session of its own, closed after). */
+export async function clusterStatusAt(url: string): Promise<ClusterStatus> {
+  const s = await autobahnSession(url)
+  try {
+    return (await s.call(ClusterUri.status, [])) as ClusterStatus
+  } finally {
+    s.leave('wamp.close.normal', '')
+  }
+}
+
+/** Callees of `uri` as `peer`'s node sees them, in the registration's order; [] when it has no such registration. */
+export async function calleeOrder(peer: Peer, uri: string): Promise<number[]> {
+  const id = (await peer.call(RegistrationMeta.lookup, [uri])).args[0] as number | null
+  if (id === null) return []
+  return (await peer.call(RegistrationMeta.listCallees, [id])).args[0] as number[]
+}
+
+/** Callees of `uri` as `peer`'s node sees them (session ids, sorted). */
+export async function calleesOf(peer: Peer, uri: string): Promise<number[]> {
+  return (await calleeOrder(peer, uri)).sort((x, y) => x - y)
 }
