@@ -17,9 +17,6 @@ import type { RemoteSessions } from './remote-session.js'
 import { ProxyTransport, type CallSink } from './proxy-transport.js'
 import { RemoteCaller, type AnswerSink } from './remote-caller.js'
 
-/** NATS's default max_payload, until the server's INFO says otherwise. */
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024
-
 /**
  * How often remote callers with no call since the last sweep are forgotten (they are made again on
  * their next call): a node timeout, the time the cluster already takes for "gone", at least 1 s.
@@ -79,10 +76,7 @@ export class CallForwarding implements AnswerSink, CallSink {
     private readonly membership: Pick<Membership, 'reachable'>,
     private readonly onError: (err: unknown, context: string) => void,
   ) {
-    this.outbox = new Outbox(
-      (subject, data) => link.nc.publish(subject, data),
-      () => link.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
-    )
+    this.outbox = Outbox.on(link.nc)
     this.subscription = link.nc.subscribe(link.subjects.calls(link.node, realm.name), {
       callback: (err, msg) => void (err === null && this.received(msg)),
     })

@@ -14,6 +14,11 @@
  * and fails as a publish of it would.
  */
 
+import type { NatsConnection } from '@nats-io/transport-node'
+
+/** NATS's default max_payload, until the server's INFO says otherwise. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024
+
 /** A plain item of a frame's head. */
 export type FrameItem = string | number | boolean
 
@@ -158,6 +163,14 @@ export class Outbox {
     /** NATS's largest message (its max_payload), read when a batch starts. */
     private readonly maxPayload: () => number,
   ) {}
+
+  /** An outbox that publishes on `nc`, with batches bounded by its server's max_payload. */
+  static on(nc: NatsConnection): Outbox {
+    return new Outbox(
+      (subject, data) => nc.publish(subject, data),
+      () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+    )
+  }
 
   /**
    * Add frame `[...head, tail]` (`tail` a msgpack-encoded value) to this turn's message on

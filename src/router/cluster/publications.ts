@@ -7,9 +7,6 @@ import { Outbox, type Undelivered } from './outbox.js'
 import type { SubscriptionsReplica } from './subscriptions-replica.js'
 import { pack, unpack } from './wire.js'
 
-/** NATS's default max_payload, until the server's INFO says otherwise. */
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024
-
 /** A frame of publications is the publication alone. */
 const NO_ITEMS: readonly never[] = []
 
@@ -63,10 +60,7 @@ export class Publications {
     private readonly onError: (err: unknown, context: string) => void,
   ) {
     this.subject = link.subjects.publications(realm.name)
-    this.outbox = new Outbox(
-      (subject, data) => link.nc.publish(subject, data),
-      () => link.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
-    )
+    this.outbox = Outbox.on(link.nc)
     this.sub = link.nc.subscribe(this.subject, { callback: (err, msg) => void (err === null && this.receive(msg)) })
   }
 
